@@ -1,0 +1,81 @@
+package tracker
+
+import "strings"
+
+// Brief is an issue body parsed against a form: one Value per form element,
+// keyed by the element's id (or the slug of its label when it has none).
+type Brief struct {
+	// Fields holds every element of the form that has an answer section in
+	// the body; an element whose section is missing is absent here (and a
+	// finding says so).
+	Fields map[string]*Value
+	// Order lists the field keys in form order.
+	Order []string
+}
+
+// Value is one answer, typed by the element it answers.
+type Value struct {
+	// Text is the answer with GitHub's placeholders removed: "" for
+	// _No response_, for None in an optional dropdown and for an empty render
+	// fence; the fenced content for a render textarea; the option for a
+	// single dropdown.
+	Text string
+	// Choices are the selected options of a dropdown (one for a single
+	// dropdown), matched against the form's options.
+	Choices []string
+	// Checked and Unchecked are the options of a checkboxes element.
+	Checked   []string
+	Unchecked []string
+	// Raw is the answer exactly as written in the body (CRLF normalised).
+	Raw string
+}
+
+// Answer returns the value of field id, or nil when the body has no section
+// for it.
+func (b *Brief) Answer(id string) *Value {
+	if b == nil {
+		return nil
+	}
+	return b.Fields[id]
+}
+
+// Empty reports whether the answer says nothing.
+func (v *Value) Empty() bool {
+	return v == nil || (strings.TrimSpace(v.Text) == "" && len(v.Choices) == 0 && len(v.Checked) == 0)
+}
+
+// Is reports whether the answer is s or, for multi-choice answers and
+// checkboxes, includes s. Comparison ignores case and surrounding space.
+func (v *Value) Is(s string) bool {
+	if v == nil {
+		return false
+	}
+	s = strings.TrimSpace(s)
+	for _, c := range v.Choices {
+		if strings.EqualFold(strings.TrimSpace(c), s) {
+			return true
+		}
+	}
+	for _, c := range v.Checked {
+		if strings.EqualFold(strings.TrimSpace(c), s) {
+			return true
+		}
+	}
+	return len(v.Choices) == 0 && len(v.Checked) == 0 && strings.EqualFold(strings.TrimSpace(v.Text), s)
+}
+
+// Holds reports whether the condition holds for brief b. A condition on a
+// field that b does not answer does not hold for Is, and holds for IsNot.
+func (c *Condition) Holds(b *Brief) bool {
+	if c == nil {
+		return true
+	}
+	v := b.Answer(c.Field)
+	if c.Is != "" && !v.Is(c.Is) {
+		return false
+	}
+	if c.IsNot != "" && v.Is(c.IsNot) {
+		return false
+	}
+	return true
+}
