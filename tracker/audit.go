@@ -1,0 +1,283 @@
+package tracker
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Commit is one commit of the audited history, as the audit needs it: no
+// tree, no author, no message body.
+type Commit struct {
+	Hash    string    // full hex object name
+	Time    time.Time // committer date
+	Parents int       // number of parents (2 for a merge commit)
+	Subject string    // first line of the message
+}
+
+// History walks the first-parent history of a branch. gitstore implements it
+// over a repository on disk.
+type History interface {
+	// FirstParent calls fn for each commit on the first-parent chain that
+	// starts at ref, newest first, like `git log --first-parent ref`. It stops
+	// at the first error fn returns and returns it.
+	FirstParent(ctx context.Context, ref string, fn func(Commit) error) error
+}
+
+// Notes gives the note that refs/notes/twokey holds for a commit.
+type Notes interface {
+	// Note returns the note's bytes, or nil when the commit has no note.
+	Note(ctx context.Context, commit string) ([]byte, error)
+}
+
+// AuditClass is the verdict of the audit on one commit.
+type AuditClass string
+
+// Audit classes, from fine to worst. A commit is ok only when a merge record
+// says the gate passed and the record itself proves it: every required kind
+// signed off, every sign-off on the head the gate judged.
+const (
+	ClassOK             AuditClass = "ok"              // merged through a passing gate
+	ClassNoRecord       AuditClass = "no_record"       // no twokey record on the commit
+	ClassMissingSignoff AuditClass = "missing_signoff" // a required kind has no sign-off
+	ClassStaleSignoff   AuditClass = "stale_signoff"   // a sign-off covers another commit than the merged head
+	ClassBypassed       AuditClass = "bypassed"        // merged without a passing gate
+	ClassDirectPush     AuditClass = "direct_push"     // pushed to the branch without a pull request
+)
+
+// AuditClasses lists every class in report order.
+var AuditClasses = []AuditClass{ClassOK, ClassNoRecord, ClassMissingSignoff, ClassStaleSignoff, ClassBypassed, ClassDirectPush}
+
+// AuditOptions limits the audit to commits whose committer date is in
+// [Since, Until). A zero time leaves that side open.
+type AuditOptions struct {
+	Since time.Time
+	Until time.Time
+}
+
+// AuditEntry is one audited commit.
+type AuditEntry struct {
+	Commit  string     `json:"commit"`
+	Date    time.Time  `json:"date"`
+	Subject string     `json:"subject"`
+	Class   AuditClass `json:"class"`
+	PR      int        `json:"pr"`
+	Briefs  []int      `json:"briefs"`
+	Details []string   `json:"details"`
+	Repo    string     `json:"-"` // owner/repo named by the record, for links
+}
+
+// AuditSummary counts entries per class. Every class is always present in
+// its JSON form, so scripts can read a zero.
+type AuditSummary struct {
+	OK             int `json:"ok"`
+	NoRecord       int `json:"no_record"`
+	MissingSignoff int `json:"missing_signoff"`
+	StaleSignoff   int `json:"stale_signoff"`
+	Bypassed       int `json:"bypassed"`
+	DirectPush     int `json:"direct_push"`
+	Total          int `json:"total"`
+}
+
+// Count returns the number of entries of class c.
+func (s AuditSummary) Count(c AuditClass) int {
+	switch c {
+	case ClassOK:
+		return s.OK
+	case ClassNoRecord:
+		return s.NoRecord
+	case ClassMissingSignoff:
+		return s.MissingSignoff
+	case ClassStaleSignoff:
+		return s.StaleSignoff
+	case ClassBypassed:
+		return s.Bypassed
+	case ClassDirectPush:
+		return s.DirectPush
+	}
+	return 0
+}
+
+func (s *AuditSummary) add(c AuditClass) {
+	s.Total++
+	switch c {
+	case ClassOK:
+		s.OK++
+	case ClassNoRecord:
+		s.NoRecord++
+	case ClassMissingSignoff:
+		s.MissingSignoff++
+	case ClassStaleSignoff:
+		s.StaleSignoff++
+	case ClassBypassed:
+		s.Bypassed++
+	case ClassDirectPush:
+		s.DirectPush++
+	}
+}
+
+// AuditRange is the date range of the audit as given, RFC 3339, empty when
+// open.
+type AuditRange struct {
+	Since string `json:"since,omitempty"`
+	Until string `json:"until,omitempty"`
+}
+
+// AuditReport is the result of an audit: every commit in range, newest first.
+type AuditReport struct {
+	Ref      string       `json:"ref"`
+	Range    AuditRange   `json:"range"`
+	Summary  AuditSummary `json:"summary"`
+	Entries  []AuditEntry `json:"entries"`
+	Warnings []string     `json:"warnings"` // lines in notes that are not records
+}
+
+// OK reports whether every audited commit is ok.
+func (r *AuditReport) OK() bool { return r.Summary.OK == r.Summary.Total }
+
+// Audit walks the first-parent history of ref, joins each commit in range
+// with the records in its note and classifies it (see ClassifyRecords).
+// Lines of a note that are not twokey records are reported as warnings.
+func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions) (*AuditReport, error) {
+	rep := &AuditReport{Ref: ref, Entries: []AuditEntry{}, Warnings: []string{}}
+	if !opt.Since.IsZero() {
+		rep.Range.Since = opt.Since.Format(time.RFC3339)
+	}
+	if !opt.Until.IsZero() {
+		rep.Range.Until = opt.Until.Format(time.RFC3339)
+	}
+	err := h.FirstParent(ctx, ref, func(c Commit) error {
+		if !opt.Since.IsZero() && c.Time.Before(opt.Since) {
+			return nil
+		}
+		if !opt.Until.IsZero() && !c.Time.Before(opt.Until) {
+			return nil
+		}
+		note, err := n.Note(ctx, c.Hash)
+		if err != nil {
+			return fmt.Errorf("note for commit %s: %w", c.Hash, err)
+		}
+		recs, skipped := ParseRecords(note)
+		if skipped > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", short(c.Hash), skipped))
+		}
+		e := ClassifyRecords(recs)
+		e.Commit, e.Date, e.Subject = c.Hash, c.Time, c.Subject
+		rep.Summary.add(e.Class)
+		rep.Entries = append(rep.Entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// ClassifyRecords classifies a commit from the records in its note. Commit,
+// Date and Subject of the result are left for the caller.
+//
+// When a note holds several records, one decides: a merge record beats a
+// push record (the push event of a merge is recorded too, and the merge is
+// what was gated); among records of the same type the latest merged_at wins
+// (a re-run after a fix records again). The others are named in Details.
+//
+// The record decides as follows, first match wins:
+//   - type push or verdict direct_push: direct_push;
+//   - verdict bypassed, or a verdict twokey does not write: bypassed;
+//   - a required kind without any sign-off: missing_signoff;
+//   - a sign-off whose SHA is not the record's head: stale_signoff;
+//   - otherwise ok.
+//
+// The audit recomputes missing and stale from the record instead of trusting
+// its verdict, so a hand-written "pass" without sign-offs is not ok.
+func ClassifyRecords(recs []Record) AuditEntry {
+	e := AuditEntry{Briefs: []int{}, Details: []string{}}
+	if len(recs) == 0 {
+		e.Class = ClassNoRecord
+		e.Details = append(e.Details, "no twokey record in refs/notes/twokey")
+		return e
+	}
+	r := pickRecord(recs)
+	if len(recs) > 1 {
+		e.Details = append(e.Details, fmt.Sprintf("%d records on this commit; the %s record of %s decides", len(recs), r.Type, r.MergedAt.UTC().Format(time.RFC3339)))
+	}
+	e.PR, e.Repo = r.PR, r.Repo
+	if r.Briefs != nil {
+		e.Briefs = slices.Clone(r.Briefs)
+	}
+	var missing, stale []string
+	for _, kind := range r.Required {
+		if !slices.ContainsFunc(r.Signoffs, func(s RecordSignoff) bool { return s.Kind == kind }) {
+			missing = append(missing, kind)
+		}
+	}
+	for _, s := range r.Signoffs {
+		if r.Head != "" && s.SHA != r.Head {
+			stale = append(stale, fmt.Sprintf("%s sign-off by %s covers %s, not the merged head %s", s.Kind, s.Login, orNone(short(s.SHA)), short(r.Head)))
+		}
+	}
+	for _, k := range missing {
+		e.Details = append(e.Details, fmt.Sprintf("no %s sign-off", k))
+	}
+	e.Details = append(e.Details, stale...)
+	switch {
+	case r.Type == RecordPush || r.Verdict == VerdictDirectPush:
+		e.Class = ClassDirectPush
+		who := r.MergedBy
+		if who == "" {
+			who = "unknown"
+		}
+		e.Details = append([]string{"pushed without a pull request by " + who}, e.Details...)
+	case r.Verdict == VerdictBypassed:
+		e.Class = ClassBypassed
+		msg := "merged without a passing gate by " + orNone(r.MergedBy)
+		if r.Reason != "" {
+			msg += ": " + r.Reason
+		}
+		e.Details = append([]string{msg}, e.Details...)
+	case r.Verdict != VerdictPass:
+		e.Class = ClassBypassed
+		e.Details = append([]string{fmt.Sprintf("verdict %q is not one twokey writes", r.Verdict)}, e.Details...)
+	case len(missing) > 0:
+		e.Class = ClassMissingSignoff
+	case len(stale) > 0:
+		e.Class = ClassStaleSignoff
+	default:
+		e.Class = ClassOK
+	}
+	return e
+}
+
+// pickRecord applies the precedence rule of ClassifyRecords.
+func pickRecord(recs []Record) Record {
+	sorted := slices.Clone(recs)
+	rank := func(r Record) int {
+		if r.Type == RecordMerge {
+			return 1
+		}
+		return 0
+	}
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if rank(sorted[i]) != rank(sorted[j]) {
+			return rank(sorted[i]) > rank(sorted[j])
+		}
+		return sorted[i].MergedAt.After(sorted[j].MergedAt)
+	})
+	return sorted[0]
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
