@@ -161,7 +161,7 @@ func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions
 		}
 		recs, skipped := ParseRecords(note)
 		if skipped > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", short(c.Hash), skipped))
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", auditShort(c.Hash), skipped))
 		}
 		e := ClassifyRecords(recs)
 		e.Commit, e.Date, e.Subject = c.Hash, c.Time, c.Subject
@@ -215,7 +215,7 @@ func ClassifyRecords(recs []Record) AuditEntry {
 	}
 	for _, s := range r.Signoffs {
 		if r.Head != "" && s.SHA != r.Head {
-			stale = append(stale, fmt.Sprintf("%s sign-off by %s covers %s, not the merged head %s", s.Kind, s.Login, orNone(short(s.SHA)), short(r.Head)))
+			stale = append(stale, fmt.Sprintf("%s sign-off by %s covers %s, not the merged head %s", s.Kind, s.Login, auditOrNone(auditShort(s.SHA)), auditShort(r.Head)))
 		}
 	}
 	for _, k := range missing {
@@ -232,7 +232,7 @@ func ClassifyRecords(recs []Record) AuditEntry {
 		e.Details = append([]string{"pushed without a pull request by " + who}, e.Details...)
 	case r.Verdict == VerdictBypassed:
 		e.Class = ClassBypassed
-		msg := "merged without a passing gate by " + orNone(r.MergedBy)
+		msg := "merged without a passing gate by " + auditOrNone(r.MergedBy)
 		if r.Reason != "" {
 			msg += ": " + r.Reason
 		}
@@ -268,14 +268,14 @@ func pickRecord(recs []Record) Record {
 	return sorted[0]
 }
 
-func short(sha string) string {
+func auditShort(sha string) string {
 	if len(sha) > 12 {
 		return sha[:12]
 	}
 	return sha
 }
 
-func orNone(s string) string {
+func auditOrNone(s string) string {
 	if s == "" {
 		return "(none)"
 	}
