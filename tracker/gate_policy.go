@@ -1,6 +1,13 @@
 package tracker
 
-import "go.yaml.in/yaml/v3"
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+)
 
 // Kind is a sign-off kind (usability, backend, ...) and who may give it.
 type Kind struct {
@@ -42,7 +49,170 @@ type BypassPolicy struct {
 	Users []string `yaml:"users"`
 }
 
+// Permissions a kind may fall back to, weakest first.
+var permissions = []string{"read", "triage", "write", "maintain", "admin"}
+
+// permissionRank orders GitHub's repository permissions; "none" and unknown
+// names rank below read.
+func permissionRank(p string) int {
+	for i, q := range permissions {
+		if q == p {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Defaults for keys of the gate sections that a file leaves out while keeping
+// their section.
+const (
+	defaultPermission   = "write"
+	defaultSignedLabel  = "signed: {kind}"
+	defaultNeedsBrief   = "needs: brief"
+	defaultWaiveLabel   = "no-brief"
+	defaultWaiveCommand = "/no-brief"
+)
+
 // checkGate validates the gate sections (kinds referenced by require exist,
 // globs are valid, teams are org/slug, ...) and applies key-level defaults.
-// TODO(issue 3): implement.
-func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors { return nil }
+// Sections the file leaves out were already taken whole from the embedded
+// default; here a section that is present gets defaults for its absent keys,
+// which matters for the bools whose default is true (a zero value cannot tell
+// "absent" from "false", the node tree can).
+func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors {
+	var errs ConfigErrors
+	add := func(msg string, path ...any) {
+		errs = append(errs, configErrorAt(file, root, msg, path...))
+	}
+
+	// kinds
+	if len(p.Kinds) == 0 {
+		add("no sign-off kinds: define at least one under kinds: (for example usability and backend)", "kinds")
+	}
+	names := p.KindOrder
+	if len(names) != len(p.Kinds) {
+		names = names[:0:0]
+		for k := range p.Kinds {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		p.KindOrder = names
+	}
+	for _, name := range names {
+		k := p.Kinds[name]
+		if k == nil {
+			k = &Kind{}
+			p.Kinds[name] = k
+		}
+		if name == "" || strings.ContainsAny(name, " \t\r\n") {
+			errs = append(errs, errAtKey(file, root, fmt.Sprintf("kind %q has whitespace in its name: people type it in /signoff <kind>, use one word such as %q", name, strings.Join(strings.Fields(name), "-")), "kinds", name))
+		}
+		if name == "revoke" {
+			errs = append(errs, errAtKey(file, root, `kind "revoke" clashes with the command /signoff revoke <kind>: choose another name`, "kinds", name))
+		}
+		for i, u := range k.Users {
+			if u = strings.TrimPrefix(strings.TrimSpace(u), "@"); u == "" || strings.ContainsAny(u, " /") {
+				add(fmt.Sprintf("kind %q: user %q is not a GitHub login", name, k.Users[i]), "kinds", name, "users", i)
+				continue
+			}
+			k.Users[i] = u
+		}
+		for i, t := range k.Teams {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "@")
+			org, slug, ok := strings.Cut(t, "/")
+			if !ok || org == "" || slug == "" || strings.ContainsAny(slug, "/ ") || strings.Contains(org, " ") {
+				add(fmt.Sprintf("kind %q: team %q must be written org/slug, as in @acme/web-ux", name, k.Teams[i]), "kinds", name, "teams", i)
+				continue
+			}
+			k.Teams[i] = t
+		}
+		switch {
+		case k.Permission == "" && len(k.Users) == 0 && len(k.Teams) == 0:
+			k.Permission = defaultPermission
+		case k.Permission != "" && permissionRank(k.Permission) == 0:
+			add(fmt.Sprintf("kind %q: permission %q is not one of %s", name, k.Permission, strings.Join(permissions, ", ")), "kinds", name, "permission")
+		}
+	}
+
+	// require
+	for i, r := range p.Require {
+		if len(r.Kinds) == 0 {
+			add("require rule names no kinds: add kinds: [KIND, ...] (the kinds it adds when its conditions hold)", "require", i)
+		}
+		for j, k := range r.Kinds {
+			if _, ok := p.Kinds[k]; !ok {
+				add(fmt.Sprintf("require rule names kind %q, which is not defined under kinds: (defined: %s)", k, strings.Join(p.KindOrder, ", ")), "require", i, "kinds", j)
+			}
+		}
+		for j, g := range r.Paths {
+			if g == "" || !doublestar.ValidatePattern(g) {
+				add(fmt.Sprintf("require rule path %q is not a valid glob (doublestar syntax: docs/**, **/*.css, {a,b}/*)", g), "require", i, "paths", j)
+			}
+		}
+		if r.Brief != nil {
+			if r.Brief.Field == "" {
+				add("require rule brief: condition names no field: write {field: ID, is: VALUE}", "require", i, "brief")
+			}
+			if r.Brief.Is == "" && r.Brief.IsNot == "" {
+				add("require rule brief: condition needs is: VALUE or is_not: VALUE", "require", i, "brief")
+			}
+		}
+		for j, l := range r.Labels {
+			if strings.TrimSpace(l) == "" {
+				add("require rule has an empty label", "require", i, "labels", j)
+			}
+		}
+	}
+
+	// link
+	if nodeAt(root, "link") != nil {
+		if nodeAt(root, "link", "required") == nil {
+			p.Link.Required = true
+		}
+		if nodeAt(root, "link", "waive_label") == nil {
+			p.Link.WaiveLabel = defaultWaiveLabel
+		}
+		if nodeAt(root, "link", "waive_command") == nil {
+			p.Link.WaiveCommand = defaultWaiveCommand
+		}
+	}
+	if c := p.Link.WaiveCommand; c != "" && (!strings.HasPrefix(c, "/") || strings.ContainsAny(c, " \t\n") || c == "/signoff" || c == "/bypass") {
+		add(fmt.Sprintf("link.waive_command %q must be one word starting with / (for example /no-brief) and not /signoff or /bypass", c), "link", "waive_command")
+	}
+
+	// signoffs
+	if nodeAt(root, "signoffs") != nil && nodeAt(root, "signoffs", "keep_on_same_tree") == nil {
+		p.Signoffs.KeepOnSameTree = true
+	}
+
+	// pr_labels
+	if nodeAt(root, "pr_labels") != nil {
+		if nodeAt(root, "pr_labels", "signed") == nil {
+			p.PRLabels.Signed = defaultSignedLabel
+		}
+		if nodeAt(root, "pr_labels", "needs_brief") == nil {
+			p.PRLabels.NeedsBrief = defaultNeedsBrief
+		}
+	}
+	if s := p.PRLabels.Signed; s != "" && !strings.Contains(s, "{kind}") {
+		add(fmt.Sprintf("pr_labels.signed %q must contain {kind} so that each kind gets its own label", s), "pr_labels", "signed")
+	}
+
+	// bypass
+	for i, u := range p.Bypass.Users {
+		if u = strings.TrimPrefix(strings.TrimSpace(u), "@"); u == "" || strings.ContainsAny(u, " /") {
+			add(fmt.Sprintf("bypass user %q is not a GitHub login", p.Bypass.Users[i]), "bypass", "users", i)
+			continue
+		}
+		p.Bypass.Users[i] = u
+	}
+	return errs
+}
+
+// errAtKey is configErrorAt pointing at a mapping key rather than its value.
+func errAtKey(file string, root *yaml.Node, msg string, path ...any) *ConfigError {
+	if n := keyAt(root, path...); n != nil && n.Line > 0 {
+		return &ConfigError{File: file, Line: n.Line, Column: n.Column, Msg: msg}
+	}
+	return configErrorAt(file, root, msg, path...)
+}

@@ -1,0 +1,155 @@
+package tracker
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Link is a pull request's reference to a brief.
+type Link struct {
+	Repo   string // owner/name of the brief's repository
+	Number int    // issue number
+	Source string // where it was found, e.g. "body: Closes #12"
+}
+
+// refRe matches one reference, with an optional keyword in front:
+//
+//	Brief: #12   Closes #12   fixes: owner/repo#12   #12
+//	https://github.example.com/owner/repo/issues/12
+//
+// Keywords are GitHub's closing keywords (close, closes, closed, fix, fixes,
+// fixed, resolve, resolves, resolved) and "brief", any case, optional colon.
+// They only make the Source clearer: a bare #12 is a link too.
+var refRe = regexp.MustCompile(`(?i)(?:\b(?:brief|close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s*)?` +
+	`(?:([a-z0-9][a-z0-9-]*/[a-z0-9._-]+)?#([0-9]+)|https?://[a-z0-9.:-]+/([a-z0-9][a-z0-9-]*)/([a-z0-9._-]+)/issues/([0-9]+))\b`)
+
+// branchRe matches one segment of a branch name that names a brief:
+// brief-12-…, brief_12, brief12, 12-…, 12_…, 12. Segments are split on "/",
+// so feature/12-new-checkout and brief/12 work too.
+var branchRe = regexp.MustCompile(`(?i)^(?:brief[-_]?)?([0-9]+)(?:[-_.].*)?$`)
+
+// codeSpanRe matches an inline code span.
+var codeSpanRe = regexp.MustCompile("(`+)[^`]*?(`+)")
+
+// FindLinks returns the briefs a pull request references, in the order body,
+// title, branch, and within each in reading order. A brief referenced twice is
+// listed once with its first source. References inside code spans, fenced or
+// indented code, HTML comments and "> " quotes do not count: quoting another
+// PR's "Closes #3" must not link #3. repo (owner/name) is the pull request's
+// own repository, used for bare #12; references to other repositories keep
+// their Repo.
+func FindLinks(repo, title, body, branch string) []Link {
+	var out []Link
+	seen := map[string]bool{}
+	add := func(r string, n int, src string) {
+		if n <= 0 {
+			return
+		}
+		key := strings.ToLower(r) + "#" + strconv.Itoa(n)
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		out = append(out, Link{Repo: r, Number: n, Source: src})
+	}
+	scan := func(where, text string) {
+		for _, line := range liveLines(text) {
+			line = codeSpanRe.ReplaceAllStringFunc(line, func(s string) string { return strings.Repeat(" ", len(s)) })
+			for _, m := range refRe.FindAllStringSubmatchIndex(line, -1) {
+				// The reference must not continue a word, a path or an entity
+				// (abc#12, a/b/c#12, &#12;).
+				if m[0] > 0 {
+					if c := line[m[0]-1]; isWordByte(c) || c == '/' || c == '#' || c == '&' {
+						continue
+					}
+				}
+				text := strings.TrimSpace(line[m[0]:m[1]])
+				switch {
+				case m[4] >= 0: // [owner/repo]#N
+					r := repo
+					if m[2] >= 0 {
+						r = line[m[2]:m[3]]
+					}
+					n, _ := strconv.Atoi(line[m[4]:m[5]])
+					add(r, n, where+": "+text)
+				case m[10] >= 0: // URL
+					n, _ := strconv.Atoi(line[m[10]:m[11]])
+					add(line[m[6]:m[7]]+"/"+line[m[8]:m[9]], n, where+": "+text)
+				}
+			}
+		}
+	}
+	scan("body", body)
+	scan("title", title)
+	for _, seg := range strings.Split(branch, "/") {
+		if m := branchRe.FindStringSubmatch(seg); m != nil {
+			n, err := strconv.Atoi(m[1])
+			if err == nil {
+				add(repo, n, "branch: "+branch)
+			}
+			break // only the first segment that names a number
+		}
+	}
+	return out
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// liveLines returns the lines of a Markdown text that a reader sees as prose:
+// it drops fenced code blocks (``` or ~~~), indented code (four spaces or a
+// tab), block quotes (lines starting with >) and HTML comments. Commands and
+// references are only recognised on live lines.
+func liveLines(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	var out []string
+	var fence string   // the opening fence while inside a fenced block
+	inComment := false // inside <!-- ... -->
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimLeft(line, " ")
+		indent := len(line) - len(trimmed)
+		if fence != "" {
+			if indent < 4 && strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]+" \t") == "" {
+				fence = ""
+			}
+			continue
+		}
+		if inComment {
+			if i := strings.Index(line, "-->"); i >= 0 {
+				inComment = false
+				line = line[i+3:]
+				trimmed = strings.TrimLeft(line, " ")
+				indent = 0
+			} else {
+				continue
+			}
+		}
+		if indent < 4 && (strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~")) {
+			c := trimmed[:1]
+			n := len(trimmed) - len(strings.TrimLeft(trimmed, c))
+			fence = strings.Repeat(c, n)
+			continue
+		}
+		if indent >= 4 || strings.HasPrefix(trimmed, "\t") || strings.HasPrefix(trimmed, ">") {
+			continue
+		}
+		// Drop HTML comments, which a reader never sees.
+		for {
+			i := strings.Index(line, "<!--")
+			if i < 0 {
+				break
+			}
+			j := strings.Index(line[i+4:], "-->")
+			if j < 0 {
+				line = line[:i]
+				inComment = true
+				break
+			}
+			line = line[:i] + " " + line[i+4+j+3:]
+		}
+		out = append(out, line)
+	}
+	return out
+}
