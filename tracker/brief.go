@@ -11,6 +11,11 @@ type Brief struct {
 	Fields map[string]*Value
 	// Order lists the field keys in form order.
 	Order []string
+	// Form is the form the body was parsed against.
+	Form *Form
+	// Preamble is the text before the first section, which belongs to no
+	// answer (people add notes there).
+	Preamble string
 }
 
 // Value is one answer, typed by the element it answers.
@@ -26,8 +31,12 @@ type Value struct {
 	// Checked and Unchecked are the options of a checkboxes element.
 	Checked   []string
 	Unchecked []string
-	// Raw is the answer exactly as written in the body (CRLF normalised).
+	// Raw is the answer exactly as written in the body (CRLF normalised,
+	// blank lines around it removed).
 	Raw string
+	// Duplicates are the raw texts of later sections with this field's
+	// heading. They are never merged into the answer: a finding reports them.
+	Duplicates []string
 }
 
 // Answer returns the value of field id, or nil when the body has no section

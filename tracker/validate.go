@@ -1,0 +1,452 @@
+package tracker
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Finding is one problem with a brief (or a pull request): which field, which
+// rule, what is wrong, why it matters, and whether it blocks ("error") or is
+// only worth a look ("warning").
+type Finding struct {
+	Field    string `json:"field"`
+	Rule     string `json:"rule"`
+	Message  string `json:"message"`
+	Why      string `json:"why"`
+	Severity string `json:"severity"`
+}
+
+// Severities of a Finding.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// Rules a brief Finding can name. The first six come from the form and the
+// body's shape; the rest from the policy's brief rules.
+const (
+	RuleRequired         = "required"
+	RuleOption           = "option"
+	RuleCheckbox         = "checkbox"
+	RuleMissingSection   = "missing_section"
+	RuleDuplicateSection = "duplicate_section"
+	RuleOrder            = "order"
+	RuleMinWords         = "min_words"
+	RulePattern          = "pattern"
+	RuleLink             = "link"
+	RuleDate             = "date"
+)
+
+// defaultWhy is the reason given for the form-level rules, which have no why
+// of their own in the policy: never a bare "no".
+var defaultWhy = map[string]string{
+	RuleRequired:         "The form asks every brief for this: without it the change cannot be planned, built or tested, and an engineer has to come back and ask.",
+	RuleOption:           "Labels, reviews and the sign-offs a change needs are decided from the form's options; an answer that is not one of them cannot be routed.",
+	RuleCheckbox:         "The form asks everyone who files a brief to agree to this; the change depends on it.",
+	RuleMissingSection:   "twokey finds each answer under its question's heading; without the heading it cannot tell what the answer is.",
+	RuleDuplicateSection: "A question answered twice is ambiguous, and a heading typed inside another answer could otherwise change an answer or tick a box unnoticed.",
+	RuleOrder:            "Answers moved around are easy to misread; twokey reads them by heading, so this is only a warning.",
+}
+
+// BriefResult is a brief checked against its form and the policy: whether it
+// is ready, the parsed answers, every finding, and the labels twokey wants on
+// the issue (the ready or needs-info label and the answer labels).
+type BriefResult struct {
+	Valid    bool
+	Brief    *Brief
+	Findings []Finding
+	Labels   []string
+}
+
+// CheckBrief parses body against form f and checks it against the form and
+// the brief rules of policy p (nil means no rules and default labels). filed
+// is when the issue was filed: a deadline may not be before it. The brief is
+// valid when no finding is an error.
+func CheckBrief(f *Form, p *Policy, body string, filed time.Time) *BriefResult {
+	b, findings := ParseBrief(f, body)
+	var bp BriefPolicy
+	if p != nil {
+		bp = p.Brief
+	}
+	bp.applyDefaults()
+	findings = append(findings, formFindings(f, b)...)
+	findings = append(findings, ruleFindings(&bp, b, filed)...)
+	sortFindings(f, findings)
+	res := &BriefResult{Valid: true, Brief: b, Findings: findings}
+	for _, fd := range findings {
+		if fd.Severity == SeverityError {
+			res.Valid = false
+		}
+	}
+	if res.Valid {
+		res.Labels = append(res.Labels, bp.Labels.Ready)
+	} else {
+		res.Labels = append(res.Labels, bp.Labels.NeedsInfo)
+	}
+	for _, al := range bp.AnswerLabels {
+		if b.Answer(al.Field).Is(al.Option) && !slices.Contains(res.Labels, al.Label) {
+			res.Labels = append(res.Labels, al.Label)
+		}
+	}
+	return res
+}
+
+// formFindings checks what the form itself requires: required answers and
+// required boxes.
+func formFindings(f *Form, b *Brief) []Finding {
+	var out []Finding
+	for _, fl := range f.Fields {
+		v := b.Answer(fl.Key)
+		if v == nil {
+			continue // missing_section already says so
+		}
+		if fl.Required && v.Empty() {
+			out = append(out, Finding{Field: fl.Key, Rule: RuleRequired, Severity: SeverityError,
+				Message: "the question is not answered; the form requires an answer", Why: requiredWhy(fl)})
+		}
+		for _, c := range fl.Checkboxes {
+			if c.Required && !slices.Contains(v.Checked, c.Label) {
+				out = append(out, Finding{Field: fl.Key, Rule: RuleCheckbox, Severity: SeverityError,
+					Message: fmt.Sprintf("the box %q is not checked; the form requires it", clip(c.Label)), Why: defaultWhy[RuleCheckbox]})
+			}
+		}
+	}
+	return out
+}
+
+// requiredWhy is the reason an answer is required: the field's description
+// when the form gives one (it says what the answer is for), else the default.
+func requiredWhy(fl *Field) string {
+	if d := strings.TrimSpace(fl.Description); d != "" {
+		return "The form asks for this: " + strings.Join(strings.Fields(d), " ")
+	}
+	return defaultWhy[RuleRequired]
+}
+
+var (
+	urlRe  = regexp.MustCompile(`https?://[^\s<>()\[\]"'` + "`" + `]+`)
+	dateRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+)
+
+// ruleFindings applies the policy's brief rules. A rule whose when does not
+// hold is skipped; min_words, pattern, link and date check only answers that
+// say something (an empty answer is the form's required rule, or the policy's
+// required rule); a field without a section is left to missing_section.
+func ruleFindings(bp *BriefPolicy, b *Brief, filed time.Time) []Finding {
+	var out []Finding
+	for i := range bp.Rules {
+		r := &bp.Rules[i]
+		if !r.When.Holds(b) {
+			continue
+		}
+		v := b.Answer(r.Field)
+		if v == nil {
+			continue
+		}
+		fd := Finding{Field: r.Field, Severity: SeverityError, Why: r.Why}
+		text := strings.TrimSpace(v.Text)
+		switch {
+		case r.Required:
+			if v.Empty() {
+				fd.Rule = RuleRequired
+				fd.Message = "the question is not answered"
+				if r.When != nil {
+					fd.Message = fmt.Sprintf("the question must be answered when %s", r.When.describe(b.Form))
+				}
+			}
+		case v.Empty():
+		case r.MinWords > 0:
+			if n := len(strings.Fields(text)); n < r.MinWords {
+				fd.Rule = RuleMinWords
+				fd.Message = fmt.Sprintf("the answer has %d %s; write at least %d", n, plural(n, "word", "words"), r.MinWords)
+			}
+		case r.Pattern != "":
+			re, err := r.regexp()
+			switch {
+			case err != nil:
+				fd.Rule = RulePattern
+				fd.Message = fmt.Sprintf("the policy's pattern %q does not compile (%v); tell the maintainers", r.Pattern, err)
+			case !re.MatchString(text):
+				fd.Rule = RulePattern
+				fd.Message = r.Message
+				if fd.Message == "" {
+					fd.Message = fmt.Sprintf("the answer does not match %s", r.Pattern)
+				}
+			}
+		case r.Link:
+			if !hasLink(text) {
+				fd.Rule = RuleLink
+				fd.Message = "the answer has no link; add at least one http(s):// address"
+			}
+		case r.Date:
+			day := filed.Format("2006-01-02")
+			if _, err := time.Parse("2006-01-02", text); err != nil || !dateRe.MatchString(text) {
+				fd.Rule = RuleDate
+				fd.Message = fmt.Sprintf("%q is not a date written as YYYY-MM-DD (for example %s)", clip(text), filed.AddDate(0, 1, 0).Format("2006-01-02"))
+			} else if text < day {
+				fd.Rule = RuleDate
+				fd.Message = fmt.Sprintf("the date %s is before the brief was filed (%s)", text, day)
+			}
+		}
+		if fd.Rule != "" {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+func hasLink(s string) bool {
+	for _, m := range urlRe.FindAllString(s, -1) {
+		if u, err := url.Parse(m); err == nil && u.Host != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// describe says the condition in words, naming the field by its label.
+func (c *Condition) describe(f *Form) string {
+	name := c.Field
+	if fl := f.Field(c.Field); fl != nil {
+		name = fmt.Sprintf("%q", fl.Label)
+	}
+	if c.IsNot != "" {
+		return fmt.Sprintf("the answer to %s is not %q", name, c.IsNot)
+	}
+	return fmt.Sprintf("the answer to %s is %q", name, c.Is)
+}
+
+// sortFindings orders findings by the form's field order (unknown fields
+// last), keeping the order of each field's findings.
+func sortFindings(f *Form, fs []Finding) {
+	pos := map[string]int{}
+	for i, fl := range f.Fields {
+		pos[fl.Key] = i
+	}
+	at := func(k string) int {
+		if p, ok := pos[k]; ok {
+			return p
+		}
+		return len(f.Fields)
+	}
+	sort.SliceStable(fs, func(i, j int) bool { return at(fs[i].Field) < at(fs[j].Field) })
+}
+
+// OwnedLabels returns every label twokey sets or removes on briefs: the ready
+// and needs-info labels and the answer labels. The action removes stale ones
+// among these and never touches any other label (the brief label itself is
+// the form's, and stays).
+func (b *BriefPolicy) OwnedLabels() []string {
+	c := *b
+	c.applyDefaults()
+	out := []string{c.Labels.Ready, c.Labels.NeedsInfo}
+	for _, al := range c.AnswerLabels {
+		if al.Label != "" && !slices.Contains(out, al.Label) {
+			out = append(out, al.Label)
+		}
+	}
+	return out
+}
+
+// LooksLikeBrief reports whether body looks filed through form f: more than
+// half of the form's questions have their "### <label>" heading in it (and at
+// least one). It is how an issue that lacks the brief label is recognised.
+func LooksLikeBrief(f *Form, body string) bool {
+	if f == nil || len(f.Fields) == 0 {
+		return false
+	}
+	b, _ := ParseBrief(f, body)
+	return len(b.Fields) > 0 && 2*len(b.Fields) > len(f.Fields)
+}
+
+// BriefComment returns the Markdown of the one comment twokey keeps on a
+// brief, addressed to the person who filed it: what is missing, field by
+// field, with why it matters; or a short note that the brief is ready. The
+// action adds its own hidden marker.
+func BriefComment(res *BriefResult) string {
+	var f *Form
+	if res.Brief != nil {
+		f = res.Brief.Form
+	}
+	var errs, warns []Finding
+	for _, fd := range res.Findings {
+		if fd.Severity == SeverityError {
+			errs = append(errs, fd)
+		} else {
+			warns = append(warns, fd)
+		}
+	}
+	var sb strings.Builder
+	if res.Valid {
+		sb.WriteString("**This brief is ready.** Every question is answered, so engineers can pick it up. Thank you!\n")
+		if len(warns) > 0 {
+			sb.WriteString("\nA few things are worth a look, though they do not hold the brief back:\n\n")
+			writeFindings(&sb, f, warns)
+		}
+	} else {
+		fmt.Fprintf(&sb, "**Thanks for the brief! It needs a little more before engineers can pick it up.** %s:\n\n",
+			map[bool]string{true: "One thing is missing or unclear", false: fmt.Sprintf("%d things are missing or unclear", len(errs))}[len(errs) == 1])
+		writeFindings(&sb, f, errs)
+		if len(warns) > 0 {
+			sb.WriteString("\nAlso worth a look:\n\n")
+			writeFindings(&sb, f, warns)
+		}
+		sb.WriteString("\nEdit the issue to fix these; twokey checks it again on every edit and updates this comment.\n")
+	}
+	return sb.String()
+}
+
+func writeFindings(sb *strings.Builder, f *Form, fs []Finding) {
+	for _, fd := range fs {
+		name := fd.Field
+		if fl := f.Field(fd.Field); fl != nil {
+			name = fl.Label
+		}
+		fmt.Fprintf(sb, "- **%s**: %s.\n", escapeMarkdown(name), escapeMarkdown(strings.TrimSuffix(fd.Message, ".")))
+		if fd.Why != "" {
+			fmt.Fprintf(sb, "  _Why it matters:_ %s\n", escapeMarkdown(fd.Why))
+		}
+	}
+}
+
+// escapeMarkdown keeps text that comes from a form or body from turning into
+// markup (or a mention) in the comment.
+func escapeMarkdown(s string) string {
+	r := strings.NewReplacer("\n", " ", "\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]", "<", "&lt;", ">", "&gt;", "@", "@\u200b", "#", "\\#")
+	return r.Replace(s)
+}
+
+// FieldValues returns the brief's answers as plain values for JSON: a string
+// for text and single dropdowns, a list of the chosen options for multiple
+// dropdowns, a list of checked labels for checkboxes. Fields without a
+// section are left out.
+func (b *Brief) FieldValues() map[string]any {
+	out := map[string]any{}
+	if b == nil {
+		return out
+	}
+	for _, k := range b.Order {
+		v := b.Fields[k]
+		var fl *Field
+		if b.Form != nil {
+			fl = b.Form.Field(k)
+		}
+		switch {
+		case fl != nil && fl.Type == TypeCheckboxes:
+			out[k] = nonNil(v.Checked)
+		case fl != nil && fl.Type == TypeDropdown && fl.Multiple:
+			if v.Choices == nil && v.Text != "" {
+				out[k] = []string{v.Text} // not options: shown as written
+			} else {
+				out[k] = nonNil(v.Choices)
+			}
+		default:
+			out[k] = v.Text
+		}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// CheckPolicyAgainstForm reports every place where policy p names a field
+// that form f does not have, or an option that the field does not offer: the
+// brief rules and their when, answer_labels, and the brief conditions of
+// require. Errors are ConfigErrors at the policy's line.
+func CheckPolicyAgainstForm(p *Policy, f *Form) error {
+	if p == nil || f == nil {
+		return nil
+	}
+	var errs ConfigErrors
+	fields := func() string {
+		keys := make([]string, len(f.Fields))
+		for i, fl := range f.Fields {
+			keys[i] = fl.Key
+		}
+		return strings.Join(keys, ", ")
+	}
+	at := func(pos srcPos, format string, args ...any) {
+		file := pos.file
+		if file == "" {
+			file = p.File
+		}
+		errs = append(errs, &ConfigError{File: file, Line: pos.line, Column: pos.col, Msg: fmt.Sprintf(format, args...)})
+	}
+	field := func(pos srcPos, what, key string) *Field {
+		fl := f.Field(key)
+		if fl == nil {
+			at(pos, "%s names the field %q, which the form %s does not have (its fields: %s)", what, key, f.File, fields())
+		}
+		return fl
+	}
+	option := func(pos srcPos, what string, fl *Field, opt string) {
+		if fl == nil {
+			return
+		}
+		opts := fl.OptionLabels()
+		if len(opts) == 0 {
+			return // text answers can be anything
+		}
+		for _, o := range opts {
+			if strings.EqualFold(strings.TrimSpace(o), strings.TrimSpace(opt)) {
+				return
+			}
+		}
+		at(pos, "%s compares %q with %q, which is not one of its options (%s)", what, fl.Key, opt, optionList(fl))
+	}
+	cond := func(c *Condition, what string) {
+		if c == nil {
+			return
+		}
+		fl := field(c.pos, what+" when", c.Field)
+		if c.Is != "" {
+			option(c.pos, what+" when", fl, c.Is)
+		}
+		if c.IsNot != "" {
+			option(c.pos, what+" when", fl, c.IsNot)
+		}
+	}
+	for i := range p.Brief.Rules {
+		r := &p.Brief.Rules[i]
+		what := fmt.Sprintf("brief rule %d", i+1)
+		field(r.pos, what, r.Field)
+		cond(r.When, what)
+	}
+	for i, al := range p.Brief.AnswerLabels {
+		what := fmt.Sprintf("brief answer_labels entry %d", i+1)
+		option(al.pos, what, field(al.pos, what, al.Field), al.Option)
+	}
+	for i, rq := range p.Require {
+		if rq.Brief != nil {
+			what := fmt.Sprintf("require rule %d brief", i+1)
+			fl := field(rq.Brief.pos, what, rq.Brief.Field)
+			if rq.Brief.Is != "" {
+				option(rq.Brief.pos, what, fl, rq.Brief.Is)
+			}
+			if rq.Brief.IsNot != "" {
+				option(rq.Brief.pos, what, fl, rq.Brief.IsNot)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
