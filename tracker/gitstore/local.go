@@ -1,0 +1,169 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage"
+
+	"github.com/twokey/twokey/tracker"
+)
+
+// ErrNotRepository is returned for a directory that is not in a git
+// repository.
+var ErrNotRepository = errors.New("not a git repository")
+
+// Local writes records to refs/notes/twokey of a repository on disk, the way
+// `git notes --ref=twokey append` would, but keeping one record per line.
+type Local struct {
+	Dir         string           // the repository, or any directory inside its work tree
+	Name, Email string           // signature of the notes commits; DefaultName, DefaultEmail
+	Now         func() time.Time // clock for the notes commits; time.Now
+}
+
+// OpenLocal returns a Local for the repository at dir.
+func OpenLocal(dir string) *Local { return &Local{Dir: dir} }
+
+// AppendLocal adds rec to the note on commit in the repository at dir; see
+// Local.AppendRecord.
+func AppendLocal(ctx context.Context, dir, commit string, rec tracker.Record) error {
+	return OpenLocal(dir).AppendRecord(ctx, commit, rec)
+}
+
+func openRepo(dir string) (*git.Repository, error) {
+	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, fmt.Errorf("%s: %w (run the command inside a clone, or pass --repo DIR)", dir, ErrNotRepository)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", dir, err)
+	}
+	return r, nil
+}
+
+func (l *Local) signature() object.Signature {
+	return (&Remote{Name: l.Name, Email: l.Email, Now: l.Now}).signature()
+}
+
+// AppendRecord adds rec as one line to the note on commit, keeping the
+// note's other lines; a line already there is not added again. The notes ref
+// moves with a compare-and-swap, retried when another process moved it.
+func (l *Local) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
+	commit, err := checkCommit(commit)
+	if err != nil {
+		return err
+	}
+	if rec.Commit == "" {
+		rec.Commit = commit
+	}
+	line, err := rec.MarshalLine()
+	if err != nil {
+		return err
+	}
+	repo, err := openRepo(l.Dir)
+	if err != nil {
+		return err
+	}
+	for range 20 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		old, err := repo.Storer.Reference(tracker.NotesRef)
+		if err != nil && !errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return fmt.Errorf("read %s: %w", tracker.NotesRef, err)
+		}
+		var parent plumbing.Hash
+		if old != nil {
+			parent = old.Hash()
+		}
+		h, changed, err := addRecord(repo.Storer, parent, commit, line, l.signature())
+		if err != nil {
+			return err
+		}
+		if !changed {
+			return nil
+		}
+		err = repo.Storer.CheckAndSetReference(plumbing.NewHashReference(tracker.NotesRef, h), old)
+		if errors.Is(err, storage.ErrReferenceHasChanged) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("update %s: %w", tracker.NotesRef, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("update %s in %s: %w", tracker.NotesRef, l.Dir, storage.ErrReferenceHasChanged)
+}
+
+// FetchNotes fetches refs/notes/twokey from remote (a configured remote's
+// name, or a URL or path) into refs/notes/remotes/<name>/twokey and merges it
+// into the local refs/notes/twokey: a fast-forward when possible, otherwise a
+// merge commit whose notes are merged line by line (cat_sort_uniq), so local
+// notes are never clobbered. It reports whether the local ref moved.
+func (l *Local) FetchNotes(ctx context.Context, remote string) (bool, error) {
+	repo, err := openRepo(l.Dir)
+	if err != nil {
+		return false, err
+	}
+	rem, err := repo.Remote(remote)
+	name := remote
+	if errors.Is(err, git.ErrRemoteNotFound) {
+		if !strings.ContainsAny(remote, "/:.") {
+			return false, fmt.Errorf("remote %q: not configured (see git remote -v) and not a URL", remote)
+		}
+		name = "url"
+		rem = git.NewRemote(repo.Storer, &config.RemoteConfig{Name: name, URLs: []string{remote}})
+	} else if err != nil {
+		return false, fmt.Errorf("remote %q: %w", remote, err)
+	}
+	tracking := plumbing.ReferenceName("refs/notes/remotes/" + name + "/twokey")
+	err = rem.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: name,
+		RefSpecs:   []config.RefSpec{config.RefSpec("+" + tracker.NotesRef + ":" + string(tracking))},
+		Tags:       git.NoTags,
+	})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+	case errors.Is(err, git.NoMatchingRefSpecError{}):
+		return false, fmt.Errorf("remote %q has no %s yet: nothing recorded there", remote, tracker.NotesRef)
+	default:
+		return false, fmt.Errorf("fetch %s from %q: %w", tracker.NotesRef, remote, err)
+	}
+	theirsRef, err := repo.Storer.Reference(tracking)
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", tracking, err)
+	}
+	for range 20 {
+		old, err := repo.Storer.Reference(tracker.NotesRef)
+		if err != nil && !errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return false, fmt.Errorf("read %s: %w", tracker.NotesRef, err)
+		}
+		var ours plumbing.Hash
+		if old != nil {
+			ours = old.Hash()
+		}
+		next, err := mergeCommits(repo.Storer, ours, theirsRef.Hash(), l.signature())
+		if err != nil {
+			return false, err
+		}
+		if next == ours {
+			return false, nil
+		}
+		err = repo.Storer.CheckAndSetReference(plumbing.NewHashReference(tracker.NotesRef, next), old)
+		if errors.Is(err, storage.ErrReferenceHasChanged) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("update %s: %w", tracker.NotesRef, err)
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("update %s: %w", tracker.NotesRef, storage.ErrReferenceHasChanged)
+}
