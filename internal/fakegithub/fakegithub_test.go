@@ -1,0 +1,190 @@
+package fakegithub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v60/github"
+)
+
+func client(t *testing.T, s *Server) *github.Client {
+	t.Helper()
+	c := github.NewClient(nil)
+	u, err := url.Parse(s.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL = u
+	return c
+}
+
+func TestLabelsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	s.AddIssue("o/r", 1, "Brief", "body", User("ann", 1), "keep", "area/api")
+	c := client(t, s)
+
+	if _, _, err := c.Issues.AddLabelsToIssue(ctx, "o", "r", 1, []string{"brief: ready", "100%"}); err != nil {
+		t.Fatalf("AddLabelsToIssue: %v", err)
+	}
+	if _, err := c.Issues.RemoveLabelForIssue(ctx, "o", "r", 1, url.PathEscape("area/api")); err != nil {
+		t.Fatalf("RemoveLabelForIssue(escaped area/api): %v", err)
+	}
+	want := []string{"100%", "brief: ready", "keep"}
+	if diff := cmp.Diff(want, s.Labels("o/r", 1)); diff != "" {
+		t.Errorf("labels diff (-want +got):\n%s", diff)
+	}
+	// Unescaped, a slash makes another path segment: GitHub answers 404.
+	_, err := c.Issues.RemoveLabelForIssue(ctx, "o", "r", 1, "a/b")
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response.StatusCode != http.StatusNotFound {
+		t.Errorf("RemoveLabelForIssue(a/b) = %v, want 404", err)
+	}
+	// Removing a label the issue does not have is a 404 with GitHub's message.
+	_, err = c.Issues.RemoveLabelForIssue(ctx, "o", "r", 1, "nope")
+	if !errors.As(err, &er) || er.Message != "Label does not exist" {
+		t.Errorf("RemoveLabelForIssue(nope) = %v, want Label does not exist", err)
+	}
+}
+
+func TestPagination(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	var files []string
+	for i := range 250 {
+		files = append(files, fmt.Sprintf("f%03d", i))
+	}
+	s.AddPull("o/r", Pull{Number: 2, Title: "t", User: User("bob", 2), Head: "abc", Files: files})
+	c := client(t, s)
+	var got []string
+	opt := &github.ListOptions{PerPage: 100}
+	pages := 0
+	for {
+		fs, resp, err := c.PullRequests.ListFiles(ctx, "o", "r", 2, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, f := range fs {
+			got = append(got, f.GetFilename())
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if diff := cmp.Diff(files, got); diff != "" {
+		t.Errorf("files diff (-want +got):\n%s", diff)
+	}
+	if pages != 3 {
+		t.Errorf("pages = %d, want 3", pages)
+	}
+}
+
+func TestContents(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	s.SetFile("o/r", "main", ".github/twokey.yml", "version: 1\n")
+	s.SetFile("o/r", "feature", ".github/twokey.yml", "version: 2\n")
+	c := client(t, s)
+	fc, _, _, err := c.Repositories.GetContents(ctx, "o", "r", ".github/twokey.yml", &github.RepositoryContentGetOptions{Ref: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fc.GetContent()
+	if err != nil || got != "version: 1\n" {
+		t.Errorf("GetContent() = %q, %v, want version: 1", got, err)
+	}
+	_, _, resp, err := c.Repositories.GetContents(ctx, "o", "r", "missing.yml", &github.RepositoryContentGetOptions{Ref: "main"})
+	if err == nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GetContents(missing) = %v, want 404", err)
+	}
+	reqs := s.Requests()
+	if reqs[0].Query != "ref=main" {
+		t.Errorf("query = %q, want ref=main", reqs[0].Query)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	s.AddIssue("o/r", 1, "t", "b", User("ann", 1))
+	c := client(t, s)
+
+	s.Fail(SecondaryRateLimit("/repos/o/r/issues/1", 1, 3))
+	_, _, err := c.Issues.Get(ctx, "o", "r", 1)
+	var abuse *github.AbuseRateLimitError
+	if !errors.As(err, &abuse) || abuse.GetRetryAfter() != 3*time.Second {
+		t.Errorf("secondary limit: err = %v, want AbuseRateLimitError retry 3s", err)
+	}
+	// go-github remembers the limit and refuses further calls: use a new client.
+	c = client(t, s)
+	if _, _, err := c.Issues.Get(ctx, "o", "r", 1); err != nil {
+		t.Errorf("after fault: %v", err)
+	}
+
+	s.Fail(TooManyRequests("/repos/o/r/*", 1, 1))
+	_, _, err = c.Issues.Get(ctx, "o", "r", 1)
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("429: err = %v, want ErrorResponse 429", err)
+	}
+
+	s.SetReadOnly(true)
+	_, _, err = c.Issues.CreateComment(ctx, "o", "r", 1, &github.IssueComment{Body: github.String("x")})
+	if !errors.As(err, &er) || er.Response.StatusCode != http.StatusForbidden || er.Message != "Resource not accessible by integration" {
+		t.Errorf("read-only write: err = %v, want 403 Resource not accessible by integration", err)
+	}
+
+	// Validation errors carry errors[].
+	s.SetReadOnly(false)
+	_, _, err = c.Repositories.CreateStatus(ctx, "o", "r", "abc", &github.RepoStatus{State: github.String("bogus")})
+	if !errors.As(err, &er) || er.Response.StatusCode != http.StatusUnprocessableEntity || len(er.Errors) != 1 {
+		t.Errorf("bad status: err = %v, want 422 with errors[]", err)
+	}
+}
+
+func TestPrimaryRateLimit(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	s.AddIssue("o/r", 1, "t", "b", User("ann", 1))
+	reset := time.Now().Add(time.Hour).Truncate(time.Second)
+	s.Fail(PrimaryRateLimit("/repos/o/r/issues/1", 1, reset))
+	_, _, err := client(t, s).Issues.Get(ctx, "o", "r", 1)
+	var rl *github.RateLimitError
+	if !errors.As(err, &rl) || !rl.Rate.Reset.Time.Equal(reset) {
+		t.Errorf("err = %v, want RateLimitError resetting at %v", err, reset)
+	}
+}
+
+func TestTeamsPermissionsTrees(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	s.Repo("o/r")
+	s.SetTeamMember("o/web-ux", "ann", "active")
+	s.SetPermission("o/r", "bob", "admin")
+	s.SetTree("o/r", "c1", "t1")
+	c := client(t, s)
+	m, _, err := c.Teams.GetTeamMembershipBySlug(ctx, "o", "web-ux", "ann")
+	if err != nil || m.GetState() != "active" {
+		t.Errorf("membership ann = %v, %v, want active", m, err)
+	}
+	_, resp, err := c.Teams.GetTeamMembershipBySlug(ctx, "o", "web-ux", "bob")
+	if err == nil || resp.StatusCode != 404 {
+		t.Errorf("membership bob err = %v, want 404", err)
+	}
+	p, _, err := c.Repositories.GetPermissionLevel(ctx, "o", "r", "bob")
+	if err != nil || p.GetPermission() != "admin" {
+		t.Errorf("permission bob = %v, %v, want admin", p, err)
+	}
+	cm, _, err := c.Git.GetCommit(ctx, "o", "r", "c1")
+	if err != nil || cm.GetTree().GetSHA() != "t1" {
+		t.Errorf("commit c1 tree = %v, %v, want t1", cm, err)
+	}
+}
