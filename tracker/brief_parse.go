@@ -105,6 +105,8 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 		b.Fields[fl.Key] = v
 		b.Order = append(b.Order, fl.Key)
 	}
+	findings = append(findings, formFindings(f, b)...)
+	sortFindings(f, findings)
 	return b, findings
 }
 

@@ -74,7 +74,16 @@ func CheckBrief(f *Form, p *Policy, body string, filed time.Time) *BriefResult {
 		bp = p.Brief
 	}
 	bp.applyDefaults()
-	findings = append(findings, formFindings(f, b)...)
+	for i := range findings {
+		if findings[i].Rule == RuleRequired {
+			for _, r := range bp.Rules {
+				if r.Field == findings[i].Field && r.Why != "" {
+					findings[i].Why = r.Why
+					break
+				}
+			}
+		}
+	}
 	findings = append(findings, ruleFindings(&bp, b, filed)...)
 	sortFindings(f, findings)
 	res := &BriefResult{Valid: true, Brief: b, Findings: findings}
@@ -119,11 +128,12 @@ func formFindings(f *Form, b *Brief) []Finding {
 	return out
 }
 
-// requiredWhy is the reason an answer is required: the field's description
-// when the form gives one (it says what the answer is for), else the default.
+// requiredWhy is the reason an answer is required when the policy has no rule
+// on the field to take a why from: the field's description when the form
+// gives one (it says what the answer is for), else the default.
 func requiredWhy(fl *Field) string {
 	if d := strings.TrimSpace(fl.Description); d != "" {
-		return "The form asks for this: " + strings.Join(strings.Fields(d), " ")
+		return strings.Join(strings.Fields(d), " ")
 	}
 	return defaultWhy[RuleRequired]
 }
