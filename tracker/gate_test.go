@@ -1,0 +1,627 @@
+package tracker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// gateDir is a Directory backed by maps: the test double of the interface
+// the gate declares.
+type gateDir struct {
+	teams      map[string][]string // "org/slug" → members
+	unreadable map[string]bool     // teams the token cannot read
+	perms      map[string]string   // login → permission (default "read")
+	trees      map[string]string   // commit → tree (default: the commit itself)
+	err        error               // returned by every call when set
+	calls      int
+}
+
+func (d *gateDir) IsMember(ctx context.Context, team, login string) (bool, error) {
+	d.calls++
+	if d.err != nil {
+		return false, d.err
+	}
+	if d.unreadable[team] {
+		return false, fmt.Errorf("team %s: %w", team, ErrTeamUnreadable)
+	}
+	for _, m := range d.teams[team] {
+		if m == login {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (d *gateDir) Permission(ctx context.Context, login string) (string, error) {
+	d.calls++
+	if d.err != nil {
+		return "", d.err
+	}
+	if p, ok := d.perms[login]; ok {
+		return p, nil
+	}
+	return "read", nil
+}
+
+func (d *gateDir) Tree(ctx context.Context, sha string) (string, error) {
+	d.calls++
+	if d.err != nil {
+		return "", d.err
+	}
+	if t, ok := d.trees[sha]; ok {
+		return t, nil
+	}
+	return "tree-of-" + sha, nil
+}
+
+func newGateDir() *gateDir {
+	return &gateDir{
+		teams: map[string][]string{
+			"acme/ux":      {"alice", "carol", "dev"},
+			"acme/backend": {"bob", "carol", "dev"},
+			"acme/it":      {"ivan"},
+		},
+		perms: map[string]string{"mallory": "write", "root": "admin"},
+	}
+}
+
+const gatePolicyYAML = `version: 1
+kinds:
+  usability:
+    description: The user interface and journeys work for the audience.
+    teams: [acme/ux]
+    users: [uma]
+  backend:
+    description: Integration, data, security and load hold up.
+    teams: [acme/backend]
+  vendor:
+    description: IT has reviewed the new vendor.
+    teams: [acme/it]
+require:
+  - kinds: [usability, backend]
+  - paths: ["payments/**", "**/*.sql"]
+    kinds: [vendor]
+  - labels: [vendor-review]
+    kinds: [vendor]
+  - brief: {field: new_vendor, is: "Yes"}
+    kinds: [vendor]
+link:
+  required: true
+bypass:
+  users: [root]
+`
+
+func gatePolicy(t testing.TB, edits ...string) *Policy {
+	t.Helper()
+	y := gatePolicyYAML
+	for _, e := range edits {
+		gOld, nw, _ := strings.Cut(e, "=>")
+		if !strings.Contains(y, gOld) {
+			t.Fatalf("policy edit %q: no %q in the test policy", e, gOld)
+		}
+		y = strings.Replace(y, gOld, nw, 1)
+	}
+	p, err := LoadPolicy("twokey.yml", []byte(y))
+	if err != nil {
+		t.Fatalf("LoadPolicy: %v", err)
+	}
+	return p
+}
+
+var (
+	gHead = strings.Repeat("a", 40)
+	gOld  = strings.Repeat("b", 40)
+	gT0   = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+)
+
+func gAt(min int) time.Time { return gT0.Add(time.Duration(min) * time.Minute) }
+
+func gActor(login string) Actor {
+	id := int64(0)
+	for _, c := range login {
+		id = id*31 + int64(c)
+	}
+	return Actor{Login: login, ID: id % 100000, Bot: strings.HasSuffix(login, "[bot]")}
+}
+
+func gReview(id int64, login, state, sha string, min int, body string) Review {
+	return Review{ID: id, User: gActor(login), State: state, Body: body, CommitID: sha,
+		URL: fmt.Sprintf("https://github.com/acme/site/pull/12#pullrequestreview-%d", id), SubmittedAt: gAt(min)}
+}
+
+func gApprove(id int64, login, sha string, min int) Review {
+	return gReview(id, login, ReviewApproved, sha, min, "")
+}
+
+func gComment(id int64, login, body, sha string, min int) Comment {
+	return Comment{ID: id, User: gActor(login), Body: body, HeadSHA: sha, CreatedAt: gAt(min), UpdatedAt: gAt(min),
+		URL: fmt.Sprintf("https://github.com/acme/site/pull/12#issuecomment-%d", id)}
+}
+
+func gatePR() *PullRequest {
+	return &PullRequest{
+		Repo: "acme/site", Number: 12, Title: "New checkout page", Body: "Brief: #7\n\nAdds the page.",
+		Branch: "brief-7-checkout", Base: "main", Author: gActor("dev"), HeadSHA: gHead,
+		Files: []string{"site/checkout.html", "site/checkout.css"},
+	}
+}
+
+var gateBriefs = []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true, Labels: []string{"brief", "brief: ready"}}}
+
+// gateSummary is a compact view of a verdict for table tests.
+type gateSummary struct {
+	State   string
+	Kinds   string // "usability=satisfied(alice) backend=missing"
+	Link    string
+	Ignored []string
+}
+
+func summarizeVerdict(v *Verdict) gateSummary {
+	s := gateSummary{State: v.State, Link: v.Link.Status}
+	var ks []string
+	for _, r := range v.Kinds {
+		k := r.Kind + "=" + r.Status
+		var who []string
+		for _, so := range r.Signoffs {
+			who = append(who, so.Signer.Login)
+		}
+		if len(who) > 0 {
+			k += "(" + strings.Join(who, ",") + ")"
+		}
+		ks = append(ks, k)
+	}
+	s.Kinds = strings.Join(ks, " ")
+	for _, ig := range v.Ignored {
+		s.Ignored = append(s.Ignored, ig.Login+": "+ig.Reason)
+	}
+	return s
+}
+
+func TestEvaluate(t *testing.T) {
+	tests := []struct {
+		name    string
+		policy  []string // edits "old=>new" to the test policy
+		pr      func(pr *PullRequest)
+		dir     func(d *gateDir)
+		briefs  []LinkedBrief
+		state   string
+		kinds   string
+		link    string
+		ignored []string // substrings, in order, one per ignored entry
+	}{
+		{
+			name:  "both keys turned on the head",
+			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)} },
+			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkSatisfied,
+		},
+		{
+			name:  "nothing signed yet",
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+		},
+		{
+			name:  "stale after push: sign-offs on an older commit with another tree",
+			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gOld, 2)} },
+			state: StatePending, kinds: "usability=stale(alice) backend=stale(bob)", link: LinkSatisfied,
+		},
+		{
+			name:  "same tree after a clean rebase keeps sign-offs",
+			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)} },
+			dir:   func(d *gateDir) { d.trees = map[string]string{gHead: "t1", gOld: "t1"} },
+			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkSatisfied,
+		},
+		{
+			name:   "same tree does not help when keep_on_same_tree is false",
+			policy: []string{"link:\n=>signoffs: {keep_on_same_tree: false}\nlink:\n"},
+			pr:     func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)} },
+			dir:    func(d *gateDir) { d.trees = map[string]string{gHead: "t1", gOld: "t1"} },
+			state:  StatePending, kinds: "usability=stale(alice) backend=satisfied(bob)", link: LinkSatisfied,
+		},
+		{
+			name: "author cannot sign off their own pull request",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{gComment(1, "dev", "/signoff usability", gHead, 1)}
+				pr.Reviews = []Review{gApprove(2, "bob", gHead, 2)}
+			},
+			state: StatePending, kinds: "usability=missing backend=satisfied(bob)", link: LinkSatisfied,
+			ignored: []string{"dev: @dev wrote this pull request and cannot sign off usability"},
+		},
+		{
+			name:   "allow_author lets the author sign that kind only",
+			policy: []string{"    users: [uma]\n=>    users: [uma]\n    allow_author: true\n"},
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{gComment(1, "dev", "/signoff usability\n/signoff backend", gHead, 1)}
+			},
+			state: StatePending, kinds: "usability=satisfied(dev) backend=missing", link: LinkSatisfied,
+			ignored: []string{"dev: @dev wrote this pull request and cannot sign off backend"},
+		},
+		{
+			name: "bots never count, even in the team",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "renovate[bot]", gHead, 1), {ID: 2, User: Actor{Login: "ci-app", Bot: true}, State: ReviewApproved, CommitID: gHead, SubmittedAt: gAt(2)}}
+				pr.Comments = []Comment{gComment(3, "renovate[bot]", "/signoff backend", gHead, 3)}
+			},
+			dir:   func(d *gateDir) { d.teams["acme/ux"] = append(d.teams["acme/ux"], "renovate[bot]", "ci-app") },
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"renovate[bot]: @renovate[bot] is a bot", "ci-app: @ci-app is a bot", "renovate[bot]: @renovate[bot] is a bot"},
+		},
+		{
+			name: "edited comments do not count",
+			pr: func(pr *PullRequest) {
+				c := gComment(1, "alice", "/signoff usability", gHead, 1)
+				c.UpdatedAt = c.CreatedAt.Add(2 * time.Second)
+				ok := gComment(2, "bob", "/signoff backend", gHead, 2)
+				ok.UpdatedAt = ok.CreatedAt.Add(time.Second) // within a second: not an edit
+				pr.Comments = []Comment{c, ok}
+			},
+			state: StatePending, kinds: "usability=missing backend=satisfied(bob)", link: LinkSatisfied,
+			ignored: []string{"alice: the comment was edited"},
+		},
+		{
+			name:  "unauthorised signer is ignored, with who can",
+			pr:    func(pr *PullRequest) { pr.Comments = []Comment{gComment(1, "mallory", "/signoff backend", gHead, 1)} },
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"mallory: @mallory cannot sign off backend; who can: a member of @acme/backend"},
+		},
+		{
+			name: "the wrong team never satisfies a kind",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)}
+				pr.Comments = []Comment{gComment(2, "alice", "/signoff backend", gHead, 2), gComment(3, "ivan", "/signoff usability", gHead, 3)}
+			},
+			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
+			ignored: []string{"alice: @alice cannot sign off backend; who can: a member of @acme/backend", "ivan: @ivan cannot sign off usability; who can: a member of @acme/ux or @uma"},
+		},
+		{
+			name:  "an approval by someone who holds no required kind says so",
+			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "mallory", gHead, 1)} },
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"mallory: @mallory approved but cannot sign off any required kind (usability: a member of @acme/ux or @uma; backend: a member of @acme/backend)"},
+		},
+		{
+			name: "revoke withdraws, a later sign-off counts again",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{
+					gComment(1, "alice", "/signoff usability", gHead, 1),
+					gComment(2, "bob", "/signoff backend", gHead, 2),
+					gComment(3, "alice", "/signoff revoke usability", gHead, 3),
+					gComment(4, "bob", "/signoff revoke", gHead, 4),
+					gComment(5, "uma", "/signoff usability", gHead, 5),
+				}
+			},
+			state: StatePending, kinds: "usability=satisfied(uma) backend=missing", link: LinkSatisfied,
+		},
+		{
+			name: "revoke only withdraws the revoker's own sign-off",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}
+				pr.Comments = []Comment{gComment(3, "mallory", "/signoff revoke usability", gHead, 3)}
+			},
+			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkSatisfied,
+		},
+		{
+			name: "changes requested withdraws the reviewer's sign-offs; dismissed reviews count for nothing",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{
+					gApprove(1, "alice", gHead, 1),
+					gApprove(2, "bob", gHead, 2),
+					gReview(3, "bob", ReviewChangesRequested, gHead, 3, "the query is slow"),
+					gReview(4, "uma", ReviewDismissed, gHead, 4, ""),
+				}
+			},
+			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
+			ignored: []string{"uma: the review was dismissed"},
+		},
+		{
+			name: "commands in code, quotes and HTML comments do not count",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{
+					gComment(1, "alice", "To sign, type:\n```\n/signoff usability\n```", gHead, 1),
+					gComment(2, "bob", "> /signoff backend\nquoting the docs", gHead, 2),
+					gComment(3, "bob", "<!--\n/signoff backend\n-->", gHead, 3),
+					gComment(4, "bob", "    /signoff backend", gHead, 4),
+				}
+			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+		},
+		{
+			name: "a review's /signoff names the only kind it signs",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gReview(1, "carol", ReviewApproved, gHead, 1, "Looks right.\n/signoff backend")}
+			},
+			state: StatePending, kinds: "usability=missing backend=satisfied(carol)", link: LinkSatisfied,
+		},
+		{
+			name: "comment sha: head prefix, full other sha, unknown prefix, unknown head",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{
+					gComment(1, "alice", "/signoff usability aaaaaaa", "", 1),
+					gComment(2, "bob", "/signoff backend "+gOld, "", 2),
+					gComment(3, "uma", "/signoff usability 1234567", gHead, 3),
+					gComment(4, "uma", "/signoff usability", "", 4),
+					gComment(5, "uma", "/signoff usability looks-good", gHead, 5),
+				}
+			},
+			state: StatePending, kinds: "usability=satisfied(alice) backend=stale(bob)", link: LinkSatisfied,
+			ignored: []string{
+				"uma: /signoff usability 1234567: no commit of this pull request starts with 1234567 (the head is aaaaaaa)",
+				"uma: twokey does not know which commit this comment was made on; name it: /signoff usability aaaaaaa",
+				"uma: /signoff usability looks-good: not a commit SHA",
+			},
+		},
+		{
+			name:  "unknown kinds are ignored with the list of kinds",
+			pr:    func(pr *PullRequest) { pr.Comments = []Comment{gComment(1, "alice", "/signoff design", gHead, 1)} },
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{`alice: unknown kind "design"; the kinds are usability, backend, vendor`},
+		},
+		{
+			name:  "separate signers: one person turns one key",
+			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "carol", gHead, 1)} },
+			state: StatePending, kinds: "usability=satisfied(carol) backend=missing", link: LinkSatisfied,
+			ignored: []string{"carol: @carol signed off usability, and one person cannot turn two keys (separate_signers): backend needs someone else"},
+		},
+		{
+			name: "separate signers finds the assignment that turns both keys",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "carol", gHead, 1), gApprove(2, "alice", gHead, 2)}
+			},
+			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(carol)", link: LinkSatisfied,
+			ignored: []string{"carol: @carol signed off backend, and one person cannot turn two keys (separate_signers): usability needs someone else"},
+		},
+		{
+			name:   "without separate_signers one person may turn both keys",
+			policy: []string{"link:\n=>separate_signers: false\nlink:\n"},
+			pr:     func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "carol", gHead, 1)} },
+			state:  StateSuccess, kinds: "usability=satisfied(carol) backend=satisfied(carol)", link: LinkSatisfied,
+		},
+		{
+			name:  "path rules add kinds",
+			pr:    func(pr *PullRequest) { pr.Files = append(pr.Files, "payments/stripe/hook.go") },
+			state: StatePending, kinds: "usability=missing backend=missing vendor=missing", link: LinkSatisfied,
+		},
+		{
+			name:  "path rules match nested globs",
+			pr:    func(pr *PullRequest) { pr.Files = []string{"db/migrations/0042_orders.sql"} },
+			state: StatePending, kinds: "usability=missing backend=missing vendor=missing", link: LinkSatisfied,
+		},
+		{
+			name:   "a linked brief's label adds kinds",
+			briefs: []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true, Labels: []string{"vendor-review"}}},
+			state:  StatePending, kinds: "usability=missing backend=missing vendor=missing", link: LinkSatisfied,
+		},
+		{
+			name: "a linked brief's answer adds kinds",
+			briefs: []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true,
+				Brief: &Brief{Fields: map[string]*Value{"new_vendor": {Text: "Yes", Choices: []string{"Yes"}}}}}},
+			state: StatePending, kinds: "usability=missing backend=missing vendor=missing", link: LinkSatisfied,
+		},
+		{
+			name:  "no brief linked",
+			pr:    func(pr *PullRequest) { pr.Body, pr.Branch = "Adds the page.", "checkout" },
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkMissing, briefs: []LinkedBrief{},
+		},
+		{
+			name:   "linked brief not found, or not ready",
+			briefs: []LinkedBrief{{Repo: "acme/site", Number: 7, Found: false}},
+			state:  StatePending, kinds: "usability=missing backend=missing", link: LinkNotFound,
+		},
+		{
+			name:   "linked brief needs information",
+			briefs: []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true, Labels: []string{"brief: needs-info"}}},
+			state:  StatePending, kinds: "usability=missing backend=missing", link: LinkNotReady,
+		},
+		{
+			name: "waive label",
+			pr: func(pr *PullRequest) {
+				pr.Body, pr.Branch, pr.Labels = "typo", "typo", []string{"no-brief"}
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}
+			},
+			briefs: []LinkedBrief{}, state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkWaived,
+		},
+		{
+			name: "waive command by a signer; not by others",
+			pr: func(pr *PullRequest) {
+				pr.Body, pr.Branch = "typo", "typo"
+				pr.Comments = []Comment{gComment(1, "mallory", "/no-brief", gHead, 1), gComment(2, "dev", "/no-brief", gHead, 2), gComment(3, "bob", "/no-brief", gHead, 3)}
+			},
+			briefs: []LinkedBrief{}, state: StatePending, kinds: "usability=missing backend=missing", link: LinkWaived,
+			ignored: []string{"mallory: @mallory may not waive the brief link", "dev: @dev may not waive the brief link"},
+		},
+		{
+			name: "bypass by a bypass user passes and keeps the reason",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{
+					gComment(1, "mallory", "/bypass it is urgent", gHead, 1),
+					gComment(2, "root", "/bypass", gHead, 2),
+					gComment(3, "root", "/bypass checkout is down, fix now", gHead, 3),
+				}
+			},
+			state: StateSuccess, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"mallory: @mallory may not bypass the gate; the bypass users are @root", "root: /bypass needs a reason"},
+		},
+		{
+			name:  "team members that cannot be read keep the kind pending with the scope",
+			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)} },
+			dir:   func(d *gateDir) { d.unreadable = map[string]bool{"acme/backend": true} },
+			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
+			ignored: []string{"bob: could not check whether @bob is in @acme/backend: twokey needs a token that can read org members: an App token with members:read or a PAT with read:org"},
+		},
+		{
+			name:   "permission fallback",
+			policy: []string{"    teams: [acme/backend]\n=>    permission: maintain\n"},
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{gComment(1, "mallory", "/signoff backend", gHead, 1), gComment(2, "root", "/signoff backend", gHead, 2)}
+			},
+			state: StatePending, kinds: "usability=missing backend=satisfied(root)", link: LinkSatisfied,
+			ignored: []string{"mallory: @mallory cannot sign off backend; who can: anyone with maintain access"},
+		},
+		{
+			name:   "a kind nobody can give is a failure",
+			policy: []string{"    teams: [acme/backend]\n=>    users: [dev]\n"},
+			state:  StateFailure, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := gatePolicy(t, tt.policy...)
+			pr := gatePR()
+			if tt.pr != nil {
+				tt.pr(pr)
+			}
+			d := newGateDir()
+			if tt.dir != nil {
+				tt.dir(d)
+			}
+			briefs := gateBriefs
+			if tt.briefs != nil {
+				briefs = tt.briefs
+			}
+			v, err := Evaluate(context.Background(), p, pr, briefs, d)
+			if err != nil {
+				t.Fatalf("Evaluate: %v", err)
+			}
+			got := summarizeVerdict(v)
+			want := gateSummary{State: tt.state, Kinds: tt.kinds, Link: tt.link}
+			if diff := cmp.Diff(want, gateSummary{State: got.State, Kinds: got.Kinds, Link: got.Link}); diff != "" {
+				t.Errorf("Evaluate verdict diff (-want +got):\n%s\nignored: %q", diff, got.Ignored)
+			}
+			if len(got.Ignored) != len(tt.ignored) {
+				t.Fatalf("Evaluate ignored = %q, want %d entries like %q", got.Ignored, len(tt.ignored), tt.ignored)
+			}
+			for i, w := range tt.ignored {
+				if !strings.HasPrefix(got.Ignored[i], w) {
+					t.Errorf("Evaluate ignored[%d] = %q, want it to start with %q", i, got.Ignored[i], w)
+				}
+			}
+			if tt.state == StateSuccess && v.Bypass == nil {
+				for _, r := range v.Kinds {
+					if r.Status != KindSatisfied {
+						t.Errorf("state success with %s %s", r.Kind, r.Status)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluateBypass(t *testing.T) {
+	pr := gatePR()
+	pr.Comments = []Comment{gComment(1, "root", "/bypass checkout is down", gHead, 1)}
+	v, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, newGateDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Bypass == nil || v.Bypass.Reason != "checkout is down" || v.Bypass.By.Login != "root" {
+		t.Fatalf("Evaluate bypass = %+v, want root's with reason %q", v.Bypass, "checkout is down")
+	}
+}
+
+func TestEvaluateSignoffDetails(t *testing.T) {
+	pr := gatePR()
+	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1)}
+	pr.Comments = []Comment{gComment(2, "bob", "/signoff backend", gHead, 2)}
+	d := newGateDir()
+	d.trees = map[string]string{gHead: "t", gOld: "t"}
+	v, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Signoff{
+		{Kind: "usability", Signer: gActor("alice"), SHA: gOld, Via: ViaReview, ID: 1, URL: pr.Reviews[0].URL, At: gAt(1), SameTree: true},
+		{Kind: "backend", Signer: gActor("bob"), SHA: gHead, Via: ViaComment, ID: 2, URL: pr.Comments[0].URL, At: gAt(2)},
+	}
+	if diff := cmp.Diff(want, v.Signoffs); diff != "" {
+		t.Errorf("Evaluate signoffs diff (-want +got):\n%s", diff)
+	}
+}
+
+// TestEvaluatePolicyIsAValue shows that a pull request that edits the policy
+// file gains nothing: Evaluate judges with the policy value it is given and
+// never reads a file.
+func TestEvaluatePolicyIsAValue(t *testing.T) {
+	p := gatePolicy(t)
+	plain := gatePR()
+	plain.Reviews = []Review{gApprove(1, "alice", gHead, 1)}
+	edits := gatePR()
+	edits.Reviews = plain.Reviews
+	edits.Files = append(edits.Files, DefaultPolicyFile, ".github/ISSUE_TEMPLATE/brief.yml")
+	edits.Body += "\n\n```yaml\nrequire: []\nbypass: {users: [dev]}\n```"
+	edits.Comments = []Comment{gComment(2, "dev", "/bypass I changed the policy", gHead, 2)}
+	a, err := Evaluate(context.Background(), p, plain, gateBriefs, newGateDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Evaluate(context.Background(), p, edits, gateBriefs, newGateDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.State != StatePending || b.State != StatePending {
+		t.Errorf("Evaluate states = %s, %s, want pending for both", a.State, b.State)
+	}
+	if diff := cmp.Diff(a.Required, b.Required); diff != "" {
+		t.Errorf("required kinds changed by editing the policy in the PR (-plain +edits):\n%s", diff)
+	}
+	if b.Bypass != nil {
+		t.Errorf("Evaluate bypass = %+v, want none: dev is not a bypass user in the default-branch policy", b.Bypass)
+	}
+}
+
+func TestEvaluateErrors(t *testing.T) {
+	boom := errors.New("api down")
+	pr := gatePR()
+	pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)}
+	d := newGateDir()
+	d.err = boom
+	if _, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, d); !errors.Is(err, boom) {
+		t.Errorf("Evaluate with a failing directory = %v, want it to wrap %v", err, boom)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Evaluate(ctx, gatePolicy(t), pr, gateBriefs, newGateDir()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Evaluate with a cancelled context = %v, want context.Canceled", err)
+	}
+	noHead := gatePR()
+	noHead.HeadSHA = ""
+	if _, err := Evaluate(context.Background(), gatePolicy(t), noHead, nil, newGateDir()); err == nil {
+		t.Errorf("Evaluate without a head SHA = nil error, want one")
+	}
+}
+
+func TestEvaluateAsksTheDirectoryOncePerQuestion(t *testing.T) {
+	pr := gatePR()
+	for i := 0; i < 20; i++ {
+		pr.Comments = append(pr.Comments, gComment(int64(i+1), "mallory", "/signoff backend", gHead, i))
+	}
+	d := newGateDir()
+	if _, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, d); err != nil {
+		t.Fatal(err)
+	}
+	if d.calls != 1 {
+		t.Errorf("Directory calls = %d, want 1 (one team look-up, cached)", d.calls)
+	}
+}
+
+func TestVerdictLabels(t *testing.T) {
+	pr := gatePR()
+	pr.Body, pr.Branch = "no link", "x"
+	pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)}
+	v, err := Evaluate(context.Background(), gatePolicy(t), pr, nil, newGateDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, owned := v.Labels()
+	sort.Strings(owned)
+	if diff := cmp.Diff([]string{"signed: usability", "needs: brief"}, want); diff != "" {
+		t.Errorf("Labels() want diff (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"needs: brief", "signed: backend", "signed: usability", "signed: vendor"}, owned); diff != "" {
+		t.Errorf("Labels() owned diff (-want +got):\n%s", diff)
+	}
+}
