@@ -1,0 +1,273 @@
+package tracker
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var filed = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// completeAnswers answer every question of the default form well.
+func completeAnswers() map[string]string {
+	return map[string]string{
+		"objective":  "Let returning customers reorder a past purchase in two clicks.",
+		"audience":   "Logged-in UK customers on mobile.",
+		"mvp":        "A reorder button on each past order.",
+		"success":    "Reorder rate from 12% to 15% in six weeks.",
+		"examples":   "See https://www.figma.com/file/abc",
+		"deadline":   "2026-03-31",
+		"touches":    "None of these",
+		"new_vendor": "No",
+		"size":       "Small (a day or less)",
+		"agreement":  "- [x] I will answer questions about this brief within two working days.\n- [X] I will test the usability of the change before it ships.",
+	}
+}
+
+func with(m map[string]string, kv ...string) map[string]string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+func TestCheckBriefRules(t *testing.T) {
+	f, p := DefaultForm(), DefaultPolicy()
+	tests := []struct {
+		name     string
+		answers  map[string]string
+		findings []string
+		labels   []string
+	}{
+		{"complete", completeAnswers(), nil, []string{"brief: ready"}},
+		{"min_words", with(completeAnswers(), "objective", "Reorder in two clicks."), []string{"objective:min_words"}, []string{"brief: needs-info"}},
+		{"required by the form, why from the policy", with(completeAnswers(), "audience", "_No response_"), []string{"audience:required"}, []string{"brief: needs-info"}},
+		{"pattern", with(completeAnswers(), "success", "More reorders."), []string{"success:pattern"}, []string{"brief: needs-info"}},
+		{"link", with(completeAnswers(), "examples", "Like www.example.com"), []string{"examples:link"}, []string{"brief: needs-info"}},
+		{"date format", with(completeAnswers(), "deadline", "31/03/2026"), []string{"deadline:date"}, []string{"brief: needs-info"}},
+		{"date in the past", with(completeAnswers(), "deadline", "2026-02-28"), []string{"deadline:date"}, []string{"brief: needs-info"}},
+		{"date on the filing day", with(completeAnswers(), "deadline", "2026-03-01"), nil, []string{"brief: ready"}},
+		{"no deadline is fine", with(completeAnswers(), "deadline", "_No response_"), nil, []string{"brief: ready"}},
+		{"required when vendor is Yes", with(completeAnswers(), "new_vendor", "Yes"), []string{"vendor:required"}, []string{"brief: needs-info", "vendor-review"}},
+		{"vendor named", with(completeAnswers(), "new_vendor", "Yes", "vendor", "Stripe https://stripe.com"), nil, []string{"brief: ready", "vendor-review"}},
+		{"when does not hold", with(completeAnswers(), "new_vendor", "No"), nil, []string{"brief: ready"}},
+		{"answer labels from a multi-select", with(completeAnswers(), "touches", "Payments, Back-office systems (CRM, email, billing)"), nil,
+			[]string{"brief: ready", "touches: payments", "touches: back-office"}},
+		{"unchecked agreement", with(completeAnswers(), "agreement", "- [x] I will answer questions about this brief within two working days.\n- [ ] I will test the usability of the change before it ships."),
+			[]string{"agreement:checkbox"}, []string{"brief: needs-info"}},
+		{"option not in the form", with(completeAnswers(), "size", "Huge"), []string{"size:option"}, []string{"brief: needs-info"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := renderBody(f, tt.answers)
+			res := CheckBrief(f, p, body, filed)
+			if diff := cmp.Diff(tt.findings, findingRules(res.Findings)); diff != "" {
+				t.Errorf("CheckBrief findings: diff (-want +got):\n%s\n%+v", diff, res.Findings)
+			}
+			if diff := cmp.Diff(tt.labels, res.Labels); diff != "" {
+				t.Errorf("CheckBrief labels: diff (-want +got):\n%s", diff)
+			}
+			if res.Valid != (len(tt.findings) == 0) {
+				t.Errorf("CheckBrief Valid = %v with findings %v", res.Valid, tt.findings)
+			}
+			for _, fd := range res.Findings {
+				if fd.Why == "" || fd.Message == "" {
+					t.Errorf("finding %+v has no why or message", fd)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckBriefWhyComesFromPolicy(t *testing.T) {
+	f, p := DefaultForm(), DefaultPolicy()
+	res := CheckBrief(f, p, renderBody(f, with(completeAnswers(), "audience", "_No response_")), filed)
+	if len(res.Findings) != 1 || res.Findings[0].Why != p.Brief.Rules[1].Why {
+		t.Errorf("CheckBrief findings = %+v, want one whose why is the audience rule's %q", res.Findings, p.Brief.Rules[1].Why)
+	}
+}
+
+func TestExamplesAgreeWithTheREADME(t *testing.T) {
+	f, p := DefaultForm(), DefaultPolicy()
+	for _, tt := range []struct {
+		file  string
+		valid bool
+	}{{"brief-complete.md", true}, {"brief-incomplete.md", false}} {
+		data, err := os.ReadFile(filepath.Join("..", "examples", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := CheckBrief(f, p, string(data), time.Now())
+		if res.Valid != tt.valid {
+			t.Errorf("CheckBrief(examples/%s).Valid = %v, want %v; findings %+v", tt.file, res.Valid, tt.valid, res.Findings)
+		}
+		if !tt.valid && len(res.Findings) < 8 {
+			t.Errorf("CheckBrief(examples/%s) = %d findings, want every kind of missing piece (8+)", tt.file, len(res.Findings))
+		}
+	}
+}
+
+func TestBriefComment(t *testing.T) {
+	f, p := DefaultForm(), DefaultPolicy()
+	tests := []struct{ name, body string }{
+		{"needs-info", readExample(t, "brief-incomplete.md")},
+		{"ready", renderBody(f, completeAnswers())},
+		{"ready-with-warning", "### Audience\n\nLogged-in UK customers on mobile.\n\n" + strings.Replace(renderBody(f, completeAnswers()), "### Audience\n\nLogged-in UK customers on mobile.\n\n", "", 1)},
+		{"one-problem", renderBody(f, with(completeAnswers(), "objective", "Make *reorder* <b>easy</b> @team #12"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := CheckBrief(f, p, tt.body, filed)
+			checkGolden(t, filepath.Join("testdata", "comments", tt.name+".md"), []byte(BriefComment(res)))
+		})
+	}
+}
+
+func readExample(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestOwnedLabels(t *testing.T) {
+	got := DefaultPolicy().Brief.OwnedLabels()
+	want := []string{"brief: ready", "brief: needs-info", "touches: payments", "touches: personal-data", "touches: sign-up", "touches: back-office", "vendor-review"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("OwnedLabels(): diff (-want +got):\n%s", diff)
+	}
+	var empty BriefPolicy
+	if diff := cmp.Diff([]string{"brief: ready", "brief: needs-info"}, empty.OwnedLabels()); diff != "" {
+		t.Errorf("BriefPolicy{}.OwnedLabels(): diff (-want +got):\n%s", diff)
+	}
+}
+
+func TestLooksLikeBrief(t *testing.T) {
+	f := DefaultForm()
+	full := renderBody(f, completeAnswers())
+	tests := []struct {
+		name string
+		body string
+		want bool
+	}{
+		{"rendered from the form", full, true},
+		{"CRLF", strings.ReplaceAll(full, "\n", "\r\n"), true},
+		{"half the headings deleted", strings.Join(strings.Split(full, "### ")[:6], "### "), false},
+		{"most headings", strings.Join(strings.Split(full, "### ")[:8], "### "), true},
+		{"plain issue", "The checkout is broken.\n\n### Steps\n\n1. click", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := LooksLikeBrief(f, tt.body); got != tt.want {
+				t.Errorf("LooksLikeBrief(%q) = %v, want %v", tt.body, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultPolicyAgreesWithDefaultForm(t *testing.T) {
+	if err := CheckPolicyAgainstForm(DefaultPolicy(), DefaultForm()); err != nil {
+		t.Errorf("CheckPolicyAgainstForm(default policy, default form) = %v", err)
+	}
+}
+
+func TestCheckPolicyAgainstForm(t *testing.T) {
+	src := `version: 1
+brief:
+  rules:
+    - field: objectve
+      min_words: 3
+      why: because
+    - field: vendor
+      required: true
+      when: {field: new_vendor, is: Maybe}
+      why: because
+  answer_labels:
+    - {field: touches, option: Payments, label: pay}
+    - {field: size, option: Tiny, label: tiny}
+`
+	p, err := LoadPolicy("p.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = CheckPolicyAgainstForm(p, DefaultForm())
+	want := []string{
+		`p.yml:4:7: brief rule 1 names the field "objectve", which the form .github/ISSUE_TEMPLATE/brief.yml does not have`,
+		`p.yml:9:13: brief rule 2 when compares "new_vendor" with "Maybe", which is not one of its options`,
+		`p.yml:13:7: brief answer_labels entry 2 compares "size" with "Tiny"`,
+	}
+	ces := AsConfigErrors(err)
+	if len(ces) != len(want) {
+		t.Fatalf("CheckPolicyAgainstForm = %v, want %d errors", err, len(want))
+	}
+	for i, ce := range ces {
+		if !strings.HasPrefix(ce.Error(), want[i]) {
+			t.Errorf("error %d = %q, want prefix %q", i, ce.Error(), want[i])
+		}
+	}
+}
+
+func TestLoadPolicyBriefErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"no check", "version: 1\nbrief:\n  rules:\n    - field: a\n      why: x\n", []string{"p.yml:4:7: brief rule 1 (field a) checks nothing"}},
+		{"two checks", "version: 1\nbrief:\n  rules:\n    - field: a\n      min_words: 2\n      link: true\n      why: x\n", []string{"p.yml:4:7: brief rule 1 (field a) has min_words and link"}},
+		{"bad regexp", "version: 1\nbrief:\n  rules:\n    - field: a\n      pattern: '[a'\n      why: x\n", []string{"p.yml:5:16: brief rule 1 (field a) pattern \"[a\" does not compile"}},
+		{"no why", "version: 1\nbrief:\n  rules:\n    - field: a\n      link: true\n", []string{"p.yml:4:7: brief rule 1 (field a) has no why"}},
+		{"no field", "version: 1\nbrief:\n  rules:\n    - link: true\n      why: x\n", []string{"p.yml:4:7: brief rule 1 has no field"}},
+		{"date not a boolean", "version: 1\nbrief:\n  rules:\n    - field: a\n      date: YYYY-MM-DD\n      why: x\n", []string{"p.yml:5: "}},
+		{"when with both", "version: 1\nbrief:\n  rules:\n    - field: a\n      required: true\n      when: {field: b, is: x, is_not: y}\n      why: x\n", []string{"p.yml:6:13: brief rule 1 (field a) when needs exactly one of is or is_not"}},
+		{"when without field", "version: 1\nbrief:\n  rules:\n    - field: a\n      required: true\n      when: {is: x}\n      why: x\n", []string{"p.yml:6:13: brief rule 1 (field a) when has no field"}},
+		{"message without pattern", "version: 1\nbrief:\n  rules:\n    - field: a\n      link: true\n      message: m\n      why: x\n", []string{"p.yml:6:16: brief rule 1 (field a) has a message but no pattern"}},
+		{"negative min_words", "version: 1\nbrief:\n  rules:\n    - field: a\n      min_words: -2\n      why: x\n", []string{"p.yml:5:18: brief rule 1 (field a) min_words is -2"}},
+		{"same labels", "version: 1\nbrief:\n  labels: {ready: x, needs_info: x}\n", []string{"p.yml:3:11: brief.labels.ready and needs_info are both \"x\""}},
+		{"answer label incomplete", "version: 1\nbrief:\n  answer_labels:\n    - {field: a, option: b}\n", []string{"p.yml:4:7: brief answer_labels entry 1 has no label"}},
+		{"unknown key", "version: 1\nbrief:\n  lables: {}\n", []string{`p.yml:3: unknown key "lables"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadPolicy("p.yml", []byte(tt.yaml))
+			ces := AsConfigErrors(err)
+			if len(ces) != len(tt.want) {
+				t.Fatalf("LoadPolicy(%q) = %v, want %d errors %q", tt.yaml, err, len(tt.want), tt.want)
+			}
+			for i, ce := range ces {
+				if !strings.HasPrefix(ce.Error(), tt.want[i]) {
+					t.Errorf("LoadPolicy(%q) error %d = %q, want prefix %q", tt.yaml, i, ce.Error(), tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestLoadPolicyBriefDefaults(t *testing.T) {
+	p, err := LoadPolicy("p.yml", []byte("version: 1\nbrief:\n  label: request\n  labels: {ready: ok}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultPolicy().Brief
+	got := []string{p.Brief.Form, p.Brief.Label, p.Brief.Labels.Ready, p.Brief.Labels.NeedsInfo}
+	want := []string{".github/ISSUE_TEMPLATE/brief.yml", "request", "ok", "brief: needs-info"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("brief keys: diff (-want +got):\n%s", diff)
+	}
+	if len(p.Brief.Rules) != len(def.Rules) || len(p.Brief.AnswerLabels) != len(def.AnswerLabels) {
+		t.Errorf("rules/answer_labels left out = %d/%d, want the default's %d/%d", len(p.Brief.Rules), len(p.Brief.AnswerLabels), len(def.Rules), len(def.AnswerLabels))
+	}
+	p, err = LoadPolicy("p.yml", []byte("version: 1\nbrief:\n  rules: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Brief.Rules) != 0 {
+		t.Errorf("rules: [] gave %d rules, want none", len(p.Brief.Rules))
+	}
+}
