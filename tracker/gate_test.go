@@ -197,8 +197,10 @@ func TestEvaluate(t *testing.T) {
 		ignored []string // substrings, in order, one per ignored entry
 	}{
 		{
-			name:  "both keys turned on the head",
-			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)} },
+			name: "both keys turned on the head",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}
+			},
 			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkSatisfied,
 		},
 		{
@@ -206,22 +208,28 @@ func TestEvaluate(t *testing.T) {
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
 		},
 		{
-			name:  "stale after push: sign-offs on an older commit with another tree",
-			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gOld, 2)} },
+			name: "stale after push: sign-offs on an older commit with another tree",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gOld, 2)}
+			},
 			state: StatePending, kinds: "usability=stale(alice) backend=stale(bob)", link: LinkSatisfied,
 		},
 		{
-			name:  "same tree after a clean rebase keeps sign-offs",
-			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)} },
+			name: "same tree after a clean rebase keeps sign-offs",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)}
+			},
 			dir:   func(d *gateDir) { d.trees = map[string]string{gHead: "t1", gOld: "t1"} },
 			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkSatisfied,
 		},
 		{
 			name:   "same tree does not help when keep_on_same_tree is false",
 			policy: []string{"link:\n=>signoffs: {keep_on_same_tree: false}\nlink:\n"},
-			pr:     func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)} },
-			dir:    func(d *gateDir) { d.trees = map[string]string{gHead: "t1", gOld: "t1"} },
-			state:  StatePending, kinds: "usability=stale(alice) backend=satisfied(bob)", link: LinkSatisfied,
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)}
+			},
+			dir:   func(d *gateDir) { d.trees = map[string]string{gHead: "t1", gOld: "t1"} },
+			state: StatePending, kinds: "usability=stale(alice) backend=satisfied(bob)", link: LinkSatisfied,
 		},
 		{
 			name: "author cannot sign off their own pull request",
@@ -447,8 +455,10 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"mallory: @mallory may not bypass the gate; the bypass users are @root", "root: /bypass needs a reason"},
 		},
 		{
-			name:  "team members that cannot be read keep the kind pending with the scope",
-			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)} },
+			name: "team members that cannot be read keep the kind pending with the scope",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}
+			},
 			dir:   func(d *gateDir) { d.unreadable = map[string]bool{"acme/backend": true} },
 			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
 			ignored: []string{"bob: could not check whether @bob is in @acme/backend: twokey needs a token that can read org members: an App token with members:read or a PAT with read:org"},

@@ -60,7 +60,7 @@ func FindLinks(repo, title, body, branch string) []Link {
 				// The reference must not continue a word, a path or an entity
 				// (abc#12, a/b/c#12, &#12;).
 				if m[0] > 0 {
-					if c := line[m[0]-1]; isWordByte(c) || c == '/' || c == '#' || c == '&' {
+					if c := line[m[0]-1]; isWordByte(c) || strings.IndexByte("/#&.:-", c) >= 0 {
 						continue
 					}
 				}

@@ -1,0 +1,136 @@
+package tracker
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCheckGateErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string // every error, in order
+	}{
+		{
+			name: "every problem at once, each with file:line:col",
+			yaml: `version: 1
+kinds:
+  user experience:
+    teams: [acme]
+    permission: owner
+  backend:
+    teams: ["@acme/backend"]
+require:
+  - kinds: [usability]
+  - paths: ["site/[a-"]
+    kinds: [backend]
+  - labels: [x]
+  - brief: {is: "Yes"}
+    kinds: [backend]
+link:
+  waive_command: nobrief
+pr_labels:
+  signed: signed
+bypass:
+  users: ["two words"]
+`,
+			want: []string{
+				`p.yml:3:3: kind "user experience" has whitespace in its name: people type it in /signoff <kind>, use one word such as "user-experience"`,
+				`p.yml:4:13: kind "user experience": team "acme" must be written org/slug, as in @acme/web-ux`,
+				`p.yml:5:17: kind "user experience": permission "owner" is not one of read, triage, write, maintain, admin`,
+				`p.yml:9:13: require rule names kind "usability", which is not defined under kinds: (defined: user experience, backend)`,
+				`p.yml:10:13: require rule path "site/[a-" is not a valid glob`,
+				`p.yml:12:5: require rule names no kinds`,
+				`p.yml:13:12: require rule brief: condition names no field`,
+				`p.yml:16:18: link.waive_command "nobrief" must be one word starting with /`,
+				`p.yml:18:11: pr_labels.signed "signed" must contain {kind}`,
+				`p.yml:20:11: bypass user "two words" is not a GitHub login`,
+			},
+		},
+		{
+			name: "no kinds",
+			yaml: "version: 1\nkinds: {}\nrequire: []\n",
+			want: []string{"p.yml:2:8: no sign-off kinds: define at least one under kinds:"},
+		},
+		{
+			name: "a kind named revoke",
+			yaml: "version: 1\nkinds:\n  revoke: {}\nrequire: []\n",
+			want: []string{`p.yml:3:3: kind "revoke" clashes with the command /signoff revoke <kind>`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadPolicy("p.yml", []byte(tt.yaml))
+			got := AsConfigErrors(err)
+			if len(got) != len(tt.want) {
+				t.Fatalf("LoadPolicy errors = %v, want %d:\n%s", err, len(tt.want), strings.Join(tt.want, "\n"))
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(got[i].Error(), w) {
+					t.Errorf("LoadPolicy error %d = %q, want it to start with %q", i, got[i].Error(), w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckGateDefaults(t *testing.T) {
+	p, err := LoadPolicy("p.yml", []byte(`version: 1
+kinds:
+  usability: {teams: [acme/ux]}
+  backend:
+  qa: {users: ["@quinn"], permission: maintain}
+require:
+  - kinds: [usability, backend]
+link: {}
+signoffs: {}
+pr_labels: {}
+bypass: {users: ["@root"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type view struct {
+		Perms          map[string]string
+		QAUsers        []string
+		Link           LinkPolicy
+		KeepOnSameTree bool
+		Separate       bool
+		Labels         PRLabels
+		Bypass         []string
+	}
+	got := view{
+		Perms:   map[string]string{},
+		QAUsers: p.Kinds["qa"].Users,
+		Link:    p.Link, KeepOnSameTree: p.Signoffs.KeepOnSameTree, Separate: p.SeparateSigners,
+		Labels: p.PRLabels, Bypass: p.Bypass.Users,
+	}
+	for k, v := range p.Kinds {
+		got.Perms[k] = v.Permission
+	}
+	want := view{
+		Perms:          map[string]string{"usability": "", "backend": "write", "qa": "maintain"},
+		QAUsers:        []string{"quinn"},
+		Link:           LinkPolicy{Required: true, WaiveLabel: "no-brief", WaiveCommand: "/no-brief"},
+		KeepOnSameTree: true, Separate: true,
+		Labels: PRLabels{Signed: "signed: {kind}", NeedsBrief: "needs: brief"},
+		Bypass: []string{"root"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LoadPolicy defaults diff (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"usability", "backend", "qa"}, p.KindOrder); diff != "" {
+		t.Errorf("KindOrder diff (-want +got):\n%s", diff)
+	}
+}
+
+func TestCheckGateExplicitFalseStays(t *testing.T) {
+	p, err := LoadPolicy("p.yml", []byte("version: 1\nlink: {required: false, waive_label: \"\"}\nsignoffs: {keep_on_same_tree: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Link.Required || p.Signoffs.KeepOnSameTree || p.Link.WaiveLabel != "" || p.Link.WaiveCommand != "/no-brief" {
+		t.Errorf("LoadPolicy link = %+v, signoffs = %+v, want the file's explicit false and empty label, default command", p.Link, p.Signoffs)
+	}
+}

@@ -1,0 +1,76 @@
+package tracker
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNewRecord(t *testing.T) {
+	p := gatePolicy(t)
+	merged := MergeInfo{Commit: "dddddddddddddddddddddddddddddddddddddddd", MergedBy: "bob", Method: "squash",
+		MergedAt: time.Date(2026, 3, 2, 10, 30, 0, 0, time.FixedZone("CET", 3600))}
+	tests := []struct {
+		name string
+		pr   func(pr *PullRequest)
+		want string
+	}{
+		{
+			name: "pass",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)}
+				pr.Comments = []Comment{gComment(2, "bob", "/signoff backend", gHead, 2)}
+			},
+			want: `{"v":1,"type":"merge","repo":"acme/site","pr":12,"briefs":[7],"title":"New checkout page","base":"main",` +
+				`"head":"` + gHead + `","commit":"dddddddddddddddddddddddddddddddddddddddd","merged_by":"bob","merged_at":"2026-03-02T09:30:00Z","method":"squash",` +
+				`"required":["usability","backend"],"signoffs":[` +
+				`{"kind":"usability","login":"alice","id":` + itoa(gActor("alice").ID) + `,"sha":"` + gHead + `","via":"review","url":"https://github.com/acme/site/pull/12#pullrequestreview-1","at":"2026-03-01T09:01:00Z"},` +
+				`{"kind":"backend","login":"bob","id":` + itoa(gActor("bob").ID) + `,"sha":"` + gHead + `","via":"comment","url":"https://github.com/acme/site/pull/12#issuecomment-2","at":"2026-03-01T09:02:00Z"}],` +
+				`"verdict":"pass","policy":"` + p.SHA + `"}` + "\n",
+		},
+		{
+			name: "declared bypass keeps the reason",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{gComment(1, "root", "/bypass checkout is down", gHead, 1)}
+			},
+			want: `{"v":1,"type":"merge","repo":"acme/site","pr":12,"briefs":[7],"title":"New checkout page","base":"main",` +
+				`"head":"` + gHead + `","commit":"dddddddddddddddddddddddddddddddddddddddd","merged_by":"bob","merged_at":"2026-03-02T09:30:00Z","method":"squash",` +
+				`"required":["usability","backend"],"signoffs":[],"verdict":"bypassed","reason":"@root: checkout is down","policy":"` + p.SHA + `"}` + "\n",
+		},
+		{
+			name: "merged while pending is bypassed and says what was missing",
+			pr:   func(pr *PullRequest) { pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)} },
+			want: `{"v":1,"type":"merge","repo":"acme/site","pr":12,"briefs":[7],"title":"New checkout page","base":"main",` +
+				`"head":"` + gHead + `","commit":"dddddddddddddddddddddddddddddddddddddddd","merged_by":"bob","merged_at":"2026-03-02T09:30:00Z","method":"squash",` +
+				`"required":["usability","backend"],"signoffs":[` +
+				`{"kind":"usability","login":"alice","id":` + itoa(gActor("alice").ID) + `,"sha":"` + gHead + `","via":"review","url":"https://github.com/acme/site/pull/12#pullrequestreview-1","at":"2026-03-01T09:01:00Z"}],` +
+				`"verdict":"bypassed","reason":"merged while the gate was pending: waiting for backend","policy":"` + p.SHA + `"}` + "\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := gatePR()
+			tt.pr(pr)
+			v, err := Evaluate(context.Background(), p, pr, gateBriefs, newGateDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, err := NewRecord(p, pr, v, merged).MarshalLine()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, string(line)); diff != "" {
+				t.Errorf("NewRecord(...).MarshalLine() diff (-want +got):\n%s", diff)
+			}
+			recs, skipped := ParseRecords(line)
+			if skipped != 0 || len(recs) != 1 || recs[0].Verdict != NewRecord(p, pr, v, merged).Verdict {
+				t.Errorf("ParseRecords(%s) = %+v, %d skipped, want the record back", line, recs, skipped)
+			}
+		})
+	}
+}
+
+func itoa(n int64) string { return fmt.Sprint(n) }

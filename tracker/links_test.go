@@ -1,0 +1,70 @@
+package tracker
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestFindLinks(t *testing.T) {
+	const repo = "acme/site"
+	tests := []struct {
+		name                string
+		title, body, branch string
+		want                []Link
+	}{
+		{name: "brief line", body: "Brief: #12", want: []Link{{repo, 12, "body: Brief: #12"}}},
+		{name: "brief without space", body: "brief:#12", want: []Link{{repo, 12, "body: brief:#12"}}},
+		{name: "closing keywords, any case, optional colon", body: "Closes #1\nfixes: #2\nRESOLVED #3\nclose #4\nfixed #5\nresolve: #6\nfix #7\nclosed #8\nresolves #9",
+			want: []Link{{repo, 1, "body: Closes #1"}, {repo, 2, "body: fixes: #2"}, {repo, 3, "body: RESOLVED #3"}, {repo, 4, "body: close #4"},
+				{repo, 5, "body: fixed #5"}, {repo, 6, "body: resolve: #6"}, {repo, 7, "body: fix #7"}, {repo, 8, "body: closed #8"}, {repo, 9, "body: resolves #9"}}},
+		{name: "bare reference", body: "Part of #12.", want: []Link{{repo, 12, "body: #12"}}},
+		{name: "other repository", body: "Fixes acme/briefs#7", want: []Link{{"acme/briefs", 7, "body: Fixes acme/briefs#7"}}},
+		{name: "issue URL on github.com and on GHES", body: "See https://github.com/acme/briefs/issues/7 and https://git.corp.example:8443/web/site/issues/9#issuecomment-1",
+			want: []Link{{"acme/briefs", 7, "body: https://github.com/acme/briefs/issues/7"}, {"web/site", 9, "body: https://git.corp.example:8443/web/site/issues/9"}}},
+		{name: "markdown link", body: "[the brief](https://github.com/acme/site/issues/12)", want: []Link{{repo, 12, "body: https://github.com/acme/site/issues/12"}}},
+		{name: "not in code spans, fences, quotes, comments or indented code",
+			body: "`Closes #1`\n```\nCloses #2\n```\n~~~~\n#3\n~~~~\n> Closes #4\n<!-- Brief: #5 -->\n<!--\n#6\n-->\n    #7\nBrief: #8",
+			want: []Link{{repo, 8, "body: Brief: #8"}}},
+		{name: "not part of a word, a path or an entity", body: "abc#1 a/b/c#2 &#3; https://x.example/page#4 x.y/z#5 ab-#6", want: nil},
+		{name: "pull request URLs are not briefs", body: "https://github.com/acme/site/pull/3", want: nil},
+		{name: "deduplicated, first source kept, body before title before branch", title: "Checkout (#12)", body: "Closes #12\nsee #12 and ACME/SITE#12", branch: "brief-12-checkout",
+			want: []Link{{repo, 12, "body: Closes #12"}}},
+		{name: "title", title: "Fix #3: checkout", want: []Link{{repo, 3, "title: Fix #3"}}},
+		{name: "branch brief-N", branch: "brief-12-checkout", want: []Link{{repo, 12, "branch: brief-12-checkout"}}},
+		{name: "branch N-", branch: "12-checkout", want: []Link{{repo, 12, "branch: 12-checkout"}}},
+		{name: "branch prefix/N-", branch: "feature/12-checkout", want: []Link{{repo, 12, "branch: feature/12-checkout"}}},
+		{name: "branch brief/N", branch: "brief/12", want: []Link{{repo, 12, "branch: brief/12"}}},
+		{name: "branch without a number", branch: "feature/checkout-v2", want: nil},
+		{name: "number zero is no issue", body: "#0", want: nil},
+		{name: "CRLF bodies", body: "Adds it.\r\n\r\nCloses #4\r\n", want: []Link{{repo, 4, "body: Closes #4"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := FindLinks(repo, tt.title, tt.body, tt.branch)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("FindLinks(%q, %q, %q) diff (-want +got):\n%s", tt.title, tt.body, tt.branch, diff)
+			}
+		})
+	}
+}
+
+func TestParseCommands(t *testing.T) {
+	tests := []struct {
+		body string
+		want []command
+	}{
+		{"/signoff usability", []command{{"/signoff", []string{"usability"}}}},
+		{"LGTM\r\n  /SignOff backend abc1234  \n", []command{{"/signoff", []string{"backend", "abc1234"}}}},
+		{"please /signoff usability", nil},
+		{"`/signoff usability`", nil},
+		{"```\n/signoff usability\n```\n/bypass down", []command{{"/bypass", []string{"down"}}}},
+		{"> /signoff usability", nil},
+	}
+	for _, tt := range tests {
+		got := parseCommands(tt.body)
+		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(command{})); diff != "" {
+			t.Errorf("parseCommands(%q) diff (-want +got):\n%s", tt.body, diff)
+		}
+	}
+}
