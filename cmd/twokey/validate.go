@@ -2,17 +2,199 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/twokey/twokey/tracker"
 )
+
+const validateUsage = `usage: twokey validate [--form FILE] [--policy FILE] [--json] [--filed YYYY-MM-DD] [FILE|-]
+
+Validate checks a brief (an issue body filed through the brief form) the way
+the action does when the issue is opened or edited: every question of the form
+is answered, answers are the form's options, required boxes are checked, and
+the policy's brief rules hold (enough words, a number, a link, a date...).
+It prints every problem with the reason it matters, then a count and the
+labels twokey would set on the issue.
+
+The body is read from FILE, or from standard input when FILE is - or absent.
+
+Flags:
+  --form FILE     the issue form the brief was filed through
+                  (default: the embedded form, see 'twokey form'; with
+                  --policy, the policy's brief.form when that file exists
+                  relative to the current directory)
+  --policy FILE   the twokey policy (default: the embedded one, see 'twokey policy')
+  --json          print one JSON object instead of text:
+                  {"valid": bool, "fields": {id: value}, "findings": [...], "labels": [...]}
+  --filed DATE    the day the brief was filed, YYYY-MM-DD (default: today);
+                  a deadline may not be before it
+
+Exit status: 0 the brief is ready, 1 it has problems, 2 usage or input error
+(a broken form or policy prints file:line:col: message for each problem).
+
+Examples:
+  twokey validate examples/brief-incomplete.md
+  gh issue view 12 --json body -q .body | twokey validate --json -
+  twokey validate --policy .github/twokey.yml brief.md
+`
 
 func validateCommand() *command {
 	return &command{
 		name:    "validate",
 		summary: "check a brief against the form and policy",
-		usage: `usage: twokey validate [--form FILE] [--policy FILE] [--json] [FILE|-]
-`,
-		run: func(ctx context.Context, e *env, args []string) error {
-			return errors.New("not implemented yet") // TODO: owned by issue 2
-		},
+		usage:   validateUsage,
+		run:     runValidate,
 	}
+}
+
+func runValidate(ctx context.Context, e *env, args []string) error {
+	fset := newFlagSet("validate")
+	formFile := fset.String("form", "", "")
+	policyFile := fset.String("policy", "", "")
+	asJSON := fset.Bool("json", false, "")
+	filedFlag := fset.String("filed", "", "")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() > 1 {
+		return usagef("validate takes one brief at a time, got %d arguments", fset.NArg())
+	}
+	filed := e.now()
+	if *filedFlag != "" {
+		d, err := time.Parse("2006-01-02", *filedFlag)
+		if err != nil {
+			return usagef("--filed %q is not a date written as YYYY-MM-DD", *filedFlag)
+		}
+		filed = d
+	}
+
+	policy := tracker.DefaultPolicy()
+	if *policyFile != "" {
+		data, err := os.ReadFile(*policyFile)
+		if err != nil {
+			return fmt.Errorf("read policy: %w", err)
+		}
+		if policy, err = tracker.LoadPolicy(*policyFile, data); err != nil {
+			return err
+		}
+	}
+	form, err := loadForm(*formFile, *policyFile, policy)
+	if err != nil {
+		return err
+	}
+	if err := tracker.CheckPolicyAgainstForm(policy, form); err != nil {
+		return err
+	}
+
+	name := "-"
+	if fset.NArg() == 1 {
+		name = fset.Arg(0)
+	}
+	var body []byte
+	if name == "-" {
+		body, err = io.ReadAll(e.stdin)
+	} else {
+		body, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return fmt.Errorf("read brief: %w", err)
+	}
+
+	res := tracker.CheckBrief(form, policy, string(body), filed)
+	if *asJSON {
+		err = printBriefJSON(e.stdout, res)
+	} else {
+		printBrief(e.stdout, form, res)
+	}
+	if err != nil {
+		return err
+	}
+	if !res.Valid {
+		return errNotOK
+	}
+	return nil
+}
+
+// loadForm picks the form: --form when given; else, when a policy file was
+// given and its brief.form exists relative to the current directory, that
+// file (a repository's own form next to its own policy); else the embedded
+// default form.
+func loadForm(formFile, policyFile string, policy *tracker.Policy) (*tracker.Form, error) {
+	if formFile == "" && policyFile != "" && policy.Brief.Form != "" {
+		if _, err := os.Stat(policy.Brief.Form); err == nil {
+			formFile = policy.Brief.Form
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("form %s (brief.form of %s): %w", policy.Brief.Form, policyFile, err)
+		}
+	}
+	if formFile == "" {
+		return tracker.DefaultForm(), nil
+	}
+	data, err := os.ReadFile(formFile)
+	if err != nil {
+		return nil, fmt.Errorf("read form: %w", err)
+	}
+	return tracker.LoadForm(formFile, data)
+}
+
+// printBrief writes the findings for people: per finding the question, what
+// is wrong and why it matters; then a count and the labels.
+func printBrief(w io.Writer, form *tracker.Form, res *tracker.BriefResult) {
+	errs, warns := 0, 0
+	for _, fd := range res.Findings {
+		label := fd.Field
+		if fl := form.Field(fd.Field); fl != nil {
+			label = fl.Label
+		}
+		kind := ""
+		if fd.Severity == tracker.SeverityWarning {
+			kind = " (warning)"
+			warns++
+		} else {
+			errs++
+		}
+		fmt.Fprintf(w, "%s%s\n  %s\n  why: %s\n\n", label, kind, fd.Message, fd.Why)
+	}
+	status := "ready"
+	if !res.Valid {
+		status = "needs info"
+	}
+	fmt.Fprintf(w, "%s: %d %s, %d %s; labels: %s\n", status,
+		errs, countNoun(errs, "problem", "problems"), warns, countNoun(warns, "warning", "warnings"),
+		strings.Join(res.Labels, ", "))
+}
+
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// briefJSON is the --json output.
+type briefJSON struct {
+	Valid    bool              `json:"valid"`
+	Fields   map[string]any    `json:"fields"`
+	Findings []tracker.Finding `json:"findings"`
+	Labels   []string          `json:"labels"`
+}
+
+func printBriefJSON(w io.Writer, res *tracker.BriefResult) error {
+	out := briefJSON{Valid: res.Valid, Fields: res.Brief.FieldValues(), Findings: res.Findings, Labels: res.Labels}
+	if out.Findings == nil {
+		out.Findings = []tracker.Finding{}
+	}
+	if out.Labels == nil {
+		out.Labels = []string{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/twokey/twokey/tracker"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+var testNow = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+
+// runCmd runs the CLI in-process with stdin and a fixed clock.
+func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{
+		stdin:  strings.NewReader(stdin),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(string) string { return "" },
+		now:    func() time.Time { return testNow },
+	}
+	code = runEnv(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/twokey -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s: diff (-want +got):\n%s", path, diff)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestValidateExamples(t *testing.T) {
+	incomplete := filepath.Join("..", "..", "examples", "brief-incomplete.md")
+	complete := filepath.Join("..", "..", "examples", "brief-complete.md")
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		golden string
+	}{
+		{"incomplete", "", []string{"validate", incomplete}, exitNotOK, "incomplete.txt"},
+		{"complete", "", []string{"validate", complete}, exitOK, "complete.txt"},
+		{"incomplete json", "", []string{"validate", "--json", incomplete}, exitNotOK, "incomplete.json"},
+		{"complete json from stdin", readFile(t, complete), []string{"validate", "--json"}, exitOK, "complete.json"},
+		{"dash is stdin", readFile(t, complete), []string{"validate", "-"}, exitOK, "complete.txt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tt.stdin, tt.args...)
+			if code != tt.code || stderr != "" {
+				t.Fatalf("twokey %v = exit %d, stderr %q; want exit %d and no stderr", tt.args, code, stderr, tt.code)
+			}
+			checkGolden(t, filepath.Join("testdata", "validate", tt.golden), stdout)
+		})
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestValidateJSONShape(t *testing.T) {
+	body := readFile(t, filepath.Join("..", "..", "examples", "brief-incomplete.md"))
+	code, stdout, _ := runCmd(t, body, "validate", "--json")
+	if code != exitNotOK {
+		t.Fatalf("exit %d, want %d", code, exitNotOK)
+	}
+	var got map[string]any
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, stdout)
+	}
+	if dec.More() {
+		t.Errorf("--json printed more than one object")
+	}
+	if diff := cmp.Diff([]string{"fields", "findings", "labels", "valid"}, sortedKeys(got)); diff != "" {
+		t.Errorf("--json keys: diff (-want +got):\n%s", diff)
+	}
+	fields := got["fields"].(map[string]any)
+	if _, ok := fields["objective"].(string); !ok {
+		t.Errorf("fields.objective = %#v, want a string", fields["objective"])
+	}
+	if diff := cmp.Diff([]any{"Payments"}, fields["touches"]); diff != "" {
+		t.Errorf("fields.touches (multiple dropdown): diff (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]any{"I will answer questions about this brief within two working days."}, fields["agreement"]); diff != "" {
+		t.Errorf("fields.agreement (checked boxes): diff (-want +got):\n%s", diff)
+	}
+	f0 := got["findings"].([]any)[0].(map[string]any)
+	if diff := cmp.Diff([]string{"field", "message", "rule", "severity", "why"}, sortedKeys(f0)); diff != "" {
+		t.Errorf("finding keys: diff (-want +got):\n%s", diff)
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func TestValidateFiled(t *testing.T) {
+	body := strings.Replace(readFile(t, filepath.Join("..", "..", "examples", "brief-complete.md")), "2099-03-31", "2026-02-10", 1)
+	if code, out, _ := runCmd(t, body, "validate", "--filed", "2026-02-01"); code != exitOK {
+		t.Errorf("deadline after --filed: exit %d, want 0\n%s", code, out)
+	}
+	code, out, _ := runCmd(t, body, "validate", "--filed", "2026-02-11")
+	if code != exitNotOK || !strings.Contains(out, "the date 2026-02-10 is before the brief was filed (2026-02-11)") {
+		t.Errorf("deadline before --filed: exit %d, want 1 and a date finding\n%s", code, out)
+	}
+	if code, _, _ := runCmd(t, body, "validate"); code != exitNotOK {
+		t.Errorf("deadline before now (fixed clock): exit %d, want 1", code)
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	dir := t.TempDir()
+	badForm := writeFile(t, dir, "form.yml", "name: B\ndescription: D\nbody:\n  - type: dropdown\n    id: a\n    attributes:\n      label: A\n  - type: input\n    id: a\n    attributes: {label: B}\n")
+	badPolicy := writeFile(t, dir, "policy.yml", "version: 1\nbrief:\n  rules:\n    - field: objective\n      pattern: '(['\n      why: x\n")
+	unknownField := writeFile(t, dir, "unknown.yml", "version: 1\nbrief:\n  rules:\n    - field: budget\n      min_words: 2\n      why: money\n")
+	tests := []struct {
+		name   string
+		args   []string
+		stderr []string
+	}{
+		{"broken form", []string{"validate", "--form", badForm, "x.md"}, []string{badForm + ":7:7: body element 1 (dropdown) \"A\" needs options", badForm + ":8:5: id \"a\" is used twice"}},
+		{"broken policy", []string{"validate", "--policy", badPolicy, "x.md"}, []string{badPolicy + ":5:16: brief rule 1 (field objective) pattern"}},
+		{"policy names a field the form lacks", []string{"validate", "--policy", unknownField, "x.md"}, []string{unknownField + ":4:7: brief rule 1 names the field \"budget\""}},
+		{"missing brief", []string{"validate", filepath.Join(dir, "nope.md")}, []string{"twokey validate: read brief: open "}},
+		{"missing form", []string{"validate", "--form", filepath.Join(dir, "nope.yml")}, []string{"twokey validate: read form: open "}},
+		{"bad filed", []string{"validate", "--filed", "1 March"}, []string{"twokey validate: --filed \"1 March\" is not a date written as YYYY-MM-DD", "usage: twokey validate"}},
+		{"two files", []string{"validate", "a.md", "b.md"}, []string{"validate takes one brief at a time"}},
+		{"unknown flag", []string{"validate", "--from", "f.yml"}, []string{"flag provided but not defined: -from", "usage: twokey validate"}},
+		{"form takes no arguments", []string{"form", "x"}, []string{"twokey form: form takes no arguments"}},
+		{"policy takes no arguments", []string{"policy", "x"}, []string{"twokey policy: policy takes no arguments"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, "", tt.args...)
+			if code != exitError {
+				t.Errorf("twokey %v = exit %d, want %d", tt.args, code, exitError)
+			}
+			if stdout != "" {
+				t.Errorf("twokey %v printed %q on stdout, want nothing", tt.args, stdout)
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("twokey %v stderr = %q, want it to contain %q", tt.args, stderr, w)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateUsesThePolicysForm(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, ".github/ISSUE_TEMPLATE/brief.yml", "name: Mini\ndescription: D\nbody:\n  - type: input\n    id: objective\n    attributes: {label: Goal}\n    validations: {required: true}\n")
+	writeFile(t, dir, "policy.yml", "version: 1\nbrief:\n  rules:\n    - field: objective\n      min_words: 2\n      why: say more\n  answer_labels: []\nrequire: []\n")
+	writeFile(t, dir, "brief.md", "### Goal\n\nShip it now")
+	t.Chdir(dir)
+	code, stdout, stderr := runCmd(t, "", "validate", "--policy", "policy.yml", "brief.md")
+	if code != exitOK {
+		t.Errorf("validate --policy with the policy's brief.form present = exit %d, want 0 (the repository's own form)\n%s%s", code, stdout, stderr)
+	}
+	// Without --policy the embedded form is used, and this body is not a brief of it.
+	if code, _, _ := runCmd(t, "", "validate", "brief.md"); code != exitNotOK {
+		t.Errorf("validate without --policy = exit %d, want 1 (embedded form)", code)
+	}
+}
+
+func TestFormAndPolicyPrintTheEmbeddedFiles(t *testing.T) {
+	for _, tt := range []struct {
+		cmd  string
+		want []byte
+	}{{"form", tracker.DefaultFormYAML}, {"policy", tracker.DefaultPolicyYAML}} {
+		code, stdout, stderr := runCmd(t, "", tt.cmd)
+		if code != exitOK || stderr != "" || stdout != string(tt.want) {
+			t.Errorf("twokey %s = exit %d, stderr %q, stdout equal to the embedded file: %v", tt.cmd, code, stderr, stdout == string(tt.want))
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, c := range []string{"validate", "form", "policy"} {
+		for _, args := range [][]string{{c, "-h"}, {c, "--help"}, {"help", c}} {
+			code, stdout, _ := runCmd(t, "", args...)
+			if code != exitOK || !strings.HasPrefix(stdout, "usage: twokey "+c) || !strings.Contains(stdout, "Example") {
+				t.Errorf("twokey %v = exit %d, stdout %q; want 0 and the usage with examples", args, code, stdout)
+			}
+		}
+	}
+}
