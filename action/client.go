@@ -1,0 +1,213 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"golang.org/x/oauth2"
+)
+
+// RateLimitError is returned when GitHub's primary rate limit for the token is
+// used up. Waiting for it is pointless inside a job (it resets hourly), so the
+// action stops and says when to re-run.
+type RateLimitError struct {
+	Reset time.Time // zero when GitHub did not say
+}
+
+func (e *RateLimitError) Error() string {
+	if e.Reset.IsZero() {
+		return "the GitHub API rate limit of this token is used up: re-run the job later"
+	}
+	return fmt.Sprintf("the GitHub API rate limit of this token is used up until %s: re-run the job after that",
+		e.Reset.UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
+// retryTransport retries what GitHub asks to be retried: 5xx answers,
+// secondary rate limits (403 with Retry-After or the secondary-rate-limit
+// documentation URL) and 429 (Retry-After), with exponential backoff and
+// jitter, for at most budget in total. A used-up primary limit
+// (X-RateLimit-Remaining: 0) is passed through at once: go-github turns it
+// into *github.RateLimitError and apiError into *RateLimitError.
+type retryTransport struct {
+	base     http.RoundTripper
+	sleep    func(ctx context.Context, d time.Duration) error
+	now      func() time.Time
+	budget   time.Duration
+	attempts int
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	start := t.now()
+	for attempt := 0; ; attempt++ {
+		r := req.Clone(req.Context())
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
+		resp, err := t.base.RoundTrip(r)
+		wait, retry := t.retryAfter(resp, err, attempt)
+		if !retry || attempt+1 >= t.attempts || t.now().Sub(start)+wait > t.budget {
+			return resp, err
+		}
+		if resp != nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if err := t.sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// retryAfter decides whether to retry and how long to wait first.
+func (t *retryTransport) retryAfter(resp *http.Response, err error, attempt int) (time.Duration, bool) {
+	backoff := time.Duration(float64(time.Second<<attempt) * (0.5 + rand.Float64())) // 1s, 2s, 4s, ... ±50%
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return 0, false
+		}
+		return backoff, true
+	}
+	switch {
+	case resp.StatusCode >= 500:
+		return backoff, true
+	case resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests:
+		return 0, false
+	case resp.Header.Get("X-RateLimit-Remaining") == "0":
+		return 0, false // primary limit: fail fast with the reset time
+	}
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
+			return time.Duration(s)*time.Second + backoff/4, true
+		}
+		if at, err := http.ParseTime(ra); err == nil {
+			return max(at.Sub(t.now()), 0) + backoff/4, true
+		}
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return backoff, true
+	}
+	// A 403 is a secondary limit only when GitHub says so in the body.
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	if bytes.Contains(data, []byte("secondary-rate-limits")) || bytes.Contains(data, []byte("abuse-rate-limits")) ||
+		bytes.Contains(data, []byte("secondary rate limit")) {
+		return max(backoff, 5*time.Second), true
+	}
+	return 0, false
+}
+
+// clientOptions are how newClient builds the go-github client.
+type clientOptions struct {
+	apiURL string
+	token  string
+	http   *http.Client
+	sleep  func(ctx context.Context, d time.Duration) error
+	now    func() time.Time
+	budget time.Duration
+}
+
+// newClient returns a go-github client for apiURL (GITHUB_API_URL: api.github.com
+// or https://HOST/api/v3 on GHES) that authenticates with token and retries
+// through retryTransport.
+func newClient(o clientOptions) (*github.Client, error) {
+	base := http.DefaultTransport
+	if o.http != nil && o.http.Transport != nil {
+		base = o.http.Transport
+	}
+	if o.budget == 0 {
+		o.budget = 60 * time.Second
+	}
+	var rt http.RoundTripper = &retryTransport{base: base, sleep: o.sleep, now: o.now, budget: o.budget, attempts: 6}
+	if o.token != "" {
+		rt = &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: o.token}), Base: rt}
+	}
+	hc := &http.Client{Transport: rt}
+	if o.http != nil {
+		hc.Timeout = o.http.Timeout
+	}
+	c := github.NewClient(hc)
+	if o.apiURL != "" {
+		u, err := url.Parse(strings.TrimSuffix(o.apiURL, "/") + "/")
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("GITHUB_API_URL %q is not a URL like https://api.github.com or https://HOST/api/v3", o.apiURL)
+		}
+		c.BaseURL = u
+	}
+	c.UserAgent = "twokey"
+	return c, nil
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// apiError names the failed operation and turns rate-limit answers into
+// *RateLimitError; other errors keep their go-github type for errors.As.
+func apiError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *github.RateLimitError
+	if errors.As(err, &rl) {
+		return fmt.Errorf("%s: %w", op, &RateLimitError{Reset: rl.Rate.Reset.Time})
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil && er.Response.Header.Get("X-RateLimit-Remaining") == "0" {
+		reset := time.Time{}
+		if s, err := strconv.ParseInt(er.Response.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			reset = time.Unix(s, 0)
+		}
+		return fmt.Errorf("%s: %w", op, &RateLimitError{Reset: reset})
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// statusOf returns the HTTP status of a go-github error, or 0.
+func statusOf(err error) int {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode
+	}
+	return 0
+}
+
+// isNotFound reports whether err is GitHub's 404.
+func isNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
+
+// isReadOnly reports whether err is the 403 a read-only token gets on a write
+// ("Resource not accessible by integration"), as in pull_request runs from
+// forks.
+func isReadOnly(err error) bool {
+	var er *github.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusForbidden &&
+		strings.Contains(er.Message, "not accessible by integration")
+}

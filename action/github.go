@@ -1,0 +1,288 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/twokey/twokey/tracker"
+)
+
+// maxFiles is how many changed files GitHub lists for a pull request.
+const maxFiles = 3000
+
+// repoAPI is the go-github adapter for one repository: every call twokey makes,
+// paginated, with errors that name what failed.
+type repoAPI struct {
+	c           *github.Client
+	owner, name string
+}
+
+func (g *repoAPI) full() string { return g.owner + "/" + g.name }
+
+// contents returns the file at path on ref; found is false on 404.
+func (g *repoAPI) contents(ctx context.Context, path, ref string) (data []byte, found bool, err error) {
+	fc, _, _, err := g.c.Repositories.GetContents(ctx, g.owner, g.name, path, &github.RepositoryContentGetOptions{Ref: ref})
+	if isNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, apiError(fmt.Sprintf("read %s at %s of %s", path, ref, g.full()), err)
+	}
+	if fc == nil {
+		return nil, false, fmt.Errorf("read %s at %s of %s: it is a directory, not a file", path, ref, g.full())
+	}
+	s, err := fc.GetContent()
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s at %s of %s: %w", path, ref, g.full(), err)
+	}
+	return []byte(s), true, nil
+}
+
+func (g *repoAPI) issue(ctx context.Context, n int) (*github.Issue, error) {
+	is, _, err := g.c.Issues.Get(ctx, g.owner, g.name, n)
+	return is, apiError(fmt.Sprintf("get issue #%d of %s", n, g.full()), err)
+}
+
+func (g *repoAPI) pull(ctx context.Context, n int) (*github.PullRequest, error) {
+	pr, _, err := g.c.PullRequests.Get(ctx, g.owner, g.name, n)
+	return pr, apiError(fmt.Sprintf("get pull request #%d of %s", n, g.full()), err)
+}
+
+// files lists a pull request's changed paths, with the previous names of
+// renamed files (a rename out of a guarded path is a change to it).
+func (g *repoAPI) files(ctx context.Context, n int) ([]string, error) {
+	var out []string
+	opt := &github.ListOptions{PerPage: 100}
+	for {
+		fs, resp, err := g.c.PullRequests.ListFiles(ctx, g.owner, g.name, n, opt)
+		if err != nil {
+			return nil, apiError(fmt.Sprintf("list files of pull request #%d of %s", n, g.full()), err)
+		}
+		for _, f := range fs {
+			out = append(out, f.GetFilename())
+			if p := f.GetPreviousFilename(); p != "" {
+				out = append(out, p)
+			}
+		}
+		if resp.NextPage == 0 || len(out) >= maxFiles {
+			return out, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+func (g *repoAPI) reviews(ctx context.Context, n int) ([]*github.PullRequestReview, error) {
+	var out []*github.PullRequestReview
+	opt := &github.ListOptions{PerPage: 100}
+	for {
+		rs, resp, err := g.c.PullRequests.ListReviews(ctx, g.owner, g.name, n, opt)
+		if err != nil {
+			return nil, apiError(fmt.Sprintf("list reviews of pull request #%d of %s", n, g.full()), err)
+		}
+		out = append(out, rs...)
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+func (g *repoAPI) comments(ctx context.Context, n int) ([]*github.IssueComment, error) {
+	var out []*github.IssueComment
+	opt := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		cs, resp, err := g.c.Issues.ListComments(ctx, g.owner, g.name, n, opt)
+		if err != nil {
+			return nil, apiError(fmt.Sprintf("list comments of #%d of %s", n, g.full()), err)
+		}
+		out = append(out, cs...)
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+// setLabels makes the owned labels on issue n equal to want: it adds the
+// wanted labels that are missing (one call) and removes the owned ones that
+// are not wanted (one call each), leaving every other label alone. have is
+// the issue's current labels. Nothing is called when nothing changes.
+func (g *repoAPI) setLabels(ctx context.Context, n int, have, want, owned []string) (changed bool, err error) {
+	var add, remove []string
+	for _, l := range want {
+		if !containsFold(have, l) && !containsFold(add, l) {
+			add = append(add, l)
+		}
+	}
+	for _, l := range owned {
+		if containsFold(have, l) && !containsFold(want, l) {
+			remove = append(remove, l)
+		}
+	}
+	if len(add) > 0 {
+		if _, _, err := g.c.Issues.AddLabelsToIssue(ctx, g.owner, g.name, n, add); err != nil {
+			return false, apiError(fmt.Sprintf("add labels %s to #%d of %s", quoteList(add), n, g.full()), err)
+		}
+	}
+	for _, l := range remove {
+		// go-github v60 does not escape the name: "area/api" would be two
+		// path segments, "kind:bug?" would start a query.
+		_, err := g.c.Issues.RemoveLabelForIssue(ctx, g.owner, g.name, n, url.PathEscape(l))
+		if err != nil && !isNotFound(err) { // already gone: fine
+			return false, apiError(fmt.Sprintf("remove label %q from #%d of %s", l, n, g.full()), err)
+		}
+	}
+	return len(add)+len(remove) > 0, nil
+}
+
+func (g *repoAPI) createComment(ctx context.Context, n int, body string) (*github.IssueComment, error) {
+	c, _, err := g.c.Issues.CreateComment(ctx, g.owner, g.name, n, &github.IssueComment{Body: github.String(body)})
+	return c, apiError(fmt.Sprintf("comment on #%d of %s", n, g.full()), err)
+}
+
+func (g *repoAPI) editComment(ctx context.Context, id int64, body string) error {
+	_, _, err := g.c.Issues.EditComment(ctx, g.owner, g.name, id, &github.IssueComment{Body: github.String(body)})
+	return apiError(fmt.Sprintf("update comment %d of %s", id, g.full()), err)
+}
+
+func (g *repoAPI) createStatus(ctx context.Context, sha string, st *github.RepoStatus) error {
+	_, _, err := g.c.Repositories.CreateStatus(ctx, g.owner, g.name, sha, st)
+	return apiError(fmt.Sprintf("set status %s on %s of %s", st.GetContext(), shortSHA(sha), g.full()), err)
+}
+
+// commitPulls returns the pull requests that contain commit sha.
+func (g *repoAPI) commitPulls(ctx context.Context, sha string) ([]*github.PullRequest, error) {
+	prs, _, err := g.c.PullRequests.ListPullRequestsWithCommit(ctx, g.owner, g.name, sha, &github.ListOptions{PerPage: 100})
+	return prs, apiError(fmt.Sprintf("list pull requests of commit %s of %s", shortSHA(sha), g.full()), err)
+}
+
+// directory implements tracker.Directory over the API, caching every answer
+// for the run (a run judges one pull request; answers do not change under it).
+type directory struct {
+	api   *repoAPI
+	mu    sync.Mutex
+	teams map[string]teamAnswer
+	perms map[string]string
+	trees map[string]string
+}
+
+type teamAnswer struct {
+	member bool
+	err    error
+}
+
+func newDirectory(api *repoAPI) *directory {
+	return &directory{api: api, teams: map[string]teamAnswer{}, perms: map[string]string{}, trees: map[string]string{}}
+}
+
+// IsMember reports whether login is an active member of team (org/slug). A
+// 404 means either "not a member" or "this token cannot see the team": GitHub
+// does not say which, so it is reported as tracker.ErrTeamUnreadable and the
+// gate stays pending with a message about the token.
+func (d *directory) IsMember(ctx context.Context, team, login string) (bool, error) {
+	key := strings.ToLower(team + "\x00" + login)
+	d.mu.Lock()
+	a, ok := d.teams[key]
+	d.mu.Unlock()
+	if ok {
+		return a.member, a.err
+	}
+	org, slug, _ := strings.Cut(team, "/")
+	m, _, err := d.api.c.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
+	switch {
+	case err == nil:
+		a = teamAnswer{member: m.GetState() == "active"}
+	case isNotFound(err):
+		a = teamAnswer{err: fmt.Errorf("team @%s, member %s: GitHub answered 404, which means not a member or a token that cannot read the team (GITHUB_TOKEN never can: use a GitHub App token with Members: read, or a token with read:org): %w", team, login, tracker.ErrTeamUnreadable)}
+	default:
+		return false, apiError(fmt.Sprintf("read membership of %s in team @%s", login, team), err)
+	}
+	d.mu.Lock()
+	d.teams[key] = a
+	d.mu.Unlock()
+	return a.member, a.err
+}
+
+// Permission returns login's permission on the repository.
+func (d *directory) Permission(ctx context.Context, login string) (string, error) {
+	key := strings.ToLower(login)
+	d.mu.Lock()
+	p, ok := d.perms[key]
+	d.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	pl, _, err := d.api.c.Repositories.GetPermissionLevel(ctx, d.api.owner, d.api.name, login)
+	switch {
+	case isNotFound(err):
+		p = "none"
+	case err != nil:
+		return "", apiError(fmt.Sprintf("read the permission of %s on %s", login, d.api.full()), err)
+	default:
+		p = pl.GetPermission()
+		// v60's legacy field maps maintain to write and triage to read; the
+		// user's permissions map keeps them apart.
+		if perms := pl.GetUser().GetPermissions(); perms != nil {
+			for _, name := range []string{"admin", "maintain", "push", "triage", "pull"} {
+				if perms[name] {
+					p = map[string]string{"push": "write", "pull": "read"}[name]
+					if p == "" {
+						p = name
+					}
+					break
+				}
+			}
+		}
+	}
+	d.mu.Lock()
+	d.perms[key] = p
+	d.mu.Unlock()
+	return p, nil
+}
+
+// Tree returns the tree SHA of commit sha.
+func (d *directory) Tree(ctx context.Context, sha string) (string, error) {
+	d.mu.Lock()
+	t, ok := d.trees[sha]
+	d.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	c, _, err := d.api.c.Git.GetCommit(ctx, d.api.owner, d.api.name, sha)
+	if err != nil {
+		return "", apiError(fmt.Sprintf("read commit %s of %s", shortSHA(sha), d.api.full()), err)
+	}
+	t = c.GetTree().GetSHA()
+	d.mu.Lock()
+	d.trees[sha] = t
+	d.mu.Unlock()
+	return t, nil
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+}
+
+func quoteList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func shortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// errReadOnly marks a write refused because the token is read-only.
+var errReadOnly = errors.New("the token is read-only")

@@ -1,0 +1,434 @@
+package action
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/twokey/twokey/tracker"
+)
+
+// maxLinkedBriefs bounds how many referenced issues a run looks up.
+const maxLinkedBriefs = 10
+
+// handleIssue checks a brief: labels, one sticky comment, outputs.
+// Requests: policy, form, comments (+ a fresh issue on a re-run), then only
+// the writes that change something.
+func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
+	if is.IsPullRequest() {
+		r.pub.notice("issue event on pull request #%d: nothing to do", is.GetNumber())
+		return nil
+	}
+	p, err := r.loadPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := r.loadForm(ctx)
+	if err != nil {
+		return err
+	}
+	if r.rerun() {
+		if is, err = r.api.issue(ctx, is.GetNumber()); err != nil {
+			return err
+		}
+	}
+	n := is.GetNumber()
+	labels := labelNames(is.Labels)
+	if !containsFold(labels, p.Brief.Label) && !tracker.LooksLikeBrief(f, is.GetBody()) {
+		r.pub.notice("issue #%d has no %q label and does not follow the brief form: not a brief, nothing to do", n, p.Brief.Label)
+		return nil
+	}
+	res := tracker.CheckBrief(f, p, is.GetBody(), is.GetCreatedAt().Time)
+	verdict := "needs-info"
+	if res.Valid {
+		verdict = "ready"
+	}
+	text := tracker.BriefComment(res)
+
+	fields, _ := json.Marshal(res.Brief.FieldValues())
+	findings := res.Findings
+	if findings == nil {
+		findings = []tracker.Finding{}
+	}
+	fj, _ := json.Marshal(findings)
+	if err := r.pub.outputs(Output{"verdict", verdict}, Output{"brief", string(fields)}, Output{"findings", string(fj)}); err != nil {
+		return err
+	}
+	if err := r.pub.summary(fmt.Sprintf("## twokey: brief #%d is %s\n\n%s", n, verdict, text)); err != nil {
+		return err
+	}
+
+	comments, err := r.api.comments(ctx, n)
+	if err != nil {
+		return err
+	}
+	sticky, st := findSticky(comments, briefMarker)
+	owned := p.Brief.OwnedLabels()
+	have := slices.Clone(labels)
+	for _, l := range st.L {
+		if containsFold(owned, l) && !containsFold(have, l) {
+			have = append(have, l)
+		}
+	}
+	var want []string
+	for _, l := range res.Labels {
+		if containsFold(owned, l) {
+			want = append(want, l)
+		}
+	}
+	if _, err := r.api.setLabels(ctx, n, have, res.Labels, owned); err != nil {
+		return r.write(err)
+	}
+	slices.Sort(want)
+	body := renderSticky(briefMarker, text, stickyState{L: want})
+	return r.write(r.upsertSticky(ctx, n, sticky, body))
+}
+
+// upsertSticky creates the sticky comment or updates it in place, only when
+// its body changes.
+func (r *runner) upsertSticky(ctx context.Context, n int, sticky *github.IssueComment, body string) error {
+	switch {
+	case sticky == nil:
+		_, err := r.api.createComment(ctx, n, body)
+		return err
+	case sticky.GetBody() != body:
+		return r.api.editComment(ctx, sticky.GetID(), body)
+	}
+	return nil
+}
+
+// gathered is a pull request as the gate needs it.
+type gathered struct {
+	raw    *github.PullRequest
+	pr     *tracker.PullRequest
+	briefs []tracker.LinkedBrief
+	sticky *github.IssueComment
+	state  stickyState
+}
+
+// gather reads a pull request, its files (only when the policy has path
+// rules), reviews, comments and linked briefs. trigger is the ID of the
+// comment whose event this run handles (0 for none): it is bound to the
+// current head in the sticky state.
+func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gathered, error) {
+	p, err := r.loadPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := r.api.pull(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	pr := &tracker.PullRequest{
+		Repo: r.api.full(), Number: number, Title: raw.GetTitle(), Body: raw.GetBody(),
+		Branch: raw.GetHead().GetRef(), Base: raw.GetBase().GetRef(), Author: actor(raw.GetUser()),
+		HeadSHA: raw.GetHead().GetSHA(), Labels: labelNames(raw.Labels),
+	}
+	if needsFiles(p) {
+		if pr.Files, err = r.api.files(ctx, number); err != nil {
+			return nil, err
+		}
+	}
+	reviews, err := r.api.reviews(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	for _, rv := range reviews {
+		pr.Reviews = append(pr.Reviews, tracker.Review{
+			ID: rv.GetID(), User: actor(rv.GetUser()), State: rv.GetState(), Body: rv.GetBody(),
+			CommitID: rv.GetCommitID(), URL: rv.GetHTMLURL(), SubmittedAt: rv.GetSubmittedAt().Time,
+		})
+	}
+	comments, err := r.api.comments(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	g := &gathered{raw: raw, pr: pr}
+	g.sticky, g.state = findSticky(comments, gateMarker)
+	bound := map[string]string{}
+	for _, c := range comments {
+		if isSticky(c) {
+			continue
+		}
+		id := strconv.FormatInt(c.GetID(), 10)
+		sha := g.state.C[id]
+		if c.GetID() == trigger && sha == "" {
+			sha = pr.HeadSHA
+		}
+		if sha != "" {
+			bound[id] = sha
+		}
+		pr.Comments = append(pr.Comments, tracker.Comment{
+			ID: c.GetID(), User: actor(c.GetUser()), Body: c.GetBody(), URL: c.GetHTMLURL(),
+			CreatedAt: c.GetCreatedAt().Time, UpdatedAt: c.GetUpdatedAt().Time, HeadSHA: sha,
+		})
+	}
+	g.state.C = bound // comments that were deleted drop out
+
+	links := tracker.FindLinks(r.api.full(), pr.Title, pr.Body, pr.Branch)
+	for i, l := range links {
+		lb := tracker.LinkedBrief{Repo: l.Repo, Number: l.Number}
+		if i >= maxLinkedBriefs || !strings.EqualFold(l.Repo, r.api.full()) {
+			// Briefs live in this repository; other repositories' issues are
+			// not read (the token may not reach them).
+			g.briefs = append(g.briefs, lb)
+			continue
+		}
+		is, err := r.api.issue(ctx, l.Number)
+		if isNotFound(err) || (err == nil && is.IsPullRequest()) {
+			g.briefs = append(g.briefs, lb)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		f, err := r.loadForm(ctx)
+		if err != nil {
+			return nil, err
+		}
+		lb.Labels = labelNames(is.Labels)
+		if containsFold(lb.Labels, p.Brief.Label) || tracker.LooksLikeBrief(f, is.GetBody()) {
+			lb.Found = true
+			lb.Brief, _ = tracker.ParseBrief(f, is.GetBody())
+		}
+		g.briefs = append(g.briefs, lb)
+	}
+	return g, nil
+}
+
+// needsFiles reports whether any requirement rule looks at paths.
+func needsFiles(p *tracker.Policy) bool {
+	for _, rq := range p.Require {
+		if len(rq.Paths) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// handlePull evaluates the gate of pull request number and publishes it: the
+// twokey/gate status on the head (always), the pull request's labels and one
+// sticky comment (only when they change), the verdict output and summary.
+func (r *runner) handlePull(ctx context.Context, number int, trigger int64) error {
+	g, err := r.gather(ctx, number, trigger)
+	var ce *configError
+	if errors.As(err, &ce) {
+		return r.reportConfigError(ctx, number, g, ce)
+	}
+	if err != nil {
+		return err
+	}
+	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+	if err != nil {
+		return fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err)
+	}
+	text := v.Comment()
+	if err := r.pub.outputs(Output{"verdict", v.State}); err != nil {
+		return err
+	}
+	if err := r.pub.summary(fmt.Sprintf("## twokey: pull request #%d\n\n%s", number, text)); err != nil {
+		return err
+	}
+	if err := r.write(r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
+		State: github.String(v.State), Context: github.String(StatusContext),
+		Description: github.String(v.Description()), TargetURL: nonEmpty(r.runURL),
+	})); err != nil {
+		return err
+	}
+	want, owned := v.Labels()
+	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {
+		return r.write(err)
+	}
+	return r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state)))
+}
+
+// reportConfigError puts a broken policy or form on the pull request's head as
+// an error status and returns the error (annotations, exit 1).
+func (r *runner) reportConfigError(ctx context.Context, number int, g *gathered, ce *configError) error {
+	head := ""
+	if g != nil {
+		head = g.pr.HeadSHA
+	} else if raw, err := r.api.pull(ctx, number); err == nil {
+		head = raw.GetHead().GetSHA()
+	}
+	if head != "" {
+		msg := ce.err.Error()
+		if ces := tracker.AsConfigErrors(ce.err); len(ces) > 0 {
+			msg = ces[0].Error()
+		}
+		desc := truncate("twokey configuration error: "+strings.ReplaceAll(msg, "\n", " "), 140)
+		if err := r.write(r.api.createStatus(ctx, head, &github.RepoStatus{
+			State: github.String("error"), Context: github.String(StatusContext),
+			Description: github.String(desc), TargetURL: nonEmpty(r.runURL),
+		})); err != nil && !errors.Is(err, errReadOnly) {
+			return errors.Join(ce, err)
+		}
+	}
+	return ce
+}
+
+// handleMerged records a merged pull request: the gate as it stood at merge
+// time decides pass or bypassed.
+func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) error {
+	commit := raw.GetMergeCommitSHA()
+	if commit == "" {
+		return fmt.Errorf("pull request #%d is merged but the event has no merge_commit_sha", raw.GetNumber())
+	}
+	g, err := r.gather(ctx, raw.GetNumber(), 0)
+	if err != nil {
+		return err
+	}
+	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+	if err != nil {
+		return fmt.Errorf("evaluate the gate of pull request #%d at merge: %w", raw.GetNumber(), err)
+	}
+	rec := tracker.NewRecord(r.policy, g.pr, v, tracker.MergeInfo{
+		Commit: commit, MergedBy: raw.GetMergedBy().GetLogin(), MergedAt: raw.GetMergedAt().Time,
+	})
+	if err := r.pub.outputs(Output{"verdict", rec.Verdict}); err != nil {
+		return err
+	}
+	if err := r.records().AppendRecord(ctx, commit, rec); err != nil {
+		return r.write(fmt.Errorf("record the merge of pull request #%d on %s (the job needs contents: write): %w", raw.GetNumber(), shortSHA(commit), err))
+	}
+	return r.pub.summary(fmt.Sprintf("## twokey: recorded the merge of #%d\n\n`%s` — verdict **%s**%s\n", raw.GetNumber(), commit, rec.Verdict, reasonSuffix(rec.Reason)))
+}
+
+func reasonSuffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// handlePush records commits pushed to the default branch that no pull
+// request brought (direct pushes); merges are recorded by their closed event.
+func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
+	if e.GetDeleted() || e.GetRef() != "refs/heads/"+r.defBranch {
+		r.pub.notice("push to %s: only pushes to the default branch (%s) are recorded", e.GetRef(), r.defBranch)
+		return nil
+	}
+	p, err := r.loadPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	var recorded []string
+	for _, c := range e.Commits {
+		sha := c.GetID()
+		if sha == "" {
+			continue
+		}
+		prs, err := r.api.commitPulls(ctx, sha)
+		if err != nil {
+			return err
+		}
+		if len(prs) > 0 {
+			continue
+		}
+		rec := tracker.Record{
+			V: 1, Type: tracker.RecordPush, Repo: r.api.full(), Base: r.defBranch, Commit: sha,
+			MergedBy: e.GetPusher().GetName(), MergedAt: c.GetTimestamp().Time.UTC(),
+			Verdict: tracker.VerdictDirectPush, Policy: p.SHA,
+		}
+		if err := r.records().AppendRecord(ctx, sha, rec); err != nil {
+			return r.write(fmt.Errorf("record the direct push of %s (the job needs contents: write): %w", shortSHA(sha), err))
+		}
+		recorded = append(recorded, shortSHA(sha))
+	}
+	if err := r.pub.outputs(Output{"verdict", map[bool]string{true: tracker.VerdictDirectPush, false: "none"}[len(recorded) > 0]}); err != nil {
+		return err
+	}
+	if len(recorded) == 0 {
+		return nil
+	}
+	return r.pub.summary(fmt.Sprintf("## twokey: recorded %d direct push(es) to %s\n\n%s\n", len(recorded), r.defBranch, strings.Join(recorded, ", ")))
+}
+
+func (r *runner) records() RecordWriter {
+	open := r.cfg.Records
+	if open == nil {
+		open = defaultRecords
+	}
+	return open(fmt.Sprintf("%s/%s.git", r.serverURL, r.api.full()), r.token)
+}
+
+// queueRe finds the pull request numbers in a merge group's head ref:
+// gh-readonly-queue/main/pr-123-<sha>.
+var queueRe = regexp.MustCompile(`(?:^|/)pr-([0-9]+)-[0-9a-f]+`)
+
+// handleMergeGroup reports twokey/gate on a merge group's head: success when
+// the gate of every pull request in it passes, so the queue never waits for a
+// status that would not come.
+func (r *runner) handleMergeGroup(ctx context.Context, mg *github.MergeGroup) error {
+	sha := mg.GetHeadSHA()
+	var numbers []int
+	for _, m := range queueRe.FindAllStringSubmatch(mg.GetHeadRef(), -1) {
+		n, _ := strconv.Atoi(m[1])
+		numbers = append(numbers, n)
+	}
+	state, desc := "success", ""
+	if len(numbers) == 0 {
+		state, desc = "failure", fmt.Sprintf("cannot tell the pull requests of merge group %s", mg.GetHeadRef())
+	}
+	var failing []string
+	for _, n := range numbers {
+		g, err := r.gather(ctx, n, 0)
+		if err != nil {
+			return err
+		}
+		v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+		if err != nil {
+			return fmt.Errorf("evaluate the gate of pull request #%d in the merge queue: %w", n, err)
+		}
+		if v.State != tracker.StateSuccess {
+			failing = append(failing, fmt.Sprintf("#%d (%s)", n, v.Description()))
+		}
+	}
+	switch {
+	case len(failing) > 0:
+		state, desc = "failure", "gate not passing: "+strings.Join(failing, "; ")
+	case desc == "":
+		desc = "every pull request in the group passes the gate"
+	}
+	if err := r.pub.outputs(Output{"verdict", state}); err != nil {
+		return err
+	}
+	return r.write(r.api.createStatus(ctx, sha, &github.RepoStatus{
+		State: github.String(state), Context: github.String(StatusContext),
+		Description: github.String(truncate(desc, 140)), TargetURL: nonEmpty(r.runURL),
+	}))
+}
+
+func actor(u *github.User) tracker.Actor {
+	return tracker.Actor{Login: u.GetLogin(), ID: u.GetID(), Bot: u.GetType() == "Bot"}
+}
+
+func labelNames(ls []*github.Label) []string {
+	out := make([]string, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, l.GetName())
+	}
+	return out
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// truncate cuts s to n runes, ending in "…" when it cuts.
+func truncate(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
+}

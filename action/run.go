@@ -1,0 +1,359 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/google/go-github/v60/github"
+	"github.com/twokey/twokey/tracker"
+	"github.com/twokey/twokey/tracker/gitstore"
+)
+
+// StatusContext is the commit status twokey keeps on pull request heads; make
+// it a required status check.
+const StatusContext = "twokey/gate"
+
+// RecordWriter appends a record to the git note of a commit
+// (gitstore.Remote implements it).
+type RecordWriter interface {
+	AppendRecord(ctx context.Context, commit string, rec tracker.Record) error
+}
+
+// Config is what Run needs from the outside world. Only Getenv is required.
+type Config struct {
+	// Getenv reads the Actions environment (GITHUB_*, INPUT_*).
+	Getenv func(string) string
+	// Stdout receives workflow commands (annotations, notices) and logs;
+	// Stderr receives nothing else than what a person needs to read.
+	Stdout, Stderr io.Writer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// HTTPClient's Transport is used for every API call (default
+	// http.DefaultTransport); its Timeout applies per request.
+	HTTPClient *http.Client
+	// Sleep waits between retries (default: a timer that ends with ctx).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// RetryBudget bounds the time spent retrying one request (default 60s).
+	RetryBudget time.Duration
+	// Records opens the writer of merge records for the repository at
+	// remoteURL (GITHUB_SERVER_URL/owner/repo.git) with token. The default
+	// pushes refs/notes/twokey with gitstore, authenticating as
+	// x-access-token.
+	Records func(remoteURL, token string) RecordWriter
+}
+
+// Exit codes of Run.
+const (
+	ExitOK    = 0 // the event was handled (whatever the verdict), or ignored
+	ExitError = 1 // configuration error or failure: see the annotations
+)
+
+// runner is one run: the environment, the API, and what was loaded.
+type runner struct {
+	cfg       Config
+	pub       *publisher
+	api       *repoAPI
+	event     string
+	token     string
+	serverURL string
+	runURL    string
+	attempt   string
+
+	policy     *tracker.Policy
+	form       *tracker.Form
+	defBranch  string
+	fork       bool // the pull request comes from a fork under pull_request(_review): the token is read-only
+	readOnly   bool // a write was refused with 403
+	configErrs error
+}
+
+// Run handles the event the Actions runner describes in the environment and
+// returns the exit code. It never runs git or any code from the pull request,
+// and reads the policy and form only from the default branch through the API.
+func Run(ctx context.Context, cfg Config) int {
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepCtx
+	}
+	getenv := cfg.Getenv
+	pub := newPublisher(getenv, cfg.Stdout)
+	r, ev, err := setup(cfg, pub)
+	if err != nil {
+		pub.errorAnnotation(err)
+		fmt.Fprintf(cfg.Stderr, "twokey action: %v\n", err)
+		return ExitError
+	}
+	if ev == nil {
+		return ExitOK
+	}
+	err = r.dispatch(ctx, ev)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errReadOnly):
+		pub.notice("the token is read-only (a pull request from a fork under %s): the verdict is in the step summary; use pull_request_target to label, comment and set the %s status", r.event, StatusContext)
+		return ExitOK
+	default:
+		pub.errorAnnotation(err)
+		fmt.Fprintf(cfg.Stderr, "twokey action: %v\n", err)
+		return ExitError
+	}
+}
+
+// setup reads the environment and the event. A nil event means the event is
+// not one twokey handles (a notice says so).
+func setup(cfg Config, pub *publisher) (*runner, any, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		return nil, nil, errors.New("no environment: Config.Getenv is nil")
+	}
+	name := getenv("GITHUB_EVENT_NAME")
+	path := getenv("GITHUB_EVENT_PATH")
+	if name == "" || path == "" {
+		return nil, nil, errors.New("GITHUB_EVENT_NAME and GITHUB_EVENT_PATH are not set: twokey action runs inside GitHub Actions (use twokey check on a workstation)")
+	}
+	repo := getenv("GITHUB_REPOSITORY")
+	owner, repoName, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || repoName == "" {
+		return nil, nil, fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", repo)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the event payload: %w", err)
+	}
+	ev, err := github.ParseWebHook(name, data)
+	if err != nil {
+		if strings.Contains(err.Error(), "unknown X-Github-Event") {
+			pub.notice("twokey does not handle %s events; nothing to do (see the workflow in the twokey README for the events it needs)", name)
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("decode the %s event in %s: %w", name, path, err)
+	}
+	token := getenv("INPUT_GITHUB_TOKEN")
+	if token == "" {
+		token = getenv("GITHUB_TOKEN")
+	}
+	if token == "" {
+		return nil, nil, errors.New("no token: set the github-token input (default ${{ github.token }})")
+	}
+	apiURL := getenv("GITHUB_API_URL")
+	if apiURL == "" {
+		apiURL = "https://api.github.com"
+	}
+	c, err := newClient(clientOptions{apiURL: apiURL, token: token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
+	if err != nil {
+		return nil, nil, err
+	}
+	server := strings.TrimSuffix(getenv("GITHUB_SERVER_URL"), "/")
+	if server == "" {
+		server = "https://github.com"
+	}
+	r := &runner{
+		cfg: cfg, pub: pub, event: name, token: token, serverURL: server, attempt: getenv("GITHUB_RUN_ATTEMPT"),
+		api: &repoAPI{c: c, owner: owner, name: repoName},
+	}
+	if id := getenv("GITHUB_RUN_ID"); id != "" {
+		r.runURL = fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, id)
+	}
+	return r, ev, nil
+}
+
+// rerun reports whether this is a re-run of a workflow run: the payload may be
+// older than the repository's state, so state is read from the API.
+func (r *runner) rerun() bool { return r.attempt != "" && r.attempt != "1" }
+
+// dispatch sends the event to its handler.
+func (r *runner) dispatch(ctx context.Context, ev any) error {
+	switch e := ev.(type) {
+	case *github.IssuesEvent:
+		switch e.GetAction() {
+		case "opened", "edited", "reopened":
+			r.setDefaultBranch(e.GetRepo())
+			return r.handleIssue(ctx, e.GetIssue())
+		}
+	case *github.IssueCommentEvent:
+		if e.GetAction() == "created" && e.GetIssue().IsPullRequest() {
+			r.setDefaultBranch(e.GetRepo())
+			return r.handlePull(ctx, e.GetIssue().GetNumber(), e.GetComment().GetID())
+		}
+		if e.GetAction() == "created" {
+			r.pub.notice("comment on issue #%d, not a pull request: nothing to do", e.GetIssue().GetNumber())
+			return nil
+		}
+	case *github.PullRequestEvent:
+		return r.pullEvent(ctx, e.GetAction(), e.GetPullRequest(), e.GetRepo())
+	case *github.PullRequestTargetEvent:
+		return r.pullEvent(ctx, e.GetAction(), e.GetPullRequest(), e.GetRepo())
+	case *github.PullRequestReviewEvent:
+		switch e.GetAction() {
+		case "submitted", "dismissed", "edited":
+			r.setDefaultBranch(e.GetRepo())
+			r.fork = isFork(e.GetPullRequest())
+			return r.handlePull(ctx, e.GetPullRequest().GetNumber(), 0)
+		}
+	case *github.MergeGroupEvent:
+		if e.GetAction() == "checks_requested" {
+			r.setDefaultBranch(e.GetRepo())
+			return r.handleMergeGroup(ctx, e.GetMergeGroup())
+		}
+	case *github.PushEvent:
+		r.setDefaultBranch(pushRepo(e))
+		return r.handlePush(ctx, e)
+	}
+	r.pub.notice("twokey does not handle %s events with action %q; nothing to do", r.event, actionOf(ev))
+	return nil
+}
+
+func (r *runner) pullEvent(ctx context.Context, action string, pr *github.PullRequest, repo *github.Repository) error {
+	r.setDefaultBranch(repo)
+	r.fork = r.event == "pull_request" && isFork(pr)
+	switch action {
+	case "opened", "edited", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled":
+		return r.handlePull(ctx, pr.GetNumber(), 0)
+	case "closed":
+		if pr.GetMerged() {
+			return r.handleMerged(ctx, pr)
+		}
+		r.pub.notice("pull request #%d was closed without merging: nothing to record", pr.GetNumber())
+		return nil
+	}
+	r.pub.notice("twokey does not handle %s events with action %q; nothing to do", r.event, action)
+	return nil
+}
+
+func isFork(pr *github.PullRequest) bool {
+	h, b := pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName()
+	return h != "" && b != "" && !strings.EqualFold(h, b)
+}
+
+func actionOf(ev any) string {
+	type actioner interface{ GetAction() string }
+	if a, ok := ev.(actioner); ok {
+		return a.GetAction()
+	}
+	return ""
+}
+
+func pushRepo(e *github.PushEvent) *github.Repository {
+	pr := e.GetRepo()
+	if pr == nil {
+		return nil
+	}
+	return &github.Repository{DefaultBranch: pr.DefaultBranch, MasterBranch: pr.MasterBranch}
+}
+
+// setDefaultBranch takes the default branch from the event's repository.
+func (r *runner) setDefaultBranch(repo *github.Repository) {
+	r.defBranch = repo.GetDefaultBranch()
+	if r.defBranch == "" {
+		r.defBranch = repo.GetMasterBranch()
+	}
+}
+
+// loadPolicy reads the policy from the default branch (never from a pull
+// request head or the workspace); a missing file means the embedded default.
+func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
+	if r.policy != nil {
+		return r.policy, nil
+	}
+	if r.defBranch == "" {
+		// The payload always carries it; an API call would cost a request.
+		return nil, errors.New("the event payload has no repository.default_branch: cannot tell where the policy lives")
+	}
+	path := r.cfg.Getenv("INPUT_POLICY_PATH")
+	if path == "" {
+		path = tracker.DefaultPolicyFile
+	}
+	data, found, err := r.api.contents(ctx, path, r.defBranch)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		r.policy = tracker.DefaultPolicy()
+		return r.policy, nil
+	}
+	p, err := tracker.LoadPolicy(path, data)
+	if err != nil {
+		return nil, &configError{err: err}
+	}
+	r.policy = p
+	return p, nil
+}
+
+// loadForm reads the brief form from the default branch: INPUT_FORM_PATH, or
+// the policy's brief.form; a missing file means the embedded default form.
+func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
+	if r.form != nil {
+		return r.form, nil
+	}
+	p, err := r.loadPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	path := r.cfg.Getenv("INPUT_FORM_PATH")
+	if path == "" {
+		path = p.Brief.Form
+	}
+	if path == "" {
+		path = tracker.DefaultFormFile
+	}
+	data, found, err := r.api.contents(ctx, path, r.defBranch)
+	if err != nil {
+		return nil, err
+	}
+	f := tracker.DefaultForm()
+	if found {
+		if f, err = tracker.LoadForm(path, data); err != nil {
+			return nil, &configError{err: err}
+		}
+	}
+	if err := tracker.CheckPolicyAgainstForm(p, f); err != nil {
+		return nil, &configError{err: err}
+	}
+	r.form = f
+	return f, nil
+}
+
+// configError is a broken policy or form on the default branch.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return "configuration on the default branch: " + e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// write runs a write call and turns a read-only refusal into errReadOnly
+// in a fork's run, where it is expected.
+func (r *runner) write(err error) error {
+	if err != nil && isReadOnly(err) {
+		r.readOnly = true
+		if r.fork {
+			return fmt.Errorf("%w: %w", errReadOnly, err)
+		}
+		return fmt.Errorf("%w (the job needs permissions issues: write, pull-requests: write and statuses: write)", err)
+	}
+	return err
+}
+
+// defaultRecords pushes records with gitstore over https as x-access-token.
+func defaultRecords(remoteURL, token string) RecordWriter {
+	var auth transport.AuthMethod
+	if token != "" {
+		auth = &githttp.BasicAuth{Username: "x-access-token", Password: token}
+	}
+	return gitstore.OpenRemote(remoteURL, auth)
+}
