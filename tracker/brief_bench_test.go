@@ -1,0 +1,32 @@
+package tracker
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkParseBrief64KiB checks a 64 KiB brief against the default form and
+// policy: long answers with user-typed headings, fences and links, the way
+// large pasted logs arrive.
+func BenchmarkParseBrief64KiB(b *testing.B) {
+	f, p := DefaultForm(), DefaultPolicy()
+	var filler strings.Builder
+	for filler.Len() < 60<<10 {
+		filler.WriteString("Customers tell us the checkout is slow on mobile, see https://example.com/report.\n\n#### Detail\n\n```\n### Audience\nlog line\n```\n\n")
+	}
+	body := renderBody(f, with(completeAnswers(), "objective", filler.String()))
+	for len(body) < 64<<10 {
+		body += "\n"
+	}
+	body = body[:64<<10]
+	if res := CheckBrief(f, p, body, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); len(res.Brief.Fields) != len(f.Fields) {
+		b.Fatalf("benchmark body parsed into %d fields, want %d", len(res.Brief.Fields), len(f.Fields))
+	}
+	filed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		CheckBrief(f, p, body, filed)
+	}
+}

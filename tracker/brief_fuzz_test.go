@@ -1,0 +1,76 @@
+package tracker
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// FuzzParseBrief feeds arbitrary bodies to the parser against three forms
+// (the default, OpenHands: checkboxes without id and optional dropdowns, maui:
+// options with commas) and checks that it never panics and that its result is
+// consistent with the form whatever the body says.
+func FuzzParseBrief(f *testing.F) {
+	forms := []*Form{DefaultForm(), loadTestForm(f, "OpenHands__OpenHands__bug_template.yml"), loadTestForm(f, "dotnet__maui__bug-report.yml")}
+	mds, _ := filepath.Glob(filepath.Join("testdata", "forms", "*.md"))
+	for _, md := range mds {
+		data, err := os.ReadFile(md)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(data))
+	}
+	f.Add(renderBody(forms[0], completeAnswers()))
+	f.Add(renderBody(forms[0], nil))
+	f.Add("### Objective\n\n```\n### Audience\n```\n### Audience\n\n### Audience\n\nx\r\n### What does it touch?\n\nPayments, Payments, None of these")
+	f.Add("### Working agreement\n\n- [X] I will answer questions about this brief within two working days.\n- [ ] nope\n* [x] I will test the usability of the change before it ships.")
+	f.Fuzz(func(t *testing.T, body string) {
+		rules := []string{RuleRequired, RuleOption, RuleCheckbox, RuleMissingSection, RuleDuplicateSection, RuleOrder, RuleMinWords, RulePattern, RuleLink, RuleDate}
+		for _, form := range forms {
+			b, fs := ParseBrief(form, body)
+			if len(b.Order) != len(b.Fields) {
+				t.Fatalf("Order %v and Fields (%d) disagree", b.Order, len(b.Fields))
+			}
+			last := -1
+			for _, k := range b.Order {
+				i := slices.IndexFunc(form.Fields, func(fl *Field) bool { return fl.Key == k })
+				if i <= last {
+					t.Fatalf("Order %v is not in form order (or has unknown keys)", b.Order)
+				}
+				last = i
+				fl, v := form.Fields[i], b.Fields[k]
+				for _, c := range v.Choices {
+					if !slices.Contains(fl.OptionLabels(), c) {
+						t.Fatalf("field %s choice %q is not an option", k, c)
+					}
+				}
+				if fl.Type == TypeCheckboxes {
+					all := append(append([]string(nil), v.Checked...), v.Unchecked...)
+					if len(all) != len(fl.Checkboxes) {
+						t.Fatalf("field %s: checked %v + unchecked %v are not the form's %d boxes", k, v.Checked, v.Unchecked, len(fl.Checkboxes))
+					}
+				}
+			}
+			for _, fd := range fs {
+				if form.Field(fd.Field) == nil || !slices.Contains(rules, fd.Rule) || fd.Message == "" || fd.Why == "" ||
+					(fd.Severity != SeverityError && fd.Severity != SeverityWarning) {
+					t.Fatalf("malformed finding %+v", fd)
+				}
+			}
+			b2, fs2 := ParseBrief(form, strings.ReplaceAll(body, "\n", "\r\n"))
+			if diff := cmp.Diff(toGolden(b, fs), toGolden(b2, fs2)); diff != "" && !strings.Contains(body, "\r") {
+				t.Fatalf("CRLF body parses differently: diff (-LF +CRLF):\n%s", diff)
+			}
+			res := CheckBrief(form, DefaultPolicy(), body, filed)
+			errs := slices.ContainsFunc(res.Findings, func(fd Finding) bool { return fd.Severity == SeverityError })
+			if res.Valid == errs || len(res.Labels) == 0 {
+				t.Fatalf("CheckBrief Valid = %v with error findings %v, labels %v", res.Valid, errs, res.Labels)
+			}
+			_ = BriefComment(res)
+		}
+	})
+}
