@@ -445,15 +445,115 @@ func ruleHolds(r Requirement, pr *PullRequest, briefs []LinkedBrief) bool {
 	return true
 }
 
+// anyPathMatches reports whether a file matches a glob. Before the full
+// doublestar match, a cheap filter (see globFilter) rules out nearly every
+// path on a pull request with thousands of files.
 func anyPathMatches(globs, files []string) bool {
+	fs := make([]globFilter, 0, len(globs))
+	for _, g := range globs {
+		for _, e := range expandBraces(g) {
+			fs = append(fs, newGlobFilter(e))
+		}
+	}
 	for _, f := range files {
-		for _, g := range globs {
-			if ok, _ := doublestar.Match(g, f); ok {
+		for _, g := range fs {
+			if !g.mayMatch(f) {
+				continue
+			}
+			if ok, _ := doublestar.Match(g.pattern, f); ok {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// expandBraces expands the first {a,b,...} of g, recursively, so that each
+// alternative gets its own filter: "**/*.{css,scss}" becomes "**/*.css" and
+// "**/*.scss". Nested braces, escapes and classes are left to doublestar.
+func expandBraces(g string) []string {
+	i := strings.IndexByte(g, '{')
+	if i < 0 || strings.ContainsAny(g, "\\[") {
+		return []string{g}
+	}
+	j := strings.IndexByte(g[i:], '}')
+	if j < 0 || strings.IndexByte(g[i+1:i+j], '{') >= 0 {
+		return []string{g}
+	}
+	var out []string
+	for _, alt := range strings.Split(g[i+1:i+j], ",") {
+		out = append(out, expandBraces(g[:i]+alt+g[i+j+1:])...)
+	}
+	return out
+}
+
+// globFilter holds what any path matching a glob must contain: the literal
+// text before its first metacharacter (a prefix), after its last (a suffix),
+// and the literal chunks between, in order. Text inside {...} and [...] is
+// skipped; a glob with escapes gets no filter.
+type globFilter struct {
+	pattern        string
+	prefix, suffix string
+	chunks         []string
+}
+
+func newGlobFilter(g string) globFilter {
+	f := globFilter{pattern: g}
+	if strings.Contains(g, "\\") {
+		return f
+	}
+	// "a/**/b" also matches "a/b": the slashes around ** are not required.
+	g = strings.NewReplacer("/**/", "**", "/**", "**", "**/", "**").Replace(g)
+	var chunks []string
+	var cur strings.Builder
+	depth, first := 0, true
+	flush := func() {
+		if first {
+			f.prefix, first = cur.String(), false
+		} else if cur.Len() > 0 {
+			chunks = append(chunks, cur.String())
+		}
+		cur.Reset()
+	}
+	for _, c := range g {
+		switch {
+		case c == '{' || c == '[':
+			if depth == 0 {
+				flush()
+			}
+			depth++
+		case (c == '}' || c == ']') && depth > 0:
+			depth--
+		case depth > 0:
+		case c == '*' || c == '?':
+			flush()
+		default:
+			cur.WriteRune(c)
+		}
+	}
+	if first { // no metacharacter at all: the prefix is the whole path
+		f.prefix = cur.String()
+		return f
+	}
+	f.suffix = cur.String()
+	f.chunks = chunks
+	return f
+}
+
+// mayMatch reports whether path can match the glob; false is certain.
+func (f globFilter) mayMatch(path string) bool {
+	if !strings.HasPrefix(path, f.prefix) || !strings.HasSuffix(path, f.suffix) || len(path) < len(f.prefix)+len(f.suffix) {
+		return false
+	}
+	rest := path[len(f.prefix) : len(path)-len(f.suffix)]
+	for _, c := range f.chunks {
+		i := strings.Index(rest, c)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(c):]
+	}
+	return true
 }
 
 func hasAnyLabel(have, want []string) bool {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -132,5 +133,30 @@ func TestCheckGateExplicitFalseStays(t *testing.T) {
 	}
 	if p.Link.Required || p.Signoffs.KeepOnSameTree || p.Link.WaiveLabel != "" || p.Link.WaiveCommand != "/no-brief" {
 		t.Errorf("LoadPolicy link = %+v, signoffs = %+v, want the file's explicit false and empty label, default command", p.Link, p.Signoffs)
+	}
+}
+
+// TestGlobFilterIsSound checks that the shortcut before doublestar.Match
+// never rules out a path that matches.
+func TestGlobFilterIsSound(t *testing.T) {
+	globs := []string{"payments/**", "**/*.sql", "site/**/x", "a/**/b/*.go", "**", "*", "README.md", "docs/*.{md,txt}",
+		"**/migrations/**", "site/**/*.{css,scss}", "[ab]/c?/**/d", "a/**", "**/a", "x{/y,}/z", "a\\*b", "{site,docs}/**/*.{md,css}", "**/*.{graphql,gql}"}
+	paths := []string{"payments", "payments/x", "payments/a/b.go", "db/a.sql", "a.sql", "site/x", "site/a/b/x", "a/b/c.go", "a/b/x/b/c.go",
+		"README.md", "docs/README.md", "docs/a.txt", "migrations/1", "db/migrations/1.sql", "site/a.css", "site/a/b.scss",
+		"a/c1/d", "b/c2/e/f/d", "a", "x/y/z", "x/z", "a*b", "sub/a", "site/a/b.md", "docs/x.css", "api/q.gql", "q.graphql"}
+	for _, g := range globs {
+		f := newGlobFilter(g)
+		for _, p := range paths {
+			ok, err := doublestar.Match(g, p)
+			if err != nil {
+				t.Fatalf("doublestar.Match(%q, %q): %v", g, p, err)
+			}
+			if ok && !f.mayMatch(p) {
+				t.Errorf("newGlobFilter(%q).mayMatch(%q) = false, but the glob matches", g, p)
+			}
+			if got := anyPathMatches([]string{g}, []string{p}); got != ok {
+				t.Errorf("anyPathMatches([%q], [%q]) = %v, want %v (doublestar.Match)", g, p, got, ok)
+			}
+		}
 	}
 }
