@@ -126,6 +126,23 @@ func TestInitEmptyRepository(t *testing.T) {
 	// The scaffold is what a real repository commits.
 	gitCmd(t, dir, "add", ".github")
 	gitCmd(t, dir, "commit", "-q", "-m", "Add twokey")
+
+	// The written form and policy are the ones twokey validate checks briefs with.
+	form := filepath.Join(dir, ".github", "ISSUE_TEMPLATE", "brief.yml")
+	policy := filepath.Join(dir, ".github", "twokey.yml")
+	for _, tt := range []struct {
+		brief string
+		want  int
+	}{
+		{"../../examples/brief-complete.md", exitOK},
+		{"../../examples/brief-incomplete.md", exitNotOK},
+	} {
+		code, stdout, stderr := runInitCLI(t, "validate", "--form", form, "--policy", policy, tt.brief)
+		if code != tt.want {
+			t.Errorf("twokey validate --form %s --policy %s %s = exit %d, want %d\nstdout:\n%s\nstderr:\n%s",
+				form, policy, tt.brief, code, tt.want, stdout, stderr)
+		}
+	}
 }
 
 func TestInitRefusesToOverwrite(t *testing.T) {
