@@ -206,14 +206,14 @@ func briefsText(briefs []int) string {
 func writeAuditText(w io.Writer, rep *tracker.AuditReport) {
 	if len(rep.Entries) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "COMMIT\tDATE\tCLASS\tPR\tBRIEFS\tDETAILS")
+		fmt.Fprintln(tw, "COMMIT\tDATE\tCLASS\tPR\tBRIEFS\tSUBJECT\tDETAILS")
 		for _, en := range rep.Entries {
-			details := strings.Join(en.Details, "; ")
-			if details == "" {
-				details = en.Subject
+			subj := []rune(en.Subject)
+			if len(subj) > 40 {
+				subj = append(subj[:39], '…')
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", en.Commit[:min(12, len(en.Commit))], en.Date.Format(time.DateOnly),
-				en.Class, prText(en.PR), briefsText(en.Briefs), details)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", en.Commit[:min(12, len(en.Commit))], en.Date.Format(time.DateOnly),
+				en.Class, prText(en.PR), briefsText(en.Briefs), string(subj), strings.Join(en.Details, "; "))
 		}
 		tw.Flush()
 		fmt.Fprintln(w)
