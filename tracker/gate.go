@@ -141,6 +141,9 @@ type KindResult struct {
 	Signoffs []Signoff
 	// Who says who can give the kind, e.g. "a member of @acme/ux or @alice".
 	Who string
+	// How says what they do: "approve the pull request or comment
+	// `/signoff usability`".
+	How string
 	// Problem says why the kind cannot be satisfied as things stand (a team
 	// that cannot be read, nobody allowed to give it).
 	Problem string
@@ -250,7 +253,7 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 
 	for _, kind := range v.Required {
 		k := p.Kinds[kind]
-		r := KindResult{Kind: kind, Who: whoCan(k)}
+		r := KindResult{Kind: kind, Who: whoCan(k), How: "approve the pull request or comment `/signoff " + kind + "`"}
 		if k != nil {
 			r.Description = k.Description
 		}
@@ -574,6 +577,9 @@ func hasAnyLabel(have, want []string) bool {
 func linkResult(p *Policy, pr *PullRequest, briefs []LinkedBrief, waiver *Ignored) LinkResult {
 	r := LinkResult{Links: FindLinks(pr.Repo, pr.Title, pr.Body, pr.Branch)}
 	needsInfo := p.Brief.Labels.NeedsInfo
+	if needsInfo == "" {
+		needsInfo = "brief: needs-info"
+	}
 	var notFound, notReady []string
 	for _, b := range briefs {
 		ref := briefRef(pr.Repo, b.Repo, b.Number)

@@ -155,7 +155,6 @@ func (v *Verdict) Comment() string {
 
 	var steps []string
 	for _, r := range v.Kinds {
-		cmd := "`/signoff " + r.Kind + "`"
 		switch {
 		case r.Status == KindSatisfied:
 			continue
@@ -166,9 +165,9 @@ func (v *Verdict) Comment() string {
 			for _, s := range r.Signoffs {
 				who = append(who, fmt.Sprintf("@%s signed `%s`", s.Signer.Login, short(s.SHA)))
 			}
-			steps = append(steps, fmt.Sprintf("**%s**: %s, before the last push. %s: review the new commits, then approve again or comment %s.", r.Kind, joinAnd(who), capitalize(r.Who), cmd))
+			steps = append(steps, fmt.Sprintf("**%s**: %s, before the last push. %s: review the new commits, then %s.", r.Kind, joinAnd(who), capitalize(r.Who), strings.Replace(r.How, "approve the pull request", "approve again", 1)))
 		default:
-			steps = append(steps, fmt.Sprintf("**%s**: %s: approve the pull request or comment %s.", r.Kind, r.Who, cmd))
+			steps = append(steps, fmt.Sprintf("**%s**: %s: %s.", r.Kind, r.Who, r.How))
 		}
 	}
 	switch v.Link.Status {
