@@ -188,14 +188,19 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		if err != nil {
 			return nil, err
 		}
-		f, err := r.loadForm(ctx)
-		if err != nil {
-			return nil, err
-		}
 		lb.Labels = labelNames(is.Labels)
-		if containsFold(lb.Labels, p.Brief.Label) || tracker.LooksLikeBrief(f, is.GetBody()) {
-			lb.Found = true
-			lb.Brief, _ = tracker.ParseBrief(f, is.GetBody())
+		lb.Found = containsFold(lb.Labels, p.Brief.Label)
+		// The form costs a request: read it only to recognise a brief
+		// without its label, or when a requirement reads brief answers.
+		if !lb.Found || needsAnswers(p) {
+			f, err := r.loadForm(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if lb.Found || tracker.LooksLikeBrief(f, is.GetBody()) {
+				lb.Found = true
+				lb.Brief, _ = tracker.ParseBrief(f, is.GetBody())
+			}
 		}
 		g.briefs = append(g.briefs, lb)
 	}
@@ -206,6 +211,16 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 func needsFiles(p *tracker.Policy) bool {
 	for _, rq := range p.Require {
 		if len(rq.Paths) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// needsAnswers reports whether any requirement rule reads a brief's answers.
+func needsAnswers(p *tracker.Policy) bool {
+	for _, rq := range p.Require {
+		if rq.Brief != nil {
 			return true
 		}
 	}
