@@ -1,6 +1,8 @@
 package tracker
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -158,5 +160,32 @@ func TestGlobFilterIsSound(t *testing.T) {
 				t.Errorf("anyPathMatches([%q], [%q]) = %v, want %v (doublestar.Match)", g, p, got, ok)
 			}
 		}
+	}
+}
+
+// TestReadmeGateExampleLoads keeps the README's policy example honest.
+func TestReadmeGateExampleLoads(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	_, section, ok := strings.Cut(string(data), "<!-- section: policy-reference-gate")
+	if !ok {
+		t.Fatal("README has no policy-reference-gate section")
+	}
+	_, y, ok := strings.Cut(section, "```yaml\n")
+	y, _, ok2 := strings.Cut(y, "```")
+	if !ok || !ok2 {
+		t.Fatal("the policy-reference-gate section has no ```yaml example")
+	}
+	p, err := LoadPolicy("README.md", []byte(y))
+	if err != nil {
+		t.Fatalf("LoadPolicy(README example): %v", err)
+	}
+	if got := strings.Join(p.KindOrder, ","); got != "usability,backend,security" {
+		t.Errorf("README example kinds = %q, want usability,backend,security", got)
+	}
+	if p.Signoffs.KeepOnSameTree || !p.Link.Required || p.Link.WaiveCommand != "/no-brief" {
+		t.Errorf("README example link = %+v, signoffs = %+v", p.Link, p.Signoffs)
 	}
 }
