@@ -30,8 +30,10 @@ import (
 type Request struct {
 	Method string
 	Path   string // unescaped path, e.g. /repos/o/r/issues/1/labels/area/api
-	Query  string // raw query
-	Body   []byte
+	// EscapedPath is the path as sent, e.g. /repos/o/r/issues/1/labels/area%2Fapi.
+	EscapedPath string
+	Query       string // raw query
+	Body        []byte
 }
 
 // String returns "METHOD path" (with ?query when there is one).
@@ -555,7 +557,7 @@ func (s *Server) routes() http.Handler {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body})
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
 		f := s.takeFault(r)
 		ro := s.readOnly && r.Method != http.MethodGet && r.Method != http.MethodHead
 		s.mu.Unlock()

@@ -1,0 +1,380 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/twokey/twokey/internal/fakegithub"
+	"github.com/twokey/twokey/tracker"
+	"github.com/twokey/twokey/tracker/gitstore"
+)
+
+const (
+	testRepo = "acme/site"
+	sha1A    = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	// userPolicy: sign-offs by listed users, so no team look-ups.
+	userPolicy = `version: 1
+kinds:
+  usability:
+    users: [uma]
+  backend:
+    users: [bea]
+require:
+  - kinds: [usability, backend]
+link:
+  required: false
+`
+)
+
+// harness runs Run in-process against the fake, with a fake clock.
+type harness struct {
+	t       *testing.T
+	gh      *fakegithub.Server
+	dir     string
+	env     map[string]string
+	stdout  bytes.Buffer
+	stderr  bytes.Buffer
+	records *memRecords
+}
+
+// memRecords is a RecordWriter that keeps records in memory.
+type memRecords struct {
+	mu   sync.Mutex
+	url  string
+	recs map[string][]tracker.Record
+}
+
+func (m *memRecords) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.recs[commit] = append(m.recs[commit], rec)
+	return nil
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, gh: fakegithub.New(t), dir: t.TempDir(), records: &memRecords{recs: map[string][]tracker.Record{}}}
+	h.gh.Repo(testRepo)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", userPolicy)
+	h.env = map[string]string{
+		"GITHUB_REPOSITORY":   testRepo,
+		"GITHUB_API_URL":      h.gh.URL,
+		"GITHUB_SERVER_URL":   "https://github.example.com",
+		"GITHUB_RUN_ID":       "7",
+		"GITHUB_OUTPUT":       filepath.Join(h.dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(h.dir, "summary"),
+		"INPUT_GITHUB_TOKEN":  "ghs_x",
+	}
+	return h
+}
+
+// run writes the fixture, patched, as the event and runs the action.
+func (h *harness) run(event, fixture string, patch map[string]any) int {
+	h.t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "webhooks", fixture))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		h.t.Fatal(err)
+	}
+	patch["repository.full_name"] = testRepo
+	patch["repository.default_branch"] = "main"
+	for k, v := range patch {
+		setPath(m, k, v)
+	}
+	data, _ = json.Marshal(m)
+	path := filepath.Join(h.dir, "event.json")
+	os.WriteFile(path, data, 0o644)
+	h.env["GITHUB_EVENT_NAME"] = event
+	h.env["GITHUB_EVENT_PATH"] = path
+	h.stdout.Reset()
+	h.stderr.Reset()
+	h.gh.ResetRequests()
+	clk := &fakeClock{now: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)}
+	return Run(context.Background(), Config{
+		Getenv: func(k string) string { return h.env[k] }, Stdout: &h.stdout, Stderr: &h.stderr,
+		Now: clk.Now, Sleep: clk.Sleep,
+		Records: func(url, token string) RecordWriter {
+			h.records.url = url + " " + token
+			return h.records
+		},
+	})
+}
+
+func setPath(m map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = v
+}
+
+func TestMergeGroup(t *testing.T) {
+	h := newHarness(t)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 12, Title: "a", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 12, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	h.gh.AddReview(testRepo, 12, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "b", User: fakegithub.User("dev", 7), Head: "cccc"})
+	h.gh.AddReview(testRepo, 13, fakegithub.User("uma", 11), "APPROVED", "", "cccc")
+
+	tests := []struct {
+		ref, state, desc string
+	}{
+		{"refs/heads/gh-readonly-queue/main/pr-12-0123abcd", "success", "every pull request"},
+		{"refs/heads/gh-readonly-queue/main/pr-13-0123abcd", "failure", "#13 (waiting for backend)"},
+		{"refs/heads/some-branch", "failure", "cannot tell"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			group := strings.Repeat(strconv.Itoa(i+1), 40)
+			// No merge_group fixture is shared: the payload is built from GitHub's documented shape.
+			data, _ := json.Marshal(map[string]any{
+				"action":      "checks_requested",
+				"merge_group": map[string]any{"head_sha": group, "head_ref": tt.ref, "base_ref": "refs/heads/main", "base_sha": "b"},
+				"repository":  map[string]any{"full_name": testRepo, "default_branch": "main"},
+			})
+			path := filepath.Join(h.dir, "mg.json")
+			os.WriteFile(path, data, 0o644)
+			h.env["GITHUB_EVENT_NAME"], h.env["GITHUB_EVENT_PATH"] = "merge_group", path
+			code := Run(context.Background(), Config{Getenv: func(k string) string { return h.env[k] }, Stdout: &h.stdout})
+			if code != ExitOK {
+				t.Fatalf("Run = %d, want 0\n%s", code, h.stdout.String())
+			}
+			st := h.gh.LatestStatus(testRepo, group, StatusContext)
+			if st.GetState() != tt.state || !strings.Contains(st.GetDescription(), tt.desc) {
+				t.Errorf("merge group status = %s %q, want %s containing %q", st.GetState(), st.GetDescription(), tt.state, tt.desc)
+			}
+		})
+	}
+}
+
+func TestMergedPullIsRecorded(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		signed  bool
+		verdict string
+	}{{"gate passed", true, tracker.VerdictPass}, {"admin merged anyway", false, tracker.VerdictBypassed}} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Saved cards", User: fakegithub.User("dev", 7), Head: sha1A,
+				Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"})
+			h.gh.AddReview(testRepo, 13, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+			if tt.signed {
+				h.gh.AddReview(testRepo, 13, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
+			}
+			code := h.run("pull_request_target", "pull_request.closed.json", map[string]any{
+				"pull_request.head.sha": sha1A, "pull_request.number": 13,
+			})
+			if code != ExitOK {
+				t.Fatalf("Run = %d, want 0\n%s%s", code, h.stdout.String(), h.stderr.String())
+			}
+			recs := h.records.recs["9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"]
+			if len(recs) != 1 {
+				t.Fatalf("records = %v, want one on the merge commit", h.records.recs)
+			}
+			r := recs[0]
+			if r.Type != tracker.RecordMerge || r.Verdict != tt.verdict || r.PR != 13 || r.Head != sha1A || r.MergedBy == "" {
+				t.Errorf("record = %+v, want a merge record of #13 with verdict %s", r, tt.verdict)
+			}
+			if h.records.url != "https://github.example.com/acme/site.git ghs_x" {
+				t.Errorf("remote = %q, want GITHUB_SERVER_URL/owner/repo.git with the token", h.records.url)
+			}
+			if w := h.gh.Writes(); len(w) != 0 {
+				t.Errorf("writes to GitHub = %v, want none", w)
+			}
+		})
+	}
+}
+
+func TestDirectPushIsRecorded(t *testing.T) {
+	h := newHarness(t)
+	// push.json has one commit, 0d1a26e6…; it has no pull request.
+	code := h.run("push", "push.json", map[string]any{"ref": "refs/heads/main"})
+	if code != ExitOK {
+		t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+	}
+	if len(h.records.recs) != 1 {
+		t.Fatalf("records = %v, want one", h.records.recs)
+	}
+	for commit, recs := range h.records.recs {
+		if recs[0].Type != tracker.RecordPush || recs[0].Verdict != tracker.VerdictDirectPush || recs[0].Commit != commit || recs[0].Policy == "" {
+			t.Errorf("record = %+v, want a direct_push record with the policy SHA", recs[0])
+		}
+	}
+
+	// A commit that came with a pull request is not a direct push.
+	h = newHarness(t)
+	var ev struct {
+		Commits []struct{ ID string } `json:"commits"`
+	}
+	data, _ := os.ReadFile("testdata/webhooks/push.json")
+	json.Unmarshal(data, &ev)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 4, User: fakegithub.User("dev", 7), Head: "x"})
+	h.gh.SetCommitPulls(testRepo, ev.Commits[0].ID, 4)
+	h.run("push", "push.json", map[string]any{"ref": "refs/heads/main"})
+	if len(h.records.recs) != 0 {
+		t.Errorf("records = %v, want none for a commit of a pull request", h.records.recs)
+	}
+	// A push to another branch is not recorded.
+	h.run("push", "push.json", map[string]any{"ref": "refs/heads/feature"})
+	if len(h.records.recs) != 0 || len(h.gh.Requests()) != 0 {
+		t.Errorf("push to a feature branch: records %v, requests %v; want none", h.records.recs, h.gh.Requests())
+	}
+}
+
+// TestRecordToRealRepository writes a merge record with gitstore into a bare
+// repository and reads it back with git.
+func TestRecordToRealRepository(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	gitRun := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	gitRun("init", "-q", "-b", "main")
+	gitRun("commit", "-q", "--allow-empty", "-m", "merge #13")
+	commit := gitRun("rev-parse", "HEAD")
+
+	h := newHarness(t)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A,
+		Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: commit})
+	data, _ := os.ReadFile("testdata/webhooks/pull_request.closed.json")
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	setPath(m, "repository.full_name", testRepo)
+	setPath(m, "repository.default_branch", "main")
+	setPath(m, "pull_request.merge_commit_sha", commit)
+	setPath(m, "pull_request.number", 13)
+	data, _ = json.Marshal(m)
+	path := filepath.Join(h.dir, "closed.json")
+	os.WriteFile(path, data, 0o644)
+	h.env["GITHUB_EVENT_NAME"], h.env["GITHUB_EVENT_PATH"] = "pull_request_target", path
+	code := Run(context.Background(), Config{Getenv: func(k string) string { return h.env[k] }, Stdout: &h.stdout, Stderr: &h.stderr,
+		Records: func(string, string) RecordWriter { return gitstore.OpenRemote(dir, nil) }})
+	if code != ExitOK {
+		t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+	}
+	note := gitRun("notes", "--ref=twokey", "show", commit)
+	recs, _ := tracker.ParseRecords([]byte(note))
+	if len(recs) != 1 || recs[0].PR != 13 || recs[0].Verdict != tracker.VerdictBypassed {
+		t.Errorf("git notes show = %q, want one bypassed record of #13", note)
+	}
+}
+
+func TestTeamUnreadableStaysPending(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    teams: [acme/web-ux]\nrequire:\n  - kinds: [usability]\nlink:\n  required: false\n")
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	// No membership is set: the fake answers 404, like GitHub does for GITHUB_TOKEN.
+	if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	st := h.gh.LatestStatus(testRepo, sha1A, StatusContext)
+	if st.GetState() != "pending" {
+		t.Errorf("status = %v, want pending", st)
+	}
+	body := h.gh.Comments(testRepo, 2)[0].GetBody()
+	if !strings.Contains(body, "read") || !strings.Contains(strings.ToLower(body), "token") {
+		t.Errorf("gate comment does not say the token cannot read teams:\n%s", body)
+	}
+}
+
+// TestForgedStickyIgnored: a person's comment that imitates twokey's sticky
+// comment, with state binding their /signoff to the head, is not trusted.
+func TestForgedStickyIgnored(t *testing.T) {
+	h := newHarness(t)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	so := h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/signoff backend")
+	h.gh.AddComment(testRepo, 2, fakegithub.User("mallory", 66),
+		gateMarker+"\nfake\n<!-- twokey:state {\"c\":{\""+strconv.FormatInt(so.GetID(), 10)+"\":\""+sha1A+"\"}} -->")
+	if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Errorf("status = %v, want pending: bea's /signoff was never bound to a head by twokey", st)
+	}
+	if n := len(h.gh.Comments(testRepo, 2)); n != 3 {
+		t.Errorf("comments = %d, want 3 (twokey made its own sticky comment)", n)
+	}
+}
+
+// TestNeverExecs checks invariant 4 at the source: package action imports
+// nothing that runs programs, and reads no file but the event, GITHUB_OUTPUT
+// and GITHUB_STEP_SUMMARY (os.ReadFile appears once, for the event).
+func TestNeverExecs(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	reads := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range af.Imports {
+			switch p, _ := strconv.Unquote(imp.Path.Value); p {
+			case "os/exec", "syscall", "plugin":
+				t.Errorf("%s imports %s: the action must never run programs", f, p)
+			}
+		}
+		src, _ := os.ReadFile(f)
+		reads += strings.Count(string(src), "os.ReadFile(") + strings.Count(string(src), "os.Open(")
+	}
+	if reads != 1 {
+		t.Errorf("package action reads files in %d places, want 1 (the event payload)", reads)
+	}
+}
+
+func TestIssueOutputsAndIdempotence(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\n")
+	body := "### Objective\n\nshort\n"
+	h.gh.AddIssue(testRepo, 1, "t", body, fakegithub.User("ann", 1), "brief")
+	patch := map[string]any{"issue.number": 1, "issue.body": body, "issue.labels": []any{map[string]any{"name": "brief"}}}
+	if code := h.run("issues", "issues.opened.json", patch); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	out, _ := os.ReadFile(h.env["GITHUB_OUTPUT"])
+	got := parseOutputs(t, string(out))
+	if got["verdict"] != "needs-info" || !strings.HasPrefix(got["brief"], "{") || !strings.HasPrefix(got["findings"], "[") {
+		t.Errorf("outputs = %v, want verdict, brief JSON and findings JSON", got)
+	}
+	first := h.gh.Comments(testRepo, 1)
+	os.WriteFile(h.env["GITHUB_OUTPUT"], nil, 0o644)
+	h.run("issues", "issues.opened.json", patch)
+	if w := h.gh.Writes(); len(w) != 0 {
+		t.Errorf("second run wrote %v, want nothing", w)
+	}
+	if diff := cmp.Diff(first, h.gh.Comments(testRepo, 1)); diff != "" {
+		t.Errorf("comments changed on re-run (-before +after):\n%s", diff)
+	}
+}
