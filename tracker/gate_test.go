@@ -635,3 +635,42 @@ func TestVerdictLabels(t *testing.T) {
 		t.Errorf("Labels() owned diff (-want +got):\n%s", diff)
 	}
 }
+
+// TestEvaluateIgnoresInputOrder: sign-offs are recomputed in creation order,
+// so the order the API listed reviews and comments in changes nothing, and
+// the same input always renders the same comment (the action reposts only
+// when the text changes).
+func TestEvaluateIgnoresInputOrder(t *testing.T) {
+	pr := gatePR()
+	pr.Reviews = []Review{gApprove(1, "carol", gHead, 1), gApprove(2, "alice", gOld, 2), gReview(3, "bob", ReviewChangesRequested, gHead, 5, "")}
+	pr.Comments = []Comment{
+		gComment(10, "bob", "/signoff backend", gHead, 3),
+		gComment(11, "alice", "/signoff usability", gHead, 4),
+		gComment(12, "bob", "/signoff backend", gHead, 6),
+		gComment(13, "mallory", "/signoff backend", gHead, 7),
+	}
+	want, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, newGateDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summarizeVerdict(want).Kinds; got != "usability=satisfied(alice) backend=satisfied(carol,bob)" {
+		t.Fatalf("Evaluate kinds = %q", got)
+	}
+	rev := gatePR()
+	for i := len(pr.Reviews) - 1; i >= 0; i-- {
+		rev.Reviews = append(rev.Reviews, pr.Reviews[i])
+	}
+	for i := len(pr.Comments) - 1; i >= 0; i-- {
+		rev.Comments = append(rev.Comments, pr.Comments[i])
+	}
+	got, err := Evaluate(context.Background(), gatePolicy(t), rev, gateBriefs, newGateDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.Comment(), got.Comment()); diff != "" {
+		t.Errorf("Comment() depends on input order (-listed +reversed):\n%s", diff)
+	}
+	if want.Description() != got.Description() {
+		t.Errorf("Description() = %q reversed, %q listed", got.Description(), want.Description())
+	}
+}

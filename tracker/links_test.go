@@ -1,6 +1,8 @@
 package tracker
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,4 +69,23 @@ func TestParseCommands(t *testing.T) {
 			t.Errorf("parseCommands(%q) diff (-want +got):\n%s", tt.body, diff)
 		}
 	}
+}
+
+func FuzzFindLinks(f *testing.F) {
+	f.Add("Fix #1", "Closes acme/x#2\n```\n#3\n```\n> #4\n<!-- #5", "feature/6-x")
+	f.Add("", "https://h.example/o/r/issues/7 `#8` &#9;", "brief-10")
+	f.Fuzz(func(t *testing.T, title, body, branch string) {
+		seen := map[string]bool{}
+		for _, l := range FindLinks("acme/site", title, body, branch) {
+			if l.Number <= 0 || l.Repo == "" || l.Source == "" {
+				t.Errorf("FindLinks(%q, %q, %q) gave %+v", title, body, branch, l)
+			}
+			key := strings.ToLower(l.Repo) + "#" + fmt.Sprint(l.Number)
+			if seen[key] {
+				t.Errorf("FindLinks(%q, %q, %q) lists %s twice", title, body, branch, key)
+			}
+			seen[key] = true
+		}
+		parseCommands(body)
+	})
 }
