@@ -66,7 +66,9 @@ type Directory interface {
 	// Permission returns login's permission on the repository: admin,
 	// maintain, write, triage, read or none.
 	Permission(ctx context.Context, login string) (string, error)
-	// Tree returns the tree SHA of commit sha (for keep_on_same_tree).
+	// Tree returns the tree SHA of commit sha (for keep_on_same_tree). For
+	// a commit the repository no longer has (force-pushed away) it should
+	// return "" and no error: the sign-off on it is then simply stale.
 	Tree(ctx context.Context, sha string) (string, error)
 }
 

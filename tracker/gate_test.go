@@ -674,3 +674,17 @@ func TestEvaluateIgnoresInputOrder(t *testing.T) {
 		t.Errorf("Description() = %q reversed, %q listed", got.Description(), want.Description())
 	}
 }
+
+func TestEvaluateUnknownTreeIsStale(t *testing.T) {
+	pr := gatePR()
+	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1)}
+	d := newGateDir()
+	d.trees = map[string]string{gOld: ""}
+	v, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summarizeVerdict(v).Kinds; got != "usability=stale(alice) backend=missing" {
+		t.Errorf("Evaluate kinds = %q, want usability stale when the signed commit is gone", got)
+	}
+}
