@@ -322,7 +322,7 @@ func TestForgedStickyIgnored(t *testing.T) {
 		t.Errorf("status = %v, want pending: bea's /signoff was never bound to a head by twokey", st)
 	}
 	if n := len(h.gh.Comments(testRepo, 2)); n != 3 {
-		t.Errorf("comments = %d, want 3 (twokey made its own sticky comment)", n)
+		t.Errorf("comments = %d, want 3 (twokey made its own sticky comment)\n%s", n, h.gh.Comments(testRepo, 2)[1].GetBody())
 	}
 }
 
