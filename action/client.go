@@ -131,9 +131,15 @@ type clientOptions struct {
 // or https://HOST/api/v3 on GHES) that authenticates with token and retries
 // through retryTransport.
 func newClient(o clientOptions) (*github.Client, error) {
-	base := http.DefaultTransport
+	var base http.RoundTripper
 	if o.http != nil && o.http.Transport != nil {
 		base = o.http.Transport
+	} else {
+		// A server that never answers must not hang the job: each attempt
+		// waits at most 30s for its headers (the retries have their budget).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = 30 * time.Second
+		base = t
 	}
 	if o.budget == 0 {
 		o.budget = 60 * time.Second
