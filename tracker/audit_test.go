@@ -3,6 +3,7 @@ package tracker
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,23 @@ func TestAudit(t *testing.T) {
 	}
 	if _, err := Audit(context.Background(), h, n, "nope", AuditOptions{}); err == nil {
 		t.Errorf("Audit(unknown ref) = nil error, want one")
+	}
+}
+
+func TestParseNoteMatchesParseRecords(t *testing.T) {
+	line, err := passRecord().MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, note := range []string{
+		"", "\n\n", "free text", string(line), string(line) + string(line),
+		"text\r\n" + string(line) + "  \n{\"v\":0,\"type\":\"merge\"}\n{\"v\":1}\n{broken\n" + strings.TrimSpace(string(line)),
+		"\t" + strings.TrimSpace(string(line)) + "\t",
+	} {
+		wantRecs, wantSkipped := ParseRecords([]byte(note))
+		gotRecs, gotSkipped := parseNote([]byte(note))
+		if diff := cmp.Diff(wantRecs, gotRecs); diff != "" || gotSkipped != wantSkipped {
+			t.Errorf("parseNote(%q) skipped %d, ParseRecords skipped %d; records diff (-ParseRecords +parseNote):\n%s", note, gotSkipped, wantSkipped, diff)
+		}
 	}
 }

@@ -1,0 +1,160 @@
+// Command genhistory builds a synthetic repository for benchmarking the
+// audit: N pull requests merged into main with merge commits (each main
+// commit has the previous main commit as first parent and a feature commit
+// as second), and a twokey record in refs/notes/twokey on a share of them.
+// It streams everything through one `git fast-import`, then repacks and
+// writes the commit-graph so that git runs at its best.
+//
+//	go run ./scripts/genhistory -dir scripts/bench-data/history-100000 -n 100000
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"time"
+
+	"github.com/twokey/twokey/tracker"
+)
+
+func main() {
+	dir := flag.String("dir", "", "repository to create (must not exist)")
+	n := flag.Int("n", 100000, "number of merged pull requests")
+	share := flag.Float64("notes", 0.9, "share of merges that carry a record")
+	flag.Parse()
+	if *dir == "" {
+		fmt.Fprintln(os.Stderr, "genhistory: -dir is required")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := generate(ctx, *dir, *n, *share, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "genhistory: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func git(ctx context.Context, dir string, stdin io.Reader, args ...string) error {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	cmd.Stdin = stdin
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1")
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("git %v: %w", args, err)
+	}
+	return nil
+}
+
+func generate(ctx context.Context, dir string, n int, share float64, log io.Writer) error {
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("%s exists; remove it first", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := git(ctx, dir, nil, "init", "-q", "--bare", "-b", "main", "."); err != nil {
+		return err
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- git(ctx, dir, pr, "fast-import", "--quiet", "--depth=50")
+		pr.Close()
+	}()
+	w := bufio.NewWriterSize(pw, 1<<20)
+	err := stream(w, n, share)
+	if err == nil {
+		err = w.Flush()
+	}
+	pw.CloseWithError(err)
+	if ferr := <-done; ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "genhistory: fast-import of %d merges took %s\n", n, time.Since(start).Round(time.Millisecond))
+	for _, args := range [][]string{
+		{"repack", "-adq"},
+		{"commit-graph", "write", "--reachable"},
+	} {
+		if err := git(ctx, dir, nil, args...); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(log, "genhistory: %s ready in %s\n", dir, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// stream writes the fast-import stream. Marks: 1 is the root commit; pull
+// request i has its feature commit at 2i and its merge commit at 2i+1.
+func stream(w *bufio.Writer, n int, share float64) error {
+	base := time.Date(2014, 1, 1, 9, 0, 0, 0, time.UTC).Unix()
+	data := func(s string) { fmt.Fprintf(w, "data %d\n%s\n", len(s), s) }
+	fmt.Fprintf(w, "commit refs/heads/main\nmark :1\ncommitter Site Admin <admin@example.com> %d +0000\n", base)
+	data("Initial site")
+	fmt.Fprintf(w, "M 644 inline index.html\n")
+	data("<h1>home</h1>")
+	prev := 1
+	for i := 1; i <= n; i++ {
+		t := base + int64(i)*3600
+		page := fmt.Sprintf("pages/p%02d.md", i%20)
+		body := fmt.Sprintf("page %d, revision %d", i%20, i)
+		fmt.Fprintf(w, "commit refs/heads/feature\nmark :%d\ncommitter Dev %d <dev%d@example.com> %d +0100\n", 2*i, i%37, i%37, t-600)
+		data(fmt.Sprintf("Update %s for brief #%d", page, i))
+		fmt.Fprintf(w, "from :%d\nM 644 inline %s\n", prev, page)
+		data(body)
+		fmt.Fprintf(w, "commit refs/heads/main\nmark :%d\ncommitter GitHub <noreply@github.com> %d +0000\n", 2*i+1, t)
+		data(fmt.Sprintf("Merge pull request #%d from acme/brief-%d\n\nUpdate %s", i, i, page))
+		fmt.Fprintf(w, "from :%d\nmerge :%d\nM 644 inline %s\n", prev, 2*i, page)
+		data(body)
+		prev = 2*i + 1
+	}
+	fmt.Fprintf(w, "commit refs/notes/twokey\ncommitter twokey <twokey@users.noreply.github.com> %d +0000\n", base+int64(n+1)*3600)
+	data("Notes added by twokey")
+	step := 1.0 / (1.0 - share) // skip one merge in every step
+	for i := 1; i <= n; i++ {
+		if share < 1 && i%int(step+0.5) == 0 {
+			continue
+		}
+		line, err := record(i, base+int64(i)*3600).MarshalLine()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "N inline :%d\n", 2*i+1)
+		fmt.Fprintf(w, "data %d\n%s\n", len(line), line)
+	}
+	return nil
+}
+
+func record(i int, t int64) tracker.Record {
+	sum := sha1.Sum(fmt.Appendf(nil, "head %d", i))
+	head := hex.EncodeToString(sum[:])
+	at := time.Unix(t, 0).UTC()
+	r := tracker.Record{
+		V: 1, Type: tracker.RecordMerge, Repo: "acme/site", PR: i, Briefs: []int{i},
+		Title: fmt.Sprintf("Update page %d", i%500), Base: "main", Head: head,
+		MergedBy: "lead", MergedAt: at, Method: "merge", Required: []string{"usability", "backend"},
+		Signoffs: []tracker.RecordSignoff{
+			{Kind: "usability", Login: "ux-lead", ID: 1001, SHA: head, Via: "review", URL: fmt.Sprintf("https://github.com/acme/site/pull/%d#pullrequestreview-%d", i, i), At: at.Add(-time.Hour)},
+			{Kind: "backend", Login: "be-lead", ID: 1002, SHA: head, Via: "comment", URL: fmt.Sprintf("https://github.com/acme/site/pull/%d#issuecomment-%d", i, i), At: at.Add(-30 * time.Minute)},
+		},
+		Verdict: tracker.VerdictPass, Policy: "3b18e512dba79e4c8300dd08aeb37f8e728b8dad",
+	}
+	switch {
+	case i%97 == 0:
+		r.Verdict, r.Signoffs, r.Reason = tracker.VerdictBypassed, nil, "emergency fix"
+	case i%101 == 0:
+		r.Signoffs = r.Signoffs[:1]
+	}
+	return r
+}
