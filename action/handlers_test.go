@@ -378,3 +378,32 @@ func TestIssueOutputsAndIdempotence(t *testing.T) {
 		t.Errorf("comments changed on re-run (-before +after):\n%s", diff)
 	}
 }
+
+// TestRerunReadsFreshIssue: a re-run (GITHUB_RUN_ATTEMPT > 1) may carry a
+// payload older than the issue; the issue is read again.
+func TestRerunReadsFreshIssue(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\n")
+	h.gh.AddIssue(testRepo, 1, "t", "### Objective\n\nshort\n", fakegithub.User("ann", 1), "brief")
+	h.env["GITHUB_RUN_ATTEMPT"] = "2"
+	// The payload says the issue is not a brief; the issue itself is one.
+	if code := h.run("issues", "issues.opened.json", map[string]any{"issue.number": 1, "issue.body": "old", "issue.labels": []any{}}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if got := h.gh.Labels(testRepo, 1); !cmp.Equal(got, []string{"brief", "brief: needs-info"}) {
+		t.Errorf("labels = %v, want [brief brief: needs-info] from the fresh issue", got)
+	}
+}
+
+// TestReadOnlyTokenOutsideForkFails: a read-only token on a pull request of
+// the repository itself is a misconfigured workflow, not a fork: exit 1 with
+// the permissions to add.
+func TestReadOnlyTokenOutsideForkFails(t *testing.T) {
+	h := newHarness(t)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.SetReadOnly(true)
+	code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A})
+	if code != ExitError || !strings.Contains(h.stdout.String(), "::error::") || !strings.Contains(h.stdout.String(), "statuses: write") {
+		t.Errorf("Run = %d, stdout %q; want 1 and an error naming the permissions", code, h.stdout.String())
+	}
+}
