@@ -94,12 +94,24 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 		}
 		v, fs := parseValue(fl, p.body)
 		findings = append(findings, fs...)
-		for _, d := range dups[i] {
-			v.Duplicates = append(v.Duplicates, d.body)
+		if ds := dups[i]; len(ds) > 0 {
+			lines := make([]string, len(ds))
+			for k, d := range ds {
+				v.Duplicates = append(v.Duplicates, d.body)
+				lines[k] = fmt.Sprint(ds[k].line + 1)
+			}
+			if len(lines) > 5 {
+				lines = append(lines[:5], "…")
+			}
+			what := "a second"
+			if len(ds) > 1 {
+				what = fmt.Sprintf("%d more", len(ds))
+			}
 			findings = append(findings, Finding{
 				Field: fl.Key, Rule: RuleDuplicateSection, Severity: SeverityError,
-				Message: fmt.Sprintf("the body has a second %q section (line %d, the first is at line %d); only the first counts: delete the copy, or move a heading you typed inside an answer down to ####", fl.Label, d.line+1, p.line+1),
-				Why:     defaultWhy[RuleDuplicateSection],
+				Message: fmt.Sprintf("the body has %s %q %s (line %s; the first is at line %d) and only the first counts: delete the copy, or turn a heading you typed inside an answer into ####",
+					what, fl.Label, plural(len(ds), "section", "sections"), strings.Join(lines, ", "), p.line+1),
+				Why: defaultWhy[RuleDuplicateSection],
 			})
 		}
 		b.Fields[fl.Key] = v
@@ -291,9 +303,16 @@ var checkboxRe = regexp.MustCompile(`^\s*[-*] \[([ xX])\] ?(.*)$`)
 func parseValue(fl *Field, raw string) (*Value, []Finding) {
 	v := &Value{Raw: raw}
 	var fs []Finding
+	const maxOptionFindings = 5
+	extra := 0
 	optionFinding := func(msg string) {
+		if len(fs) == maxOptionFindings {
+			extra++
+			return
+		}
 		fs = append(fs, Finding{Field: fl.Key, Rule: RuleOption, Severity: SeverityError, Message: msg, Why: defaultWhy[RuleOption]})
 	}
+
 	switch fl.Type {
 	case TypeInput, TypeTextarea:
 		switch {
@@ -363,6 +382,10 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 				v.Unchecked = append(v.Unchecked, c.Label)
 			}
 		}
+	}
+	if extra > 0 {
+		fs = append(fs, Finding{Field: fl.Key, Rule: RuleOption, Severity: SeverityError, Why: defaultWhy[RuleOption],
+			Message: fmt.Sprintf("%d more %s do not match the form's options", extra, plural(extra, "line", "lines"))})
 	}
 	return v, fs
 }

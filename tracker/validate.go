@@ -334,9 +334,11 @@ func writeFindings(sb *strings.Builder, f *Form, fs []Finding) {
 // escapeMarkdown keeps text that comes from a form or body from turning into
 // markup (or a mention) in the comment.
 func escapeMarkdown(s string) string {
-	r := strings.NewReplacer("\n", " ", "\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]", "<", "&lt;", ">", "&gt;", "@", "@\u200b", "#", "\\#")
-	return r.Replace(s)
+	return markdownEscaper.Replace(s)
 }
+
+// markdownEscaper is immutable after construction and safe for concurrent use.
+var markdownEscaper = strings.NewReplacer("\n", " ", "\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]", "<", "&lt;", ">", "&gt;", "@", "@\u200b", "#", "\\#")
 
 // FieldValues returns the brief's answers as plain values for JSON: a string
 // for text and single dropdowns, a list of the chosen options for multiple
