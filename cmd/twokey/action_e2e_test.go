@@ -331,6 +331,7 @@ func TestActionBriefIncompleteThenFixed(t *testing.T) {
 	if len(r.writes()) != 0 {
 		t.Errorf("re-run writes = %v, want none", r.writes())
 	}
+	assertCost(t, "brief re-run, nothing changed", r, 3)
 
 	// Fixed: labels flip, the same comment is updated in place. The payload's
 	// labels are those of the first event (the runner may queue it): twokey
@@ -612,4 +613,32 @@ func mustTime(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// TestActionCostDefaultPolicy measures a pull request under the embedded
+// default policy (no .github/twokey.yml: its require rule reads brief answers,
+// so the form is read too) with 100 files, 100 comments and 100 reviews.
+func TestActionCostDefaultPolicy(t *testing.T) {
+	w := newWorld(t)
+	w.gh = fakegithub.New(t) // a repository without .github/twokey.yml
+	w.env["GITHUB_API_URL"] = w.gh.URL
+	w.gh.Repo(e2eRepo)
+	w.readyBrief()
+	var files []string
+	for i := range 100 {
+		files = append(files, fmt.Sprintf("f%03d.html", i))
+	}
+	w.pr(2, headA, files...)
+	for i := range 100 {
+		w.gh.AddComment(e2eRepo, 2, fakegithub.User("chatty", 30), fmt.Sprintf("comment %d", i))
+		w.gh.AddReview(e2eRepo, 2, fakegithub.User("reviewer", 31), "COMMENTED", "looks fine", headA)
+	}
+	r := w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
+	assertOK(t, r)
+	assertCost(t, "default policy, PR with brief, 100 files/comments/reviews (first run)", r, 9)
+	r = w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
+	assertCost(t, "default policy, re-run (101 comments with the sticky one: 2 pages)", r, 8)
+	if diff := cmp.Diff([]string{"POST /repos/acme/site/statuses/" + headA}, r.writes()); diff != "" {
+		t.Errorf("re-run writes diff (-want +got):\n%s", diff)
+	}
 }
