@@ -394,12 +394,19 @@ func (r *runner) handleMergeGroup(ctx context.Context, mg *github.MergeGroup) er
 	var failing []string
 	for _, n := range numbers {
 		g, err := r.gather(ctx, n, 0)
-		if err != nil {
-			return err
+		var v *tracker.Verdict
+		if err == nil {
+			v, err = tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
 		}
-		v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
 		if err != nil {
-			return fmt.Errorf("evaluate the gate of pull request #%d in the merge queue: %w", n, err)
+			// Answer anyway, so the queue drops the group instead of
+			// waiting for a status until it times out.
+			err = fmt.Errorf("judge pull request #%d in the merge queue: %w", n, err)
+			werr := r.api.createStatus(ctx, sha, &github.RepoStatus{
+				State: github.String("error"), Context: github.String(StatusContext),
+				Description: github.String(truncate("twokey could not judge the group: "+err.Error(), 140)), TargetURL: nonEmpty(r.runURL),
+			})
+			return errors.Join(err, werr)
 		}
 		if v.State != tracker.StateSuccess {
 			failing = append(failing, fmt.Sprintf("#%d (%s)", n, v.Description()))

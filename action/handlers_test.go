@@ -407,3 +407,23 @@ func TestReadOnlyTokenOutsideForkFails(t *testing.T) {
 		t.Errorf("Run = %d, stdout %q; want 1 and an error naming the permissions", code, h.stdout.String())
 	}
 }
+
+func TestMergeGroupAnswersOnError(t *testing.T) {
+	h := newHarness(t)
+	h.gh.Fail(fakegithub.Fault{Path: "/repos/acme/site/pulls/12", Times: 1, Status: 404, Body: `{"message":"Not Found"}`})
+	group := strings.Repeat("9", 40)
+	data, _ := json.Marshal(map[string]any{
+		"action":      "checks_requested",
+		"merge_group": map[string]any{"head_sha": group, "head_ref": "refs/heads/gh-readonly-queue/main/pr-12-0123abcd"},
+		"repository":  map[string]any{"full_name": testRepo, "default_branch": "main"},
+	})
+	path := filepath.Join(h.dir, "mg.json")
+	os.WriteFile(path, data, 0o644)
+	h.env["GITHUB_EVENT_NAME"], h.env["GITHUB_EVENT_PATH"] = "merge_group", path
+	if code := Run(context.Background(), Config{Getenv: func(k string) string { return h.env[k] }, Stdout: &h.stdout}); code != ExitError {
+		t.Errorf("Run = %d, want %d", code, ExitError)
+	}
+	if st := h.gh.LatestStatus(testRepo, group, StatusContext); st.GetState() != "error" || !strings.Contains(st.GetDescription(), "#12") {
+		t.Errorf("status = %v, want error naming #12", st)
+	}
+}
