@@ -24,6 +24,7 @@ type RateLimitError struct {
 	Reset time.Time // zero when GitHub did not say
 }
 
+// Error says until when the limit holds and what to do.
 func (e *RateLimitError) Error() string {
 	if e.Reset.IsZero() {
 		return "the GitHub API rate limit of this token is used up: re-run the job later"

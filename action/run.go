@@ -333,6 +333,7 @@ func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 // configError is a broken policy or form on the default branch.
 type configError struct{ err error }
 
+// Error names where the configuration came from.
 func (e *configError) Error() string { return "configuration on the default branch: " + e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
