@@ -38,9 +38,11 @@ func AppendLocal(ctx context.Context, dir, commit string, rec tracker.Record) er
 }
 
 func openRepo(dir string) (*git.Repository, error) {
-	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	// dir itself first (a work tree's root or a bare repository), then its
+	// parents: a bare repository inside another's work tree is itself.
+	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
 	if errors.Is(err, git.ErrRepositoryNotExists) {
-		r, err = git.PlainOpen(dir) // a bare repository
+		r, err = git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	}
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return nil, fmt.Errorf("%s: %w (run the command inside a clone, or pass --repo DIR)", dir, ErrNotRepository)

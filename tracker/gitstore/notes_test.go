@@ -292,3 +292,21 @@ func TestCheckCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenBareInsideWorkTree: a bare repository kept inside another
+// repository's work tree opens as itself, not as the outer repository.
+func TestOpenBareInsideWorkTree(t *testing.T) {
+	g := newGitRepo(t, false)
+	g.commit("a", "a\n", "outer")
+	inner := g.dir + "/inner.git"
+	g.run("init", "-q", "--bare", "-b", "main", inner)
+	g.run("push", "-q", inner, "HEAD:refs/heads/only-inner")
+	r, err := Open(inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, _, err := r.ResolveRef("only-inner"); err != nil {
+		t.Errorf("Open(bare inside work tree).ResolveRef(only-inner) = %v, want found", err)
+	}
+}
