@@ -68,7 +68,11 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 	if err != nil {
 		return err
 	}
-	sticky, st := findSticky(comments, briefMarker)
+	self, err := r.self(ctx)
+	if err != nil {
+		return err
+	}
+	sticky, st := findSticky(comments, briefMarker, self)
 	owned := p.Brief.OwnedLabels()
 	have := slices.Clone(labels)
 	for _, l := range st.L {
@@ -150,10 +154,14 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		return nil, err
 	}
 	g := &gathered{raw: raw, pr: pr}
-	g.sticky, g.state = findSticky(comments, gateMarker)
+	self, err := r.self(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g.sticky, g.state = findSticky(comments, gateMarker, self)
 	bound := map[string]string{}
 	for _, c := range comments {
-		if isSticky(c) {
+		if isSticky(c, self) {
 			continue
 		}
 		id := strconv.FormatInt(c.GetID(), 10)

@@ -427,3 +427,25 @@ func TestMergeGroupAnswersOnError(t *testing.T) {
 		t.Errorf("status = %v, want error naming #12", st)
 	}
 }
+
+// TestPersonalTokenKeepsOneComment: with a personal token twokey comments as
+// a person; it recognises its own comment by the token's login (one GET
+// /user) and still keeps a single comment.
+func TestPersonalTokenKeepsOneComment(t *testing.T) {
+	h := newHarness(t)
+	h.env["INPUT_GITHUB_TOKEN"] = "github_pat_x"
+	h.gh.SetAuthenticatedUser(fakegithub.User("twokey-bot-account", 500))
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	patch := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+	for range 2 {
+		if code := h.run("pull_request_target", "pull_request.opened.json", patch); code != ExitOK {
+			t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+		}
+	}
+	if n := len(h.gh.Comments(testRepo, 2)); n != 1 {
+		t.Errorf("comments = %d, want 1", n)
+	}
+	if w := h.gh.Writes(); len(w) != 1 {
+		t.Errorf("second run writes = %v, want only the status", w)
+	}
+}

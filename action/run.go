@@ -70,6 +70,7 @@ type runner struct {
 	policy     *tracker.Policy
 	form       *tracker.Form
 	defBranch  string
+	selfLogin  *string
 	fork       bool // the pull request comes from a fork under pull_request(_review): the token is read-only
 	readOnly   bool // a write was refused with 403
 	configErrs error
@@ -357,4 +358,28 @@ func defaultRecords(remoteURL, token string) RecordWriter {
 		auth = &githttp.BasicAuth{Username: "x-access-token", Password: token}
 	}
 	return gitstore.OpenRemote(remoteURL, auth)
+}
+
+// self returns the login twokey writes as when the token is a person's
+// (a classic or fine-grained personal access token, an OAuth or user token):
+// its comments are then a user's, not a bot's. GITHUB_TOKEN and App
+// installation tokens (ghs_) write as a bot and need no look-up, which saves
+// the request (GET /user is not even allowed for them).
+func (r *runner) self(ctx context.Context) (string, error) {
+	if r.selfLogin != nil {
+		return *r.selfLogin, nil
+	}
+	login := ""
+	for _, prefix := range []string{"ghp_", "github_pat_", "gho_", "ghu_"} {
+		if strings.HasPrefix(r.token, prefix) {
+			u, _, err := r.api.c.Users.Get(ctx, "")
+			if err != nil {
+				return "", apiError("read the token's own login (GET /user)", err)
+			}
+			login = u.GetLogin()
+			break
+		}
+	}
+	r.selfLogin = &login
+	return login, nil
 }

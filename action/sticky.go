@@ -30,12 +30,13 @@ type stickyState struct {
 var stateRe = regexp.MustCompile(`<!-- twokey:state (\{.*?\}) -->`)
 
 // findSticky returns twokey's sticky comment: the first comment with marker
-// written by a bot account. Anyone can type the marker into a comment; only
-// an App (twokey's token is github-actions[bot] or an App's bot) can post as
-// a bot, so a person cannot forge the state.
-func findSticky(comments []*github.IssueComment, marker string) (*github.IssueComment, stickyState) {
+// written by twokey's own account. Anyone can type the marker into a comment,
+// so the author must be a bot (GITHUB_TOKEN writes as github-actions[bot], an
+// App as its bot) or, for a personal token, the token's own login (self).
+// A person cannot forge the state.
+func findSticky(comments []*github.IssueComment, marker, self string) (*github.IssueComment, stickyState) {
 	for _, c := range comments {
-		if c.GetUser().GetType() == "Bot" && strings.HasPrefix(c.GetBody(), marker) {
+		if ownComment(c, self) && strings.HasPrefix(c.GetBody(), marker) {
 			var st stickyState
 			if m := stateRe.FindStringSubmatch(c.GetBody()); m != nil {
 				_ = json.Unmarshal([]byte(m[1]), &st) // a broken state is no state
@@ -47,8 +48,13 @@ func findSticky(comments []*github.IssueComment, marker string) (*github.IssueCo
 }
 
 // isSticky reports whether c is one of twokey's own comments.
-func isSticky(c *github.IssueComment) bool {
-	return c.GetUser().GetType() == "Bot" && (strings.HasPrefix(c.GetBody(), gateMarker) || strings.HasPrefix(c.GetBody(), briefMarker))
+func isSticky(c *github.IssueComment, self string) bool {
+	return ownComment(c, self) && (strings.HasPrefix(c.GetBody(), gateMarker) || strings.HasPrefix(c.GetBody(), briefMarker))
+}
+
+func ownComment(c *github.IssueComment, self string) bool {
+	u := c.GetUser()
+	return u.GetType() == "Bot" || (self != "" && strings.EqualFold(u.GetLogin(), self))
 }
 
 // renderSticky is the body of a sticky comment: the marker, the visible

@@ -126,6 +126,7 @@ type Server struct {
 	requests []Request
 	faults   []*Fault
 	readOnly bool
+	self     *github.User
 	nextID   int64
 	now      func() time.Time
 }
@@ -398,6 +399,16 @@ func (s *Server) SetCommitPulls(repo, sha string, numbers ...int) {
 	s.repo(repo, true).commitPulls[sha] = numbers
 }
 
+// SetAuthenticatedUser makes GET /user answer with u, as it does for a
+// personal access token, and makes the comments the server creates u's. With
+// none set, GET /user answers 403 like it does for GITHUB_TOKEN, and created
+// comments are github-actions[bot]'s.
+func (s *Server) SetAuthenticatedUser(u *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.self = u
+}
+
 // SetReadOnly makes every write answer 403 "Resource not accessible by
 // integration", as a read-only GITHUB_TOKEN does in a fork's run.
 func (s *Server) SetReadOnly(ro bool) {
@@ -551,6 +562,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /repos/{owner}/{repo}/collaborators/{user}/permission", s.getPermission)
 	h("GET /repos/{owner}/{repo}/git/commits/{sha}", s.getGitCommit)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.getTeamMembership)
+	mux.HandleFunc("GET /user", s.getAuthenticatedUser)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -838,7 +850,11 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request, repo *Rep
 		validationFailed(w, "IssueComment", "body", "custom", "body is too long (maximum is 65536 characters)")
 		return
 	}
-	nc := s.addComment(repo, repo.Owner+"/"+repo.Name, n, User("github-actions[bot]", 41898282), c.GetBody())
+	author := User("github-actions[bot]", 41898282)
+	if s.self != nil {
+		author = s.self
+	}
+	nc := s.addComment(repo, repo.Owner+"/"+repo.Name, n, author, c.GetBody())
 	writeJSON(w, http.StatusCreated, nc)
 }
 
@@ -1003,4 +1019,12 @@ func (s *Server) getTeamMembership(w http.ResponseWriter, r *http.Request) {
 
 func blobSHA(content string) string {
 	return fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprintf("blob %d\x00%s", len(content), content))))
+}
+
+func (s *Server) getAuthenticatedUser(w http.ResponseWriter, r *http.Request) {
+	if s.self == nil {
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration", "documentation_url": docsURL + "/users/users#get-the-authenticated-user"})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.self)
 }
