@@ -181,11 +181,15 @@ func writeFile(t *testing.T, name string, data []byte, mode os.FileMode) {
 
 // scriptTools are the programs install.sh and the action step may use; the
 // tests run them from a directory holding only these (and perhaps a stub go),
-// so that a missing go or curl can be simulated.
-var scriptTools = []string{
-	"bash", "sh", "awk", "tr", "mktemp", "mkdir", "mv", "rm", "chmod", "dirname",
-	"cat", "tar", "gzip", "unzip", "sha256sum", "curl",
-}
+// so that a missing go or curl can be simulated. Of optionalTools, those the
+// machine has are linked too; install.sh needs one of sha256sum and shasum.
+var (
+	scriptTools = []string{
+		"bash", "sh", "awk", "tr", "mktemp", "mkdir", "mv", "rm", "chmod", "dirname",
+		"cat", "tar", "gzip", "unzip", "curl",
+	}
+	optionalTools = []string{"sha256sum", "shasum"}
+)
 
 // toolPath makes a PATH directory with the tools, except those in without.
 func toolPath(t *testing.T, without ...string) string {
@@ -194,17 +198,32 @@ func toolPath(t *testing.T, without ...string) string {
 		t.Skip("the install script is tested on Unix; on Windows it runs under Git Bash")
 	}
 	dir := t.TempDir()
-	for _, name := range scriptTools {
-		if slices.Contains(without, name) {
-			continue
-		}
+	link := func(name string) bool {
 		p, err := exec.LookPath(name)
 		if err != nil {
-			t.Skipf("%s is not installed: %v", name, err)
+			return false
 		}
 		if err := os.Symlink(p, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
+		return true
+	}
+	for _, name := range scriptTools {
+		if slices.Contains(without, name) {
+			continue
+		}
+		if !link(name) {
+			t.Skipf("%s is not installed", name)
+		}
+	}
+	hashers := 0
+	for _, name := range optionalTools {
+		if link(name) {
+			hashers++
+		}
+	}
+	if hashers == 0 {
+		t.Skip("neither sha256sum nor shasum is installed")
 	}
 	return dir
 }
