@@ -150,6 +150,28 @@ func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions
 	if !opt.Until.IsZero() {
 		rep.Range.Until = opt.Until.Format(time.RFC3339)
 	}
+	// The walk (reading and inflating objects) and the parsing of records
+	// overlap: one goroutine classifies, in history order, while the walk
+	// reads the next commits and notes.
+	type job struct {
+		c    Commit
+		note []byte
+	}
+	jobs := make(chan job, 512)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for j := range jobs {
+			recs, skipped := parseNote(j.note)
+			if skipped > 0 {
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", auditShort(j.c.Hash), skipped))
+			}
+			e := ClassifyRecords(recs)
+			e.Commit, e.Date, e.Subject = j.c.Hash, j.c.Time, j.c.Subject
+			rep.Summary.add(e.Class)
+			rep.Entries = append(rep.Entries, e)
+		}
+	}()
 	err := h.FirstParent(ctx, ref, func(c Commit) error {
 		if !opt.Since.IsZero() && c.Time.Before(opt.Since) {
 			return nil
@@ -161,16 +183,11 @@ func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions
 		if err != nil {
 			return fmt.Errorf("note for commit %s: %w", c.Hash, err)
 		}
-		recs, skipped := parseNote(note)
-		if skipped > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", auditShort(c.Hash), skipped))
-		}
-		e := ClassifyRecords(recs)
-		e.Commit, e.Date, e.Subject = c.Hash, c.Time, c.Subject
-		rep.Summary.add(e.Class)
-		rep.Entries = append(rep.Entries, e)
+		jobs <- job{c, note}
 		return nil
 	})
+	close(jobs)
+	<-done
 	if err != nil {
 		return nil, err
 	}
