@@ -103,14 +103,14 @@ func TestTwokeyWorkflows(t *testing.T) {
 	wantTriggers := map[string][]string{
 		"issues":              {"opened", "edited", "reopened"},
 		"issue_comment":       {"created"},
-		"pull_request_target": {"opened", "edited", "synchronize", "reopened", "ready_for_review", "closed"},
+		"pull_request_target": {"opened", "edited", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled", "closed"},
 		"pull_request_review": {"submitted", "dismissed"},
 		"merge_group":         {"checks_requested"},
 		"push":                {"branches=main"},
 	}
 	wantPermissions := map[string]map[string]string{
 		"gate":   {"issues": "write", "pull-requests": "write", "statuses": "write", "contents": "read"},
-		"record": {"issues": "write", "pull-requests": "write", "contents": "write"},
+		"record": {"issues": "read", "pull-requests": "read", "contents": "write"},
 	}
 	for _, tt := range []struct {
 		name       string
@@ -185,5 +185,29 @@ func TestProjectWorkflowsPinActions(t *testing.T) {
 				t.Errorf("%s:%d: %s is not pinned to a commit with a # vX.Y.Z comment", filepath.Base(name), i+1, m[1])
 			}
 		}
+	}
+}
+
+// TestExampleWorkflowIsTheTemplate keeps the README's example workflow the
+// one twokey init writes (comments aside).
+func TestExampleWorkflowIsTheTemplate(t *testing.T) {
+	var example, template any
+	for _, f := range []struct {
+		name string
+		v    *any
+	}{
+		{"examples/workflows/twokey.yml", &example},
+		{"tracker/defaults/workflow.yml", &template},
+	} {
+		b, err := os.ReadFile(filepath.Join(repoRoot, f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, f.v); err != nil {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+	}
+	if diff := cmp.Diff(template, example); diff != "" {
+		t.Errorf("examples/workflows/twokey.yml differs from tracker/defaults/workflow.yml: diff (-template +example)\n%s", diff)
 	}
 }
