@@ -542,6 +542,7 @@ func (s *Server) routes() http.Handler {
 			fn(w, req, repo)
 		})
 	}
+	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repos/{owner}/{repo}/issues/{number}", s.getIssue)
 	h("GET /repos/{owner}/{repo}/issues/{number}/labels", s.listIssueLabels)
 	h("POST /repos/{owner}/{repo}/issues/{number}/labels", s.addIssueLabels)
@@ -687,6 +688,15 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, items []T) {
 		out = []T{}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// getRepo answers GET /repos/{owner}/{repo} with the fields twokey reads.
+func (s *Server) getRepo(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	o := repoObject(repo.Owner + "/" + repo.Name)
+	o.DefaultBranch = github.String(repo.DefaultBranch)
+	o.Private = github.Bool(false)
+	o.HTMLURL = github.String("https://github.com/" + repo.Owner + "/" + repo.Name)
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, r *http.Request, repo *Repo) {
@@ -934,6 +944,12 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request, repo *Repo
 	}
 	st.ID = github.Int64(s.id())
 	st.CreatedAt = &github.Timestamp{Time: s.now()}
+	// The creator is the token's account: the authenticated user when one
+	// is set (a personal token), else the Actions bot.
+	st.Creator = User("github-actions[bot]", 41898282)
+	if s.self != nil {
+		st.Creator = s.self
+	}
 	sha := r.PathValue("sha")
 	repo.statuses[sha] = append(repo.statuses[sha], &st)
 	writeJSON(w, http.StatusCreated, &st)

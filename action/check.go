@@ -1,0 +1,127 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/twokey/twokey/tracker"
+)
+
+// CheckConfig is what Check needs: where GitHub is, a token, and the pull
+// request.
+type CheckConfig struct {
+	// APIURL is GitHub's REST API (default https://api.github.com; on GitHub
+	// Enterprise Server https://HOST/api/v3).
+	APIURL string
+	// Token reads the repository (and its organisation's teams when the
+	// policy names teams).
+	Token string
+	// Repo is owner/name; Number the pull request.
+	Repo   string
+	Number int
+	// PolicyPath and FormPath override where the policy and the brief form
+	// live on the default branch, as the action's policy-path and form-path
+	// inputs do (default: .github/twokey.yml, then the policy's brief.form).
+	PolicyPath, FormPath string
+	// HTTPClient, Sleep, Now and RetryBudget are as in Config.
+	HTTPClient  *http.Client
+	Sleep       func(ctx context.Context, d time.Duration) error
+	Now         func() time.Time
+	RetryBudget time.Duration
+}
+
+// Check evaluates the gate of a live pull request exactly as the action does
+// on a pull request event (same policy and form from the default branch, same
+// reads, same sticky state binding /signoff comments to commits) and changes
+// nothing: no status, label or comment is written.
+func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
+	owner, name, ok := strings.Cut(cfg.Repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("repository %q is not owner/name", cfg.Repo)
+	}
+	if cfg.Number <= 0 {
+		return nil, fmt.Errorf("pull request number %d: want a positive number", cfg.Number)
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepCtx
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	apiURL := cfg.APIURL
+	if apiURL == "" {
+		apiURL = "https://api.github.com"
+	}
+	c, err := newClient(clientOptions{apiURL: apiURL, token: cfg.Token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
+	if err != nil {
+		return nil, err
+	}
+	inputs := map[string]string{"INPUT_POLICY_PATH": cfg.PolicyPath, "INPUT_FORM_PATH": cfg.FormPath}
+	r := &runner{
+		cfg:   Config{Getenv: func(k string) string { return inputs[k] }, Now: cfg.Now, Sleep: cfg.Sleep},
+		api:   &repoAPI{c: c, owner: owner, name: name},
+		token: cfg.Token,
+	}
+	// A workstation has no event payload to name the default branch: ask.
+	repo, _, err := c.Repositories.Get(ctx, owner, name)
+	if err != nil {
+		return nil, explainCheck(apiError("get repository "+cfg.Repo, err), cfg.Repo)
+	}
+	r.setDefaultBranch(repo)
+	if err := r.checkSelf(ctx, cfg.Number); err != nil {
+		return nil, explainCheck(err, cfg.Repo)
+	}
+	g, err := r.gather(ctx, cfg.Number, 0)
+	if err != nil {
+		return nil, explainCheck(err, cfg.Repo)
+	}
+	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate the gate of pull request #%d: %w", cfg.Number, err)
+	}
+	return v, nil
+}
+
+// explainCheck adds what to do to the errors a person at a terminal meets
+// most: a token GitHub refuses, a repository or pull request it hides.
+func explainCheck(err error, repo string) error {
+	switch statusOf(err) {
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%w\nGitHub refused the token: set GH_TOKEN to a valid token or run 'gh auth login'", err)
+	case http.StatusNotFound:
+		return fmt.Errorf("%w\n%s or the pull request does not exist, or the token cannot read it (a private repository needs the repo scope or contents and pull requests read access)", err, repo)
+	}
+	return err
+}
+
+// checkSelf decides whose comments are the action's own (whose sticky state
+// binds /signoff comments to commits). The token at a terminal is a person's,
+// not the action's: the action's account is the creator of the twokey/gate
+// status on the head. A bot is always trusted; a user account only when it
+// set that status (the action runs with a personal token).
+func (r *runner) checkSelf(ctx context.Context, number int) error {
+	raw, err := r.api.pull(ctx, number)
+	if err != nil {
+		return err
+	}
+	login := ""
+	sts, _, err := r.api.c.Repositories.ListStatuses(ctx, r.api.owner, r.api.name, raw.GetHead().GetSHA(), &github.ListOptions{PerPage: 100})
+	if err != nil {
+		return apiError(fmt.Sprintf("list the statuses of %s", shortSHA(raw.GetHead().GetSHA())), err)
+	}
+	for _, st := range sts { // newest first
+		if st.GetContext() == StatusContext {
+			if c := st.GetCreator(); c.GetType() != "Bot" {
+				login = c.GetLogin()
+			}
+			break
+		}
+	}
+	r.selfLogin = &login
+	return nil
+}

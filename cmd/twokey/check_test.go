@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/twokey/twokey/internal/fakegithub"
+)
+
+// checkWorld is a pull request on the fake GitHub for twokey check: the
+// strict policy (teams) on the default branch, a ready brief, PR #2.
+type checkWorld struct {
+	t   *testing.T
+	gh  *fakegithub.Server
+	env map[string]string
+}
+
+func newCheckWorld(t *testing.T) *checkWorld {
+	w := &checkWorld{t: t, gh: fakegithub.New(t)}
+	w.gh.Repo(e2eRepo)
+	w.gh.SetFile(e2eRepo, "main", ".github/twokey.yml", strictPolicy)
+	w.gh.AddIssue(e2eRepo, 1, "Saved cards", briefBody(goodObjective), fakegithub.User("marketer", 5), "brief", "brief: ready")
+	w.gh.AddPull(e2eRepo, fakegithub.Pull{Number: 2, Title: "Saved cards at checkout", Body: "Brief: #1\n\nAdds saved cards.",
+		User: fakegithub.User("dev", 7), Head: headA, Branch: "saved-cards", Files: []string{"checkout/pay.js"}})
+	w.gh.SetTeamMember("acme/web-ux", "uma", "active")
+	w.gh.SetTeamMember("acme/platform", "bea", "active")
+	w.env = map[string]string{"GITHUB_API_URL": w.gh.URL, "GH_TOKEN": "gho_test", "GH_REPO": e2eRepo}
+	return w
+}
+
+func (w *checkWorld) check(args ...string) (code int, stdout, stderr string) {
+	w.t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return w.env[k] },
+		now:    func() time.Time { return testNow },
+	}
+	code = runEnv(context.Background(), e, append([]string{"check"}, args...))
+	return code, out.String(), errb.String()
+}
+
+func TestCheckPendingThenPass(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.SetAuthenticatedUser(fakegithub.User("dev", 7))
+	w.gh.AddReview(e2eRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", headA)
+
+	code, out, errs := w.check("--pr", "2")
+	if code != exitNotOK {
+		t.Fatalf("exit %d, want 1 (pending)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"acme/site#2: ",
+		"### twokey gate: ",
+		"| Kind | Status | Signed by | Commit |",
+		"@uma",
+		"backend",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if w := w.gh.Writes(); len(w) != 0 {
+		t.Errorf("twokey check wrote to GitHub: %v", w)
+	}
+
+	w.gh.AddReview(e2eRepo, 2, fakegithub.User("bea", 13), "APPROVED", "", headA)
+	code, out, errs = w.check("--pr", "2")
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0 (pass)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "success") || !strings.Contains(out, "@bea") {
+		t.Errorf("passing output lacks success and @bea:\n%s", out)
+	}
+}
+
+// The table is the one the action's sticky comment shows: the action's run
+// on the same state writes the same text after its marker.
+func TestCheckPrintsTheCommentTable(t *testing.T) {
+	w := newWorld(t) // the built binary, run as the action
+	w.readyBrief()
+	w.pr(2, headA, "checkout/pay.js")
+	w.gh.SetTeamMember("acme/web-ux", "uma", "active")
+	w.gh.AddReview(e2eRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", headA)
+	r := w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
+	assertOK(t, r)
+	sticky := w.gh.Comments(e2eRepo, 2)[0].GetBody()
+
+	cw := &checkWorld{t: t, gh: w.gh, env: map[string]string{"GITHUB_API_URL": w.gh.URL, "GITHUB_TOKEN": "ghs_test"}}
+	code, out, errs := cw.check("--repo", e2eRepo, "--pr", "2")
+	if code != exitNotOK {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
+	}
+	_, table, _ := strings.Cut(out, "\n\n")
+	body := strings.TrimPrefix(sticky, "<!-- twokey:gate -->\n")
+	if !strings.HasPrefix(body, table) || table == "" {
+		t.Errorf("check output is not the comment's text\ncheck:\n%s\ncomment:\n%s", table, body)
+	}
+}
+
+// A /signoff comment without a SHA counts for the commit the action bound it
+// to in its sticky state: check reads that state as the action does, and
+// trusts it only from a bot.
+func TestCheckUsesTheStickyState(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.AddReview(e2eRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", headA)
+	c := w.gh.AddComment(e2eRepo, 2, fakegithub.User("bea", 13), "/signoff backend")
+	state := fmt.Sprintf("<!-- twokey:gate -->\n### twokey gate\n<!-- twokey:state {\"c\":{\"%d\":\"%s\"}} -->\n", c.GetID(), headA)
+
+	// Forged by a person: not trusted, the comment's commit is unknown.
+	forged := w.gh.AddComment(e2eRepo, 2, fakegithub.User("mallory", 66), state)
+	code, out, _ := w.check("--pr", "2", "--json")
+	if code != exitNotOK {
+		t.Fatalf("with a forged state: exit %d, want 1\n%s", code, out)
+	}
+	var v checkOut
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if v.State != "pending" || len(v.Ignored) == 0 || !strings.Contains(v.Ignored[0].Reason, "which commit") {
+		t.Errorf("with a forged state: state %q, ignored %+v; want pending and bea's comment ignored for lack of a commit", v.State, v.Ignored)
+	}
+	_ = forged
+
+	// Written by the action's bot: trusted.
+	w.gh.AddComment(e2eRepo, 2, fakegithub.User("github-actions[bot]", 41898282), state)
+	code, out, _ = w.check("--pr", "2", "--json")
+	if code != exitOK {
+		t.Fatalf("with the bot's state: exit %d, want 0\n%s", code, out)
+	}
+	v = checkOut{}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range v.Kinds {
+		for _, s := range k.Signoffs {
+			got = append(got, k.Kind+" "+s.Signer+" "+s.Via+" "+s.SHA[:7])
+		}
+	}
+	want := []string{"usability uma review aaaaaaa", "backend bea comment aaaaaaa"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sign-offs (-want +got):\n%s", diff)
+	}
+	if v.Repo != e2eRepo || v.Number != 2 || v.Head != headA || v.State != "success" || len(v.Link.Briefs) != 1 {
+		t.Errorf("verdict JSON = %+v", v)
+	}
+}
+
+// The policy comes from the default branch, never from the pull request's
+// branch; a broken one is an error with its file:line.
+func TestCheckPolicyFromDefaultBranch(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.SetFile(e2eRepo, "saved-cards", ".github/twokey.yml", "version: 1\nrequire: []\n")
+	if code, out, errs := w.check("--pr", "2"); code != exitNotOK {
+		t.Errorf("with a permissive policy on the PR branch: exit %d, want 1 (pending)\n%s%s", code, out, errs)
+	}
+	w.gh.SetFile(e2eRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    teams: acme/web-ux\n")
+	code, out, errs := w.check("--pr", "2")
+	if code != exitError || !strings.Contains(errs, ".github/twokey.yml:4:") {
+		t.Errorf("broken policy: exit %d, want 2 with .github/twokey.yml:4:\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	w.gh.SetFile(e2eRepo, "main", "ci/gate.yml", "version: 1\nrequire: []\nlink:\n  required: false\n")
+	if code, out, errs := w.check("--pr", "2", "--policy-path", "ci/gate.yml"); code != exitOK {
+		t.Errorf("--policy-path with no requirement: exit %d, want 0\n%s%s", code, out, errs)
+	}
+}
+
+func TestCheckErrors(t *testing.T) {
+	w := newCheckWorld(t)
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no pr", nil, nil, "--pr N is required"},
+		{"bad pr", nil, []string{"--pr", "x"}, "invalid value"},
+		{"extra argument", nil, []string{"--pr", "2", "3"}, "unexpected argument"},
+		{"bad repo", map[string]string{"GH_REPO": "acme"}, []string{"--pr", "2"}, `repository "acme" is not owner/name`},
+		{"missing pull request", nil, []string{"--pr", "99"}, "or the token cannot read it"},
+		{"missing repository", map[string]string{"GH_REPO": "acme/nope"}, []string{"--pr", "2"}, "get repository acme/nope"},
+		{"no token", map[string]string{"GH_TOKEN": ""}, []string{"--pr", "2"}, "no token: set GH_TOKEN"},
+	}
+	old := ghAuthToken
+	t.Cleanup(func() { ghAuthToken = old })
+	ghAuthToken = func(context.Context, string) string { return "" }
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			saved := w.env
+			w.env = map[string]string{}
+			for k, v := range saved {
+				w.env[k] = v
+			}
+			for k, v := range c.env {
+				w.env[k] = v
+			}
+			defer func() { w.env = saved }()
+			code, out, errs := w.check(c.args...)
+			if code != exitError || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and %q (stdout %q)", code, errs, c.want, out)
+			}
+		})
+	}
+}
+
+func TestCheckTokenFromGh(t *testing.T) {
+	w := newCheckWorld(t)
+	delete(w.env, "GH_TOKEN")
+	w.env["GH_HOST"] = "github.example.com"
+	old := ghAuthToken
+	t.Cleanup(func() { ghAuthToken = old })
+	var asked string
+	ghAuthToken = func(_ context.Context, host string) string { asked = host; return "gho_from_gh" }
+	if code, out, errs := w.check("--pr", "2"); code != exitNotOK {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
+	}
+	if asked != "github.example.com" {
+		t.Errorf("gh auth token asked for host %q, want github.example.com", asked)
+	}
+}
+
+func TestCheckRepoFromOrigin(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	w := newCheckWorld(t)
+	delete(w.env, "GH_REPO")
+	dir := t.TempDir()
+	gitCmd(t, dir, "init", "-q")
+	gitCmd(t, dir, "remote", "add", "origin", "git@github.com:acme/site.git")
+	t.Chdir(dir)
+	if code, out, errs := w.check("--pr", "2"); code != exitNotOK || !strings.HasPrefix(out, "acme/site#2: ") {
+		t.Errorf("repo from origin: exit %d\n%s%s", code, out, errs)
+	}
+	t.Chdir(t.TempDir())
+	if code, _, errs := w.check("--pr", "2"); code != exitError || !strings.Contains(errs, "--repo owner/repo is required here") {
+		t.Errorf("outside a repository: exit %d, stderr %s", code, errs)
+	}
+}
+
+func TestRepoFromURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"git@github.com:acme/site.git":                       "acme/site",
+		"https://github.com/acme/site":                       "acme/site",
+		"https://github.com/acme/site.git":                   "acme/site",
+		"https://x-access-token:secret@github.com/acme/site": "acme/site",
+		"ssh://git@github.example.com/acme/site.git":         "acme/site",
+		"https://github.com/acme/site/":                      "acme/site",
+	} {
+		got, err := repoFromURL(in)
+		if err != nil || got != want {
+			t.Errorf("repoFromURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	_, err := repoFromURL("https://user:secret@example.com/a/b/c")
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("repoFromURL of a non-GitHub URL: err = %v; want an error that does not show the secret", err)
+	}
+}
+
+// When the action runs with a personal token (a machine user), its comments
+// are a user's: check trusts the state of the account that set the
+// twokey/gate status on the head, and nobody else's.
+func TestCheckTrustsTheStatusCreator(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.AddReview(e2eRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", headA)
+	c := w.gh.AddComment(e2eRepo, 2, fakegithub.User("bea", 13), "/signoff backend")
+	state := fmt.Sprintf("<!-- twokey:gate -->\n### twokey gate\n<!-- twokey:state {\"c\":{\"%d\":\"%s\"}} -->\n", c.GetID(), headA)
+	w.gh.AddComment(e2eRepo, 2, fakegithub.User("acme-bot", 77), state)
+
+	if code, out, _ := w.check("--pr", "2"); code != exitNotOK {
+		t.Fatalf("no status on the head: exit %d, want 1 (acme-bot's state is not trusted)\n%s", code, out)
+	}
+	w.gh.SetAuthenticatedUser(fakegithub.User("acme-bot", 77))
+	req, _ := http.NewRequest("POST", w.gh.URL+"/repos/acme/site/statuses/"+headA,
+		strings.NewReader(`{"state":"pending","context":"twokey/gate","description":"needs backend"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create status: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if code, out, errs := w.check("--pr", "2"); code != exitOK {
+		t.Errorf("acme-bot set the twokey/gate status: exit %d, want 0\n%s%s", code, out, errs)
+	}
+}
