@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +293,35 @@ func TestCheckTrustsTheStatusCreator(t *testing.T) {
 	resp.Body.Close()
 	if code, out, errs := w.check("--pr", "2"); code != exitOK {
 		t.Errorf("acme-bot set the twokey/gate status: exit %d, want 0\n%s%s", code, out, errs)
+	}
+}
+
+// As a gh extension, the binary is gh-twokey and gh runs it with the user's
+// arguments; it takes its token from 'gh auth token' (a fake gh here).
+func TestCheckAsGhExtension(t *testing.T) {
+	bin := twokeyBinary(t)
+	w := newCheckWorld(t)
+	dir := t.TempDir()
+	ext := filepath.Join(dir, "gh-twokey")
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ext, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gh := "#!/bin/sh\n[ \"$1 $2\" = \"auth token\" ] || exit 3\necho gho_from_gh\n"
+	if err := os.WriteFile(filepath.Join(dir, "gh"), []byte(gh), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(ext, "check", "--repo", e2eRepo, "--pr", "2")
+	cmd.Env = []string{"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"), "GITHUB_API_URL=" + w.gh.URL, "HOME=" + dir}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitNotOK || !strings.Contains(string(out), "### twokey gate: ") {
+		t.Fatalf("gh-twokey check: %v\n%s", err, out)
+	}
+	if len(w.gh.Requests()) == 0 {
+		t.Error("gh-twokey check made no request to the fake GitHub")
 	}
 }
