@@ -145,6 +145,12 @@ func newClient(o clientOptions) (*github.Client, error) {
 	if o.budget == 0 {
 		o.budget = 60 * time.Second
 	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	if o.sleep == nil {
+		o.sleep = sleepCtx
+	}
 	var rt http.RoundTripper = &retryTransport{base: base, sleep: o.sleep, now: o.now, budget: o.budget, attempts: 6}
 	if o.token != "" {
 		rt = &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: o.token}), Base: rt}

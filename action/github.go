@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -255,6 +256,14 @@ func (d *directory) Tree(ctx context.Context, sha string) (string, error) {
 		return t, nil
 	}
 	c, _, err := d.api.c.Git.GetCommit(ctx, d.api.owner, d.api.name, sha)
+	if st := statusOf(err); st == http.StatusNotFound || st == http.StatusUnprocessableEntity {
+		// The commit was force-pushed away (GitHub answers 404, or 422 "No
+		// commit found for SHA"): the sign-off on it is stale, not an error.
+		d.mu.Lock()
+		d.trees[sha] = ""
+		d.mu.Unlock()
+		return "", nil
+	}
 	if err != nil {
 		return "", apiError(fmt.Sprintf("read commit %s of %s", shortSHA(sha), d.api.full()), err)
 	}
