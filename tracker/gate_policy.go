@@ -150,6 +150,10 @@ func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors {
 			}
 		}
 		if r.Brief != nil {
+			// Remember where the condition was written: CheckPolicyAgainstForm
+			// reports a field or option the form lacks at this line.
+			e := configErrorAt(file, root, "", "require", i, "brief")
+			r.Brief.pos = srcPos{file: file, line: e.Line, col: e.Column}
 			if r.Brief.Field == "" {
 				add("require rule brief: condition names no field: write {field: ID, is: VALUE}", "require", i, "brief")
 			}

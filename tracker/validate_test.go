@@ -192,6 +192,11 @@ brief:
   answer_labels:
     - {field: touches, option: Payments, label: pay}
     - {field: size, option: Tiny, label: tiny}
+require:
+  - kinds: [backend]
+    brief: {field: touchez, is: Payments}
+  - kinds: [backend]
+    brief: {field: touches, is: Payment}
 `
 	p, err := LoadPolicy("p.yml", []byte(src))
 	if err != nil {
@@ -202,6 +207,8 @@ brief:
 		`p.yml:4:7: brief rule 1 names the field "objectve", which the form .github/ISSUE_TEMPLATE/brief.yml does not have`,
 		`p.yml:9:13: brief rule 2 when compares "new_vendor" with "Maybe", which is not one of its options`,
 		`p.yml:13:7: brief answer_labels entry 2 compares "size" with "Tiny"`,
+		`p.yml:16:12: require rule 1 brief names the field "touchez"`,
+		`p.yml:18:12: require rule 2 brief compares "touches" with "Payment"`,
 	}
 	ces := AsConfigErrors(err)
 	if len(ces) != len(want) {
