@@ -169,6 +169,7 @@ type directory struct {
 	api   *repoAPI
 	mu    sync.Mutex
 	teams map[string]teamAnswer
+	lists map[string]*teamList
 	perms map[string]string
 	trees map[string]string
 }
@@ -179,13 +180,19 @@ type teamAnswer struct {
 }
 
 func newDirectory(api *repoAPI) *directory {
-	return &directory{api: api, teams: map[string]teamAnswer{}, perms: map[string]string{}, trees: map[string]string{}}
+	return &directory{api: api, teams: map[string]teamAnswer{}, lists: map[string]*teamList{}, perms: map[string]string{}, trees: map[string]string{}}
 }
 
-// IsMember reports whether login is an active member of team (org/slug). A
-// 404 means either "not a member" or "this token cannot see the team": GitHub
-// does not say which, so it is reported as tracker.ErrTeamUnreadable and the
-// gate stays pending with a message about the token.
+// IsMember reports whether login is an active member of team (org/slug).
+//
+// The first question about a team lists its members (one request for a team
+// of up to 100), so a pull request with many reviewers costs one request per
+// team, not one per reviewer and team; a login beyond the first page is
+// looked up on its own. GitHub answers 404 both for a team the token cannot
+// see and, on the membership look-up, for "not a member": a 404 on the list
+// means the token cannot read the team, reported as tracker.ErrTeamUnreadable
+// (the gate stays pending with a message about the token), while a readable
+// team that does not list login answers a plain "no".
 func (d *directory) IsMember(ctx context.Context, team, login string) (bool, error) {
 	key := strings.ToLower(team + "\x00" + login)
 	d.mu.Lock()
@@ -194,20 +201,68 @@ func (d *directory) IsMember(ctx context.Context, team, login string) (bool, err
 	if ok {
 		return a.member, a.err
 	}
-	org, slug, _ := strings.Cut(team, "/")
-	m, _, err := d.api.c.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
+	l, err := d.teamMembers(ctx, team)
+	if err != nil {
+		return false, err
+	}
 	switch {
-	case err == nil:
-		a = teamAnswer{member: m.GetState() == "active"}
-	case isNotFound(err):
-		a = teamAnswer{err: fmt.Errorf("team @%s, member %s: GitHub answered 404, which means not a member or a token that cannot read the team (GITHUB_TOKEN never can: use a GitHub App token with Members: read, or a token with read:org): %w", team, login, tracker.ErrTeamUnreadable)}
+	case l.err != nil:
+		a = teamAnswer{err: l.err}
+	case l.members[strings.ToLower(login)]:
+		a = teamAnswer{member: true}
+	case l.complete:
+		a = teamAnswer{}
 	default:
-		return false, apiError(fmt.Sprintf("read membership of %s in team @%s", login, team), err)
+		org, slug, _ := strings.Cut(team, "/")
+		m, _, err := d.api.c.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
+		switch {
+		case err == nil:
+			a = teamAnswer{member: m.GetState() == "active"}
+		case isNotFound(err):
+			a = teamAnswer{} // the team is readable: 404 is "not a member"
+		default:
+			return false, apiError(fmt.Sprintf("read membership of %s in team @%s", login, team), err)
+		}
 	}
 	d.mu.Lock()
 	d.teams[key] = a
 	d.mu.Unlock()
 	return a.member, a.err
+}
+
+// teamList is the first page of a team's members.
+type teamList struct {
+	members  map[string]bool // lower-cased logins
+	complete bool            // the page holds every member
+	err      error           // the team is unreadable (wraps tracker.ErrTeamUnreadable)
+}
+
+// teamMembers lists the first 100 members of team, once per run.
+func (d *directory) teamMembers(ctx context.Context, team string) (*teamList, error) {
+	key := strings.ToLower(team)
+	d.mu.Lock()
+	l, ok := d.lists[key]
+	d.mu.Unlock()
+	if ok {
+		return l, nil
+	}
+	org, slug, _ := strings.Cut(team, "/")
+	users, resp, err := d.api.c.Teams.ListTeamMembersBySlug(ctx, org, slug, &github.TeamListTeamMembersOptions{ListOptions: github.ListOptions{PerPage: 100}})
+	switch {
+	case err == nil:
+		l = &teamList{members: make(map[string]bool, len(users)), complete: resp.NextPage == 0}
+		for _, u := range users {
+			l.members[strings.ToLower(u.GetLogin())] = true
+		}
+	case isNotFound(err):
+		l = &teamList{err: fmt.Errorf("team @%s: GitHub answered 404, which means the team does not exist or the token cannot read it (GITHUB_TOKEN never can: use a GitHub App token with Members: read, or a token with read:org): %w", team, tracker.ErrTeamUnreadable)}
+	default:
+		return nil, apiError(fmt.Sprintf("list the members of team @%s", team), err)
+	}
+	d.mu.Lock()
+	d.lists[key] = l
+	d.mu.Unlock()
+	return l, nil
 }
 
 // Permission returns login's permission on the repository.

@@ -444,8 +444,9 @@ func TestActionTwoKeys(t *testing.T) {
 	if r.outputs["verdict"] != "success" {
 		t.Errorf("verdict = %q, want success", r.outputs["verdict"])
 	}
-	// 3 reviewers x 2 teams: the gate asks about every signer for every kind.
-	assertCost(t, "PR review, both signed (6 team look-ups, labels and comment change)", r, 16)
+	// 3 reviewers x 2 teams: one member list per team, not one look-up per
+	// reviewer and team.
+	assertCost(t, "PR review, both signed (2 team lists, labels and comment change)", r, 11)
 
 	// A push makes both stale.
 	w.gh.SetHead(e2eRepo, 2, headB)

@@ -563,6 +563,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /repos/{owner}/{repo}/collaborators/{user}/permission", s.getPermission)
 	h("GET /repos/{owner}/{repo}/git/commits/{sha}", s.getGitCommit)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.getTeamMembership)
+	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/members", s.listTeamMembers)
 	mux.HandleFunc("GET /user", s.getAuthenticatedUser)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 
@@ -1031,6 +1032,33 @@ func (s *Server) getTeamMembership(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"state": state, "role": "member",
 		"url": fmt.Sprintf("%s/orgs/%s/teams/%s/memberships/%s", s.URL, r.PathValue("org"), r.PathValue("slug"), r.PathValue("user"))})
+}
+
+// listTeamMembers answers GET /orgs/{org}/teams/{slug}/members: the active
+// members, paginated, sorted by login. A team the fake does not know is a 404,
+// as GitHub answers for a team the token cannot see.
+func (s *Server) listTeamMembers(w http.ResponseWriter, r *http.Request) {
+	members, ok := s.teams[strings.ToLower(r.PathValue("org")+"/"+r.PathValue("slug"))]
+	if !ok {
+		notFound(w)
+		return
+	}
+	var logins []string
+	for login, state := range members {
+		if state == "active" {
+			logins = append(logins, login)
+		}
+	}
+	sort.Strings(logins)
+	users := make([]*github.User, 0, len(logins))
+	for _, l := range logins {
+		id := int64(0)
+		for _, c := range l {
+			id = id*31 + int64(c)
+		}
+		users = append(users, User(l, id&(1<<40-1)))
+	}
+	paginate(w, r, users)
 }
 
 func blobSHA(content string) string {
