@@ -69,6 +69,7 @@ type runner struct {
 
 	policy     *tracker.Policy
 	form       *tracker.Form
+	formFile   *configFile // the form read with the policy, parsed when needed
 	defBranch  string
 	selfLogin  *string
 	fork       bool // the pull request comes from a fork under pull_request(_review): the token is read-only
@@ -269,6 +270,8 @@ func (r *runner) setDefaultBranch(repo *github.Repository) {
 
 // loadPolicy reads the policy from the default branch (never from a pull
 // request head or the workspace); a missing file means the embedded default.
+// The form (INPUT_FORM_PATH, else the default form path) is read in the same
+// request and kept for loadForm.
 func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 	if r.policy != nil {
 		return r.policy, nil
@@ -281,15 +284,23 @@ func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 	if path == "" {
 		path = tracker.DefaultPolicyFile
 	}
-	data, found, err := r.api.contents(ctx, path, r.defBranch)
+	formPath := r.cfg.Getenv("INPUT_FORM_PATH")
+	if formPath == "" {
+		formPath = tracker.DefaultFormFile
+	}
+	pf, ff, fellBack, err := r.api.readConfig(ctx, r.defBranch, path, formPath)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
+	if fellBack && r.pub != nil {
+		r.pub.gha.Debugf("GraphQL could not read %s and %s whole: read with the contents API", path, formPath)
+	}
+	r.formFile = &ff
+	if !pf.found {
 		r.policy = tracker.DefaultPolicy()
 		return r.policy, nil
 	}
-	p, err := tracker.LoadPolicy(path, data)
+	p, err := tracker.LoadPolicy(path, pf.data)
 	if err != nil {
 		return nil, &configError{err: err}
 	}
@@ -299,6 +310,8 @@ func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 
 // loadForm reads the brief form from the default branch: INPUT_FORM_PATH, or
 // the policy's brief.form; a missing file means the embedded default form.
+// The form read with the policy is used when it is that file; another
+// brief.form costs one more request.
 func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 	if r.form != nil {
 		return r.form, nil
@@ -314,13 +327,15 @@ func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 	if path == "" {
 		path = tracker.DefaultFormFile
 	}
-	data, found, err := r.api.contents(ctx, path, r.defBranch)
-	if err != nil {
+	file := configFile{path: path}
+	if r.formFile != nil && r.formFile.path == path {
+		file = *r.formFile
+	} else if file.data, file.found, err = r.api.contents(ctx, path, r.defBranch); err != nil {
 		return nil, err
 	}
 	f := tracker.DefaultForm()
-	if found {
-		if f, err = tracker.LoadForm(path, data); err != nil {
+	if file.found {
+		if f, err = tracker.LoadForm(path, file.data); err != nil {
 			return nil, &configError{err: err}
 		}
 	}

@@ -44,8 +44,22 @@ func (r Request) String() string {
 	return r.Method + " " + r.Path
 }
 
-// Write reports whether the request changes state (anything but GET/HEAD).
-func (r Request) Write() bool { return r.Method != http.MethodGet && r.Method != http.MethodHead }
+// Write reports whether the request changes state: anything but GET, HEAD
+// and a GraphQL query (POST /graphql whose document is not a mutation).
+func (r Request) Write() bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return false
+	}
+	if r.Method == http.MethodPost && r.Path == "/graphql" {
+		var body struct {
+			Query string `json:"query"`
+		}
+		if json.Unmarshal(r.Body, &body) == nil {
+			return strings.HasPrefix(strings.TrimSpace(body.Query), "mutation")
+		}
+	}
+	return true
+}
 
 // Fault makes the next Times requests that match Method and Path fail with
 // Status, Header and Body. An empty Method matches any method; Path matches a
@@ -565,6 +579,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.getTeamMembership)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/members", s.listTeamMembers)
 	mux.HandleFunc("GET /user", s.getAuthenticatedUser)
+	mux.HandleFunc("POST /graphql", s.graphQL)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -573,7 +588,7 @@ func (s *Server) routes() http.Handler {
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
 		f := s.takeFault(r)
-		ro := s.readOnly && r.Method != http.MethodGet && r.Method != http.MethodHead
+		ro := s.readOnly && s.requests[len(s.requests)-1].Write()
 		s.mu.Unlock()
 		if f != nil {
 			for k, v := range f.Header {
@@ -983,6 +998,10 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request, repo *Repo)
 	p := r.PathValue("path")
 	content, ok := repo.files[ref][p]
 	if !ok {
+		if entries := repo.dir(ref, p); entries != nil {
+			s.listDir(w, repo, ref, p, entries)
+			return
+		}
 		notFound(w)
 		return
 	}
@@ -1002,6 +1021,53 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request, repo *Repo)
 		"content": b.String(), "sha": blobSHA(content),
 		"url": fmt.Sprintf("%s/repos/%s/%s/contents/%s?ref=%s", s.URL, repo.Owner, repo.Name, p, ref),
 	})
+}
+
+// dir returns the names of the entries of directory p on ref (a name ending
+// in "/" is a subdirectory), sorted; nil when p is not a directory there.
+func (r *Repo) dir(ref, p string) []string {
+	prefix := strings.TrimSuffix(p, "/") + "/"
+	if prefix == "/" {
+		prefix = ""
+	}
+	seen := map[string]bool{}
+	var out []string
+	for f := range r.files[ref] {
+		rest, ok := strings.CutPrefix(f, prefix)
+		if !ok || rest == "" {
+			continue
+		}
+		name := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			name = rest[:i+1]
+		}
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// listDir answers the contents API for a directory: an array of entries.
+func (s *Server) listDir(w http.ResponseWriter, repo *Repo, ref, p string, entries []string) {
+	var out []map[string]any
+	for _, e := range entries {
+		typ, name := "file", e
+		if strings.HasSuffix(e, "/") {
+			typ, name = "dir", strings.TrimSuffix(e, "/")
+		}
+		path := strings.TrimPrefix(strings.TrimSuffix(p, "/")+"/"+name, "/")
+		entry := map[string]any{"type": typ, "name": name, "path": path,
+			"url": fmt.Sprintf("%s/repos/%s/%s/contents/%s?ref=%s", s.URL, repo.Owner, repo.Name, path, ref)}
+		if typ == "file" {
+			entry["size"] = len(repo.files[ref][path])
+			entry["sha"] = blobSHA(repo.files[ref][path])
+		}
+		out = append(out, entry)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getPermission(w http.ResponseWriter, r *http.Request, repo *Repo) {
@@ -1071,4 +1137,314 @@ func (s *Server) getAuthenticatedUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.self)
+}
+
+// ---- GraphQL ----
+
+// BlobTextLimit is how many bytes of a file GraphQL's Blob.text returns: a
+// longer file's text is cut there and its isTruncated is true. GitHub does
+// not document the limit; 512,000 bytes is what it is seen to cut at.
+const BlobTextLimit = 512000
+
+// gqlObjectField is one aliased repository.object(expression: $var) field of
+// a query.
+type gqlObjectField struct {
+	alias, exprVar string
+	typename       bool     // __typename is selected
+	blob           []string // fields selected with ... on Blob
+}
+
+// gqlRepoQuery is the only GraphQL query shape the fake answers:
+//
+//	query($owner:String!,$name:String!,$a:String!,...){
+//	  repository(owner:$owner,name:$name){
+//	    a: object(expression:$a){ __typename ... on Blob { text isTruncated } }
+//	    ...
+//	  }
+//	}
+type gqlRepoQuery struct {
+	ownerVar, nameVar string
+	objects           []gqlObjectField
+}
+
+// gqlBlobFields are the Blob fields the fake can answer.
+var gqlBlobFields = map[string]bool{"text": true, "isTruncated": true, "byteSize": true, "isBinary": true}
+
+// graphQL answers POST /graphql: reads of files through
+// repository.object(expression: "REF:PATH") (see gqlRepoQuery), from the
+// files SetFile stored. Like GitHub, a query it cannot answer gets HTTP 200
+// and {"errors":[{"message":...}]}, an unknown repository a NOT_FOUND error
+// with data.repository null, and a path that does not exist a null object.
+func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"})
+		return
+	}
+	q, err := parseRepoQuery(req.Query)
+	if err != nil {
+		gqlErrors(w, nil, map[string]any{"message": err.Error()})
+		return
+	}
+	str := func(name string) (string, bool) {
+		v, ok := req.Variables[name].(string)
+		return v, ok
+	}
+	var vars []string
+	for _, name := range append([]string{q.ownerVar, q.nameVar}, objectVars(q)...) {
+		v, ok := str(name)
+		if !ok {
+			gqlErrors(w, nil, map[string]any{"message": fmt.Sprintf("Variable $%s of type String! was provided invalid value", name)})
+			return
+		}
+		vars = append(vars, v)
+	}
+	full := vars[0] + "/" + vars[1]
+	repo := s.repo(full, false)
+	if repo == nil {
+		gqlErrors(w, map[string]any{"repository": nil}, map[string]any{"type": "NOT_FOUND", "path": []string{"repository"},
+			"message": fmt.Sprintf("Could not resolve to a Repository with the name '%s'.", full)})
+		return
+	}
+	data := map[string]any{}
+	for i, o := range q.objects {
+		data[o.alias] = repo.object(vars[2+i], o)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"repository": data}})
+}
+
+func objectVars(q *gqlRepoQuery) []string {
+	var out []string
+	for _, o := range q.objects {
+		out = append(out, o.exprVar)
+	}
+	return out
+}
+
+// gqlErrors writes GitHub's GraphQL error answer: HTTP 200, errors, and data
+// when there is some.
+func gqlErrors(w http.ResponseWriter, data map[string]any, errs ...map[string]any) {
+	body := map[string]any{"errors": errs}
+	if data != nil {
+		body["data"] = data
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// object resolves expression REF:PATH as git does for the selection o: a
+// Blob for a file, a Tree for a directory, a Commit for a bare ref, nil
+// (null) for anything that does not exist.
+func (r *Repo) object(expr string, o gqlObjectField) map[string]any {
+	ref, path, hasPath := strings.Cut(expr, ":")
+	files, ok := r.files[ref]
+	if !ok {
+		return nil
+	}
+	out := map[string]any{}
+	typ := ""
+	content, isFile := files[path]
+	switch {
+	case !hasPath:
+		typ = "Commit"
+	case isFile:
+		typ = "Blob"
+		text, truncated := content, false
+		if len(text) > BlobTextLimit {
+			text, truncated = text[:BlobTextLimit], true
+		}
+		binary := strings.ContainsRune(content, 0)
+		for _, f := range o.blob {
+			switch f {
+			case "text":
+				if binary {
+					out[f] = nil
+				} else {
+					out[f] = text
+				}
+			case "isTruncated":
+				out[f] = truncated
+			case "byteSize":
+				out[f] = len(content)
+			case "isBinary":
+				out[f] = binary
+			}
+		}
+	case path == "" || r.dir(ref, path) != nil:
+		typ = "Tree"
+	default:
+		return nil
+	}
+	if o.typename {
+		out["__typename"] = typ
+	}
+	return out
+}
+
+// parseRepoQuery parses the query shape of gqlRepoQuery; anything else is an
+// error worded like GitHub's.
+func parseRepoQuery(src string) (*gqlRepoQuery, error) {
+	p := &gqlParser{toks: gqlTokens(src)}
+	q := &gqlRepoQuery{}
+	if err := p.expect("query"); err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t != "(" && t != "{" {
+		p.next() // operation name
+	}
+	if p.peek() == "(" {
+		for p.peek() != ")" {
+			if p.next() == "" {
+				return nil, fmt.Errorf("unterminated variable definitions")
+			}
+		}
+		p.next()
+	}
+	if err := p.expect("{", "repository", "("); err != nil {
+		return nil, err
+	}
+	for p.peek() != ")" {
+		arg := p.next()
+		if err := p.expect(":", "$"); err != nil {
+			return nil, err
+		}
+		v := p.next()
+		switch arg {
+		case "owner":
+			q.ownerVar = v
+		case "name":
+			q.nameVar = v
+		default:
+			return nil, fmt.Errorf("Field 'repository' doesn't accept argument '%s'", arg)
+		}
+	}
+	p.next()
+	if q.ownerVar == "" || q.nameVar == "" {
+		return nil, fmt.Errorf("Field 'repository' is missing required arguments: owner, name")
+	}
+	if err := p.expect("{"); err != nil {
+		return nil, err
+	}
+	for p.peek() != "}" {
+		o := gqlObjectField{alias: p.next()}
+		if o.alias == "" {
+			return nil, fmt.Errorf("unexpected end of document")
+		}
+		if p.peek() == ":" {
+			p.next()
+			if err := p.expect("object"); err != nil {
+				return nil, err
+			}
+		} else if o.alias != "object" {
+			return nil, fmt.Errorf("Field '%s' doesn't exist on type 'Repository'", o.alias)
+		}
+		if err := p.expect("(", "expression", ":", "$"); err != nil {
+			return nil, err
+		}
+		o.exprVar = p.next()
+		if err := p.expect(")", "{"); err != nil {
+			return nil, err
+		}
+		for p.peek() != "}" {
+			switch t := p.next(); t {
+			case "__typename":
+				o.typename = true
+			case "...":
+				if err := p.expect("on", "Blob", "{"); err != nil {
+					return nil, err
+				}
+				for p.peek() != "}" {
+					f := p.next()
+					if !gqlBlobFields[f] {
+						return nil, fmt.Errorf("Field '%s' doesn't exist on type 'Blob'", f)
+					}
+					o.blob = append(o.blob, f)
+				}
+				p.next()
+			case "":
+				return nil, fmt.Errorf("unexpected end of document")
+			default:
+				return nil, fmt.Errorf("Field '%s' doesn't exist on type 'GitObject'", t)
+			}
+		}
+		p.next()
+		q.objects = append(q.objects, o)
+	}
+	if err := p.expect("}", "}"); err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t != "" {
+		return nil, fmt.Errorf("Parse error on %q", t)
+	}
+	return q, nil
+}
+
+// gqlParser walks the tokens of a GraphQL document.
+type gqlParser struct {
+	toks []string
+	pos  int
+}
+
+func (p *gqlParser) peek() string {
+	if p.pos < len(p.toks) {
+		return p.toks[p.pos]
+	}
+	return ""
+}
+
+func (p *gqlParser) next() string {
+	t := p.peek()
+	if t != "" {
+		p.pos++
+	}
+	return t
+}
+
+func (p *gqlParser) expect(want ...string) error {
+	for _, w := range want {
+		if t := p.next(); t != w {
+			if t == "" {
+				return fmt.Errorf("Parse error on end of document (expected %q)", w)
+			}
+			return fmt.Errorf("Parse error on %q (expected %q)", t, w)
+		}
+	}
+	return nil
+}
+
+// gqlTokens splits a GraphQL document into names, punctuators and "...";
+// commas, white space and comments are insignificant. String literals are
+// not supported (twokey passes values as variables).
+func gqlTokens(src string) []string {
+	isName := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	var out []string
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',':
+			i++
+		case c == '#':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case strings.HasPrefix(src[i:], "..."):
+			out = append(out, "...")
+			i += 3
+		case isName(c):
+			j := i
+			for j < len(src) && isName(src[j]) {
+				j++
+			}
+			out = append(out, src[i:j])
+			i = j
+		default:
+			out = append(out, string(c))
+			i++
+		}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,5 +187,145 @@ func TestTeamsPermissionsTrees(t *testing.T) {
 	cm, _, err := c.Git.GetCommit(ctx, "o", "r", "c1")
 	if err != nil || cm.GetTree().GetSHA() != "t1" {
 		t.Errorf("commit c1 tree = %v, %v, want t1", cm, err)
+	}
+}
+
+// graphQL posts a GraphQL document with go-github and returns the decoded
+// answer.
+func graphQL(t *testing.T, c *github.Client, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	req, err := c.NewRequest(http.MethodPost, "graphql", map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if _, err := c.Do(context.Background(), req, &out); err != nil {
+		t.Fatalf("POST /graphql: %v", err)
+	}
+	return out
+}
+
+func TestGraphQLObjects(t *testing.T) {
+	s := New(t)
+	s.SetFile("o/r", "main", ".github/twokey.yml", "version: 1\n")
+	s.SetFile("o/r", "main", ".github/ISSUE_TEMPLATE/brief.yml", "name: Brief\n")
+	s.SetFile("o/r", "main", "big.yml", strings.Repeat("x", BlobTextLimit+10))
+	s.SetFile("o/r", "main", "logo.png", "\x89PNG\x00\x01")
+	s.SetFile("o/r", "feature", ".github/twokey.yml", "version: 2\n")
+	c := client(t, s)
+	const query = `query($owner:String!, $name:String!, $a:String!) {
+	  repository(owner: $owner, name: $name) {
+	    a: object(expression: $a) { __typename ... on Blob { text isTruncated } }
+	  }
+	}`
+	tests := []struct {
+		expr string
+		want any
+	}{
+		{"main:.github/twokey.yml", map[string]any{"__typename": "Blob", "text": "version: 1\n", "isTruncated": false}},
+		{"feature:.github/twokey.yml", map[string]any{"__typename": "Blob", "text": "version: 2\n", "isTruncated": false}},
+		{"main:missing.yml", nil},
+		{"nope:.github/twokey.yml", nil},
+		{"main:.github", map[string]any{"__typename": "Tree"}},
+		{"main:.github/ISSUE_TEMPLATE/", map[string]any{"__typename": "Tree"}},
+		{"main:", map[string]any{"__typename": "Tree"}},
+		{"main", map[string]any{"__typename": "Commit"}},
+		{"main:big.yml", map[string]any{"__typename": "Blob", "text": strings.Repeat("x", BlobTextLimit), "isTruncated": true}},
+		{"main:logo.png", map[string]any{"__typename": "Blob", "text": nil, "isTruncated": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			got := graphQL(t, c, query, map[string]any{"owner": "o", "name": "r", "a": tt.expr})
+			want := map[string]any{"data": map[string]any{"repository": map[string]any{"a": tt.want}}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("object(expression: %q) diff (-want +got):\n%s", tt.expr, diff)
+			}
+		})
+	}
+}
+
+func TestGraphQLErrors(t *testing.T) {
+	s := New(t)
+	s.SetFile("o/r", "main", "a.yml", "a\n")
+	c := client(t, s)
+	const good = `query($owner:String!,$name:String!,$p:String!){repository(owner:$owner,name:$name){p:object(expression:$p){... on Blob{text}}}}`
+	tests := []struct {
+		name  string
+		query string
+		vars  map[string]any
+		want  string // substring of errors[0].message
+	}{
+		{"unknown field", `query{viewer{login}}`, nil, `Parse error on "viewer"`},
+		{"mutation", `mutation{addStar(input:{starrableId:"x"}){clientMutationId}}`, nil, `Parse error on "mutation"`},
+		{"unknown blob field", `query($owner:String!,$name:String!,$p:String!){repository(owner:$owner,name:$name){p:object(expression:$p){... on Blob{oid}}}}`,
+			map[string]any{"owner": "o", "name": "r", "p": "main:a.yml"}, "Field 'oid' doesn't exist on type 'Blob'"},
+		{"field on GitObject", `query($owner:String!,$name:String!,$p:String!){repository(owner:$owner,name:$name){p:object(expression:$p){text}}}`,
+			map[string]any{"owner": "o", "name": "r", "p": "main:a.yml"}, "Field 'text' doesn't exist on type 'GitObject'"},
+		{"missing variable", good, map[string]any{"owner": "o", "name": "r"}, "Variable $p of type String! was provided invalid value"},
+		{"unknown repository", good, map[string]any{"owner": "o", "name": "gone", "p": "main:a.yml"}, "Could not resolve to a Repository with the name 'o/gone'."},
+		{"truncated document", `query{repository(owner:$owner`, nil, "Parse error on end of document"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := graphQL(t, c, tt.query, tt.vars)
+			errs, _ := got["errors"].([]any)
+			if len(errs) == 0 {
+				t.Fatalf("answer = %v, want errors", got)
+			}
+			if msg, _ := errs[0].(map[string]any)["message"].(string); !strings.Contains(msg, tt.want) {
+				t.Errorf("errors[0].message = %q, want it to contain %q", msg, tt.want)
+			}
+		})
+	}
+	// An unknown repository answers data.repository null with the error.
+	got := graphQL(t, c, good, map[string]any{"owner": "o", "name": "gone", "p": "main:a.yml"})
+	if data, ok := got["data"].(map[string]any); !ok || data["repository"] != nil {
+		t.Errorf("unknown repository: data = %v, want repository null", got["data"])
+	}
+	if typ := got["errors"].([]any)[0].(map[string]any)["type"]; typ != "NOT_FOUND" {
+		t.Errorf("unknown repository: errors[0].type = %v, want NOT_FOUND", typ)
+	}
+}
+
+// A GraphQL query is a read: it is recorded, but not as a write, and a
+// read-only token may send it; a mutation is a write.
+func TestGraphQLIsRecordedAsRead(t *testing.T) {
+	s := New(t)
+	s.SetFile("o/r", "main", "a.yml", "a\n")
+	s.SetReadOnly(true)
+	c := client(t, s)
+	got := graphQL(t, c, `query($owner:String!,$name:String!,$p:String!){repository(owner:$owner,name:$name){p:object(expression:$p){... on Blob{text}}}}`,
+		map[string]any{"owner": "o", "name": "r", "p": "main:a.yml"})
+	if diff := cmp.Diff(map[string]any{"data": map[string]any{"repository": map[string]any{"p": map[string]any{"text": "a\n"}}}}, got); diff != "" {
+		t.Errorf("read-only query diff (-want +got):\n%s", diff)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 1 || reqs[0].String() != "POST /graphql" || reqs[0].Write() {
+		t.Errorf("requests = %v (write %v), want one POST /graphql that is not a write", reqs, len(reqs) == 1 && reqs[0].Write())
+	}
+	if w := s.Writes(); len(w) != 0 {
+		t.Errorf("Writes() = %v, want none", w)
+	}
+	mutation := Request{Method: http.MethodPost, Path: "/graphql", Body: []byte(`{"query":"  mutation { addStar(input: {}) { clientMutationId } }"}`)}
+	if !mutation.Write() {
+		t.Error("a mutation is not counted as a write")
+	}
+}
+
+// The contents API answers a directory with its entries, as GitHub does.
+func TestContentsDirectory(t *testing.T) {
+	s := New(t)
+	s.SetFile("o/r", "main", ".github/twokey.yml", "version: 1\n")
+	s.SetFile("o/r", "main", ".github/ISSUE_TEMPLATE/brief.yml", "name: Brief\n")
+	fc, dir, _, err := client(t, s).Repositories.GetContents(context.Background(), "o", "r", ".github", &github.RepositoryContentGetOptions{Ref: "main"})
+	if err != nil || fc != nil {
+		t.Fatalf("GetContents(.github) = %v, %v, want a directory", fc, err)
+	}
+	var got []string
+	for _, e := range dir {
+		got = append(got, e.GetType()+" "+e.GetPath())
+	}
+	if diff := cmp.Diff([]string{"dir .github/ISSUE_TEMPLATE", "file .github/twokey.yml"}, got); diff != "" {
+		t.Errorf("entries diff (-want +got):\n%s", diff)
 	}
 }
