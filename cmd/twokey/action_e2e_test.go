@@ -306,7 +306,7 @@ func TestActionBriefIncompleteThenFixed(t *testing.T) {
 
 	r := w.run("issues", "issues.opened.json", issue(body))
 	assertOK(t, r)
-	assertCost(t, "brief opened, incomplete", r, 5)
+	assertCost(t, "brief opened, incomplete", r, 4)
 	if r.outputs["verdict"] != "needs-info" {
 		t.Errorf("verdict = %q, want needs-info", r.outputs["verdict"])
 	}
@@ -331,7 +331,7 @@ func TestActionBriefIncompleteThenFixed(t *testing.T) {
 	if len(r.writes()) != 0 {
 		t.Errorf("re-run writes = %v, want none", r.writes())
 	}
-	assertCost(t, "brief re-run, nothing changed", r, 3)
+	assertCost(t, "brief re-run, nothing changed", r, 2)
 
 	// Fixed: labels flip, the same comment is updated in place. The payload's
 	// labels are those of the first event (the runner may queue it): twokey
@@ -340,7 +340,7 @@ func TestActionBriefIncompleteThenFixed(t *testing.T) {
 	w.gh.SetIssueBody(e2eRepo, 1, fixed)
 	r = w.run("issues", "issues.edited.json", issue(fixed))
 	assertOK(t, r)
-	assertCost(t, "brief edited, fixed", r, 6)
+	assertCost(t, "brief edited, fixed", r, 5)
 	if r.outputs["verdict"] != "ready" {
 		t.Errorf("verdict = %q, want ready", r.outputs["verdict"])
 	}
@@ -407,7 +407,7 @@ func TestActionTwoKeys(t *testing.T) {
 	}
 	assertCost(t, "PR opened with brief, path rules, 100 files (first run)", r, 8)
 	r = w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
-	assertCost(t, "PR re-run, nothing changed", r, 8)
+	assertCost(t, "PR re-run, nothing changed", r, 7)
 	if diff := cmp.Diff([]string{"POST /repos/acme/site/statuses/" + headA}, r.writes()); diff != "" {
 		t.Errorf("re-run writes diff (-want +got):\n%s", diff)
 	}
@@ -565,33 +565,70 @@ func TestActionBrokenPolicy(t *testing.T) {
 
 // TestActionPolicyFromDefaultBranch proves security invariant 1: the pull
 // request's head carries a permissive policy; the default branch's strict one
-// applies, and the contents API is asked for ref=main only.
+// applies, and every read of the policy or the form names main: the GraphQL
+// expressions main:PATH, and the contents API's ref=main when GraphQL answers
+// with errors and the action falls back to REST.
 func TestActionPolicyFromDefaultBranch(t *testing.T) {
-	w := newWorld(t)
-	w.readyBrief()
-	w.pr(2, headA, ".github/twokey.yml")
-	permissive := "version: 1\nkinds:\n  usability:\n    users: [dev]\n    allow_author: true\nrequire: []\nlink:\n  required: false\n"
-	w.gh.SetFile(e2eRepo, headA, ".github/twokey.yml", permissive)
-	w.gh.SetFile(e2eRepo, "saved-cards", ".github/twokey.yml", permissive)
-	os.MkdirAll(filepath.Join(w.dir, ".github"), 0o755)
-	os.WriteFile(filepath.Join(w.dir, ".github", "twokey.yml"), []byte(permissive), 0o644) // the workspace too
-	r := w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
-	assertOK(t, r)
-	if st := w.status(headA); st.GetState() != "pending" {
-		t.Errorf("status = %v, want pending under the strict policy", st)
+	tests := []struct {
+		name   string
+		faults []fakegithub.Fault
+		want   []string // the config reads
+	}{
+		{"graphql", nil, []string{"graphql policy=main:.github/twokey.yml form=main:.github/ISSUE_TEMPLATE/brief.yml"}},
+		{"graphql errors, REST fallback",
+			[]fakegithub.Fault{{Path: "/graphql", Times: 1, Status: 200, Body: `{"errors":[{"message":"Something went wrong while executing your query."}]}`}},
+			[]string{
+				"graphql policy=main:.github/twokey.yml form=main:.github/ISSUE_TEMPLATE/brief.yml",
+				"contents .github/twokey.yml ref=main",
+				"contents .github/ISSUE_TEMPLATE/brief.yml ref=main",
+			}},
 	}
-	n := 0
-	for _, q := range r.reqs {
-		if strings.Contains(q.Path, "/contents/") {
-			n++
-			if q.Query != "ref=main" {
-				t.Errorf("contents request %s, want ref=main", q)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.readyBrief()
+			w.pr(2, headA, ".github/twokey.yml")
+			permissive := "version: 1\nkinds:\n  usability:\n    users: [dev]\n    allow_author: true\nrequire: []\nlink:\n  required: false\n"
+			w.gh.SetFile(e2eRepo, headA, ".github/twokey.yml", permissive)
+			w.gh.SetFile(e2eRepo, "saved-cards", ".github/twokey.yml", permissive)
+			os.MkdirAll(filepath.Join(w.dir, ".github"), 0o755)
+			os.WriteFile(filepath.Join(w.dir, ".github", "twokey.yml"), []byte(permissive), 0o644) // the workspace too
+			for _, f := range tt.faults {
+				w.gh.Fail(f)
 			}
+			r := w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
+			assertOK(t, r)
+			if st := w.status(headA); st.GetState() != "pending" {
+				t.Errorf("status = %v, want pending under the strict policy", st)
+			}
+			if diff := cmp.Diff(tt.want, configReads(t, r.reqs)); diff != "" {
+				t.Errorf("config reads diff (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// configReads describes the requests that read files: GraphQL queries by
+// their expressions, contents reads by path and query.
+func configReads(t *testing.T, reqs []fakegithub.Request) []string {
+	t.Helper()
+	var out []string
+	for _, q := range reqs {
+		switch {
+		case q.Path == "/graphql":
+			var body struct {
+				Variables map[string]string `json:"variables"`
+			}
+			if err := json.Unmarshal(q.Body, &body); err != nil {
+				t.Fatalf("GraphQL request body %q: %v", q.Body, err)
+			}
+			out = append(out, "graphql policy="+body.Variables["policy"]+" form="+body.Variables["form"])
+		case strings.Contains(q.Path, "/contents/"):
+			_, path, _ := strings.Cut(q.Path, "/contents/")
+			out = append(out, "contents "+path+" "+q.Query)
 		}
 	}
-	if n == 0 {
-		t.Error("no contents request: where did the policy come from?")
-	}
+	return out
 }
 
 func TestActionUnknownEvent(t *testing.T) {
@@ -636,9 +673,9 @@ func TestActionCostDefaultPolicy(t *testing.T) {
 	}
 	r := w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
 	assertOK(t, r)
-	assertCost(t, "default policy, PR with brief, 100 files/comments/reviews (first run)", r, 9)
+	assertCost(t, "default policy, PR with brief, 100 files/comments/reviews (first run)", r, 7)
 	r = w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
-	assertCost(t, "default policy, re-run (101 comments with the sticky one: 2 pages)", r, 8)
+	assertCost(t, "default policy, re-run (101 comments with the sticky one: 2 pages)", r, 7)
 	if diff := cmp.Diff([]string{"POST /repos/acme/site/statuses/" + headA}, r.writes()); diff != "" {
 		t.Errorf("re-run writes diff (-want +got):\n%s", diff)
 	}
