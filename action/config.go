@@ -57,59 +57,51 @@ type configAnswer struct {
 var errGraphQL = errors.New("unusable GraphQL answer")
 
 // readConfig reads the policy and the form at policyPath and formPath on ref
-// with one GraphQL request. A file GraphQL cannot give whole (the request
-// failed or answered errors, the text is truncated or binary, the object is
-// neither a file nor a directory) is read with the REST contents API
-// instead, so the result is the same as two contents reads; only a rate
-// limit (or an ended ctx) stops the run, as it would on REST. fellBack
-// reports whether REST was used.
-func (g *repoAPI) readConfig(ctx context.Context, ref, policyPath, formPath string) (policy, form configFile, fellBack bool, err error) {
-	paths := [2]string{policyPath, formPath}
+// with one GraphQL request. When GraphQL cannot give the policy whole (the
+// request failed or answered errors, the text is truncated or binary, the
+// object is neither a file nor a directory) it is read with the REST contents
+// API instead; only a rate limit (or an ended ctx) stops the run, as it would
+// on REST. form is nil when GraphQL did not give it whole (or it is a
+// directory): the caller reads it with REST if it needs it, which reports a
+// directory as the contents API does. fellBack reports whether REST was used.
+func (g *repoAPI) readConfig(ctx context.Context, ref, policyPath, formPath string) (policy configFile, form *configFile, fellBack bool, err error) {
+	policy.path = policyPath
 	objs, gqlErr := g.configObjects(ctx, ref, policyPath, formPath)
 	if gqlErr != nil {
 		if ctx.Err() != nil {
-			return policy, form, false, ctx.Err()
+			return policy, nil, false, ctx.Err()
 		}
 		op := fmt.Sprintf("read %s and %s at %s of %s (GraphQL)", policyPath, formPath, ref, g.full())
 		if err := apiError(op, gqlErr); isRateLimit(err) {
-			return policy, form, false, err
+			return policy, nil, false, err
+		}
+	} else {
+		if objs[0] != nil && objs[0].Typename == "Tree" {
+			return policy, nil, false, fmt.Errorf("read %s at %s of %s: it is a directory, not a file", policyPath, ref, g.full())
+		}
+		if f := (configFile{path: formPath}); objectFile(&f, objs[1]) {
+			form = &f
+		}
+		if objectFile(&policy, objs[0]) {
+			return policy, form, false, nil
 		}
 	}
-	var files [2]configFile
-	for i, path := range paths {
-		files[i].path = path
-		if gqlErr == nil {
-			ok, ferr := objectFile(&files[i], objs[i])
-			if ferr != nil {
-				return policy, form, false, fmt.Errorf("read %s at %s of %s: %w", path, ref, g.full(), ferr)
-			}
-			if ok {
-				continue
-			}
-		}
-		fellBack = true
-		data, found, rerr := g.contents(ctx, path, ref)
-		if rerr != nil {
-			return policy, form, fellBack, rerr
-		}
-		files[i].data, files[i].found = data, found
-	}
-	return files[0], files[1], fellBack, nil
+	policy.data, policy.found, err = g.contents(ctx, policyPath, ref)
+	return policy, form, true, err
 }
 
-// objectFile fills f from a GraphQL object: ok is false when the REST API
-// must be asked instead.
-func objectFile(f *configFile, o *gqlObject) (ok bool, err error) {
+// objectFile fills f from a GraphQL object and reports whether it could: a
+// null object is a missing file, a whole Blob a found one; anything else
+// (a directory, a truncated or binary blob, a submodule) is not read.
+func objectFile(f *configFile, o *gqlObject) bool {
 	switch {
 	case o == nil:
-		return true, nil // no such path on the ref
-	case o.Typename == "Tree":
-		return false, errors.New("it is a directory, not a file")
+		return true
 	case o.Typename != "Blob" || o.Text == nil || o.IsTruncated:
-		return false, nil
+		return false
 	}
 	f.data, f.found = []byte(*o.Text), true
-	return true, nil
+	return true
 }
 
 // configObjects runs configQuery for ref. Errors are go-github's for HTTP

@@ -61,80 +61,86 @@ func rateLimited(reset time.Time) fakegithub.Fault {
 func TestReadConfig(t *testing.T) {
 	big := "version: 1\n" + strings.Repeat("# padding\n", fakegithub.BlobTextLimit/10+1)
 	reset := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	const (
+		getPolicy = "GET /repos/o/r/contents/.github/twokey.yml?ref=main"
+		post      = "POST /graphql"
+	)
 	type file struct {
 		data  string
 		found bool
 	}
+	notFound := &file{}
 	tests := []struct {
-		name         string
-		files        map[string]string // path -> content on main
-		faults       []fakegithub.Fault
-		policy, form file
-		requests     []string // GraphQL, then contents reads
-		fellBack     bool
-		wantErr      string
-		rateLimit    bool
+		name      string
+		files     map[string]string // path -> content on main
+		faults    []fakegithub.Fault
+		policy    file
+		form      *file // nil: not read
+		requests  []string
+		fellBack  bool
+		wantErr   string
+		rateLimit bool
 	}{
 		{name: "both in one request",
 			files:  map[string]string{policyPath: "version: 1\n", formPath: "name: Brief\n"},
-			policy: file{"version: 1\n", true}, form: file{"name: Brief\n", true},
-			requests: []string{"POST /graphql"}},
+			policy: file{"version: 1\n", true}, form: &file{"name: Brief\n", true}, requests: []string{post}},
 		{name: "neither exists",
-			requests: []string{"POST /graphql"}},
+			form: notFound, requests: []string{post}},
 		{name: "only the form",
 			files: map[string]string{formPath: "name: Brief\n"},
-			form:  file{"name: Brief\n", true}, requests: []string{"POST /graphql"}},
+			form:  &file{"name: Brief\n", true}, requests: []string{post}},
 		{name: "empty policy file is found",
 			files:  map[string]string{policyPath: ""},
-			policy: file{"", true}, requests: []string{"POST /graphql"}},
+			policy: file{"", true}, form: notFound, requests: []string{post}},
 		{name: "truncated policy is read with REST",
 			files:  map[string]string{policyPath: big, formPath: "name: Brief\n"},
-			policy: file{big, true}, form: file{"name: Brief\n", true},
-			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=main"}, fellBack: true},
-		{name: "binary form is read with REST",
+			policy: file{big, true}, form: &file{"name: Brief\n", true},
+			requests: []string{post, getPolicy}, fellBack: true},
+		{name: "truncated form is left to loadForm",
+			files:  map[string]string{policyPath: "version: 1\n", formPath: big},
+			policy: file{"version: 1\n", true}, requests: []string{post}},
+		{name: "binary form is left to loadForm",
 			files:  map[string]string{policyPath: "version: 1\n", formPath: "\x00"},
-			policy: file{"version: 1\n", true}, form: file{"\x00", true},
-			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"}, fellBack: true},
+			policy: file{"version: 1\n", true}, requests: []string{post}},
+		{name: "form directory is left to loadForm",
+			files:  map[string]string{policyPath: "version: 1\n", formPath + "/x.yml": "x"},
+			policy: file{"version: 1\n", true}, requests: []string{post}},
 		{name: "policy is a directory",
 			files:    map[string]string{policyPath + "/x.yml": "x"},
-			requests: []string{"POST /graphql"}, wantErr: "read .github/twokey.yml at main of o/r: it is a directory, not a file"},
+			requests: []string{post}, wantErr: "read .github/twokey.yml at main of o/r: it is a directory, not a file"},
 		{name: "errors answer falls back to REST",
 			files:  map[string]string{policyPath: "version: 1\n", formPath: "name: Brief\n"},
 			faults: []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: gqlErrorBody}},
-			policy: file{"version: 1\n", true}, form: file{"name: Brief\n", true},
-			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=main", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"},
-			fellBack: true},
+			policy: file{"version: 1\n", true}, requests: []string{post, getPolicy}, fellBack: true},
+		{name: "errors answer, policy missing",
+			faults:   []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: gqlErrorBody}},
+			requests: []string{post, getPolicy}, fellBack: true},
 		{name: "no GraphQL endpoint falls back to REST",
-			files:    map[string]string{policyPath: "version: 1\n"},
-			faults:   []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusNotFound, Body: `{"message":"Not Found"}`}},
-			policy:   file{"version: 1\n", true},
-			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=main", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"},
-			fellBack: true},
+			files:  map[string]string{policyPath: "version: 1\n"},
+			faults: []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusNotFound, Body: `{"message":"Not Found"}`}},
+			policy: file{"version: 1\n", true}, requests: []string{post, getPolicy}, fellBack: true},
 		{name: "not JSON falls back to REST",
-			files:    map[string]string{policyPath: "version: 1\n"},
-			faults:   []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: `<html>proxy</html>`}},
-			policy:   file{"version: 1\n", true},
-			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=main", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"},
-			fellBack: true},
+			files:  map[string]string{policyPath: "version: 1\n"},
+			faults: []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: `<html>proxy</html>`}},
+			policy: file{"version: 1\n", true}, requests: []string{post, getPolicy}, fellBack: true},
 		{name: "fallback finds the directory too",
 			files:    map[string]string{policyPath + "/x.yml": "x"},
 			faults:   []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: gqlErrorBody}},
-			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=main"}, fellBack: true,
-			wantErr: "read .github/twokey.yml at main of o/r: it is a directory, not a file"},
+			requests: []string{post, getPolicy}, wantErr: "read .github/twokey.yml at main of o/r: it is a directory, not a file"},
 		{name: "502 three times is retried",
 			files:  map[string]string{policyPath: "version: 1\n", formPath: "name: Brief\n"},
 			faults: []fakegithub.Fault{fakegithub.ServerError(gqlPath, 3, http.StatusBadGateway)},
-			policy: file{"version: 1\n", true}, form: file{"name: Brief\n", true},
-			requests: []string{"POST /graphql", "POST /graphql", "POST /graphql", "POST /graphql"}},
+			policy: file{"version: 1\n", true}, form: &file{"name: Brief\n", true},
+			requests: []string{post, post, post, post}},
 		{name: "primary rate limit stops",
 			faults:   []fakegithub.Fault{fakegithub.PrimaryRateLimit(gqlPath, 1, reset)},
-			requests: []string{"POST /graphql"}, rateLimit: true, wantErr: "used up until 2030-01-02 03:04:05 UTC"},
+			requests: []string{post}, rateLimit: true, wantErr: "used up until 2030-01-02 03:04:05 UTC"},
 		{name: "RATE_LIMITED answer stops",
 			faults:   []fakegithub.Fault{rateLimited(reset)},
-			requests: []string{"POST /graphql"}, rateLimit: true, wantErr: "used up until 2030-01-02 03:04:05 UTC"},
+			requests: []string{post}, rateLimit: true, wantErr: "used up until 2030-01-02 03:04:05 UTC"},
 		{name: "secondary rate limit past the budget stops",
 			faults:   []fakegithub.Fault{fakegithub.SecondaryRateLimit(gqlPath, 5, 40)},
-			requests: []string{"POST /graphql", "POST /graphql"}, wantErr: "secondary rate limit"},
+			requests: []string{post, post}, wantErr: "secondary rate limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,10 +178,16 @@ func TestReadConfig(t *testing.T) {
 			if fellBack != tt.fellBack {
 				t.Errorf("readConfig() fellBack = %v, want %v", fellBack, tt.fellBack)
 			}
-			want := []configFile{{path: policyPath, data: []byte(tt.policy.data), found: tt.policy.found},
-				{path: formPath, data: []byte(tt.form.data), found: tt.form.found}}
-			if diff := cmp.Diff(want, []configFile{p, f}, cmp.AllowUnexported(configFile{}), cmp.Comparer(func(a, b []byte) bool { return string(a) == string(b) })); diff != "" {
-				t.Errorf("files diff (-want +got):\n%s", diff)
+			opts := []cmp.Option{cmp.AllowUnexported(configFile{}), cmp.Comparer(func(a, b []byte) bool { return string(a) == string(b) })}
+			if diff := cmp.Diff(configFile{path: policyPath, data: []byte(tt.policy.data), found: tt.policy.found}, p, opts...); diff != "" {
+				t.Errorf("policy diff (-want +got):\n%s", diff)
+			}
+			var wantForm *configFile
+			if tt.form != nil {
+				wantForm = &configFile{path: formPath, data: []byte(tt.form.data), found: tt.form.found}
+			}
+			if diff := cmp.Diff(wantForm, f, opts...); diff != "" {
+				t.Errorf("form diff (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -217,6 +229,7 @@ func TestLoadFormCost(t *testing.T) {
 		policy    string // "" for none
 		inputForm string
 		files     map[string]string
+		faults    []fakegithub.Fault
 		wantForm  string
 		requests  []string
 	}{
@@ -233,6 +246,13 @@ func TestLoadFormCost(t *testing.T) {
 			files:    map[string]string{".github/ISSUE_TEMPLATE/other.yml": custom},
 			wantForm: "Custom brief",
 			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/other.yml?ref=main"}},
+		{name: "GraphQL errors: the policy and then the form with REST, as before",
+			faults: []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: gqlErrorBody}},
+			files:  map[string]string{formPath: custom}, wantForm: "Custom brief",
+			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=main", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"}},
+		{name: "truncated form read with REST",
+			files: map[string]string{formPath: custom + strings.Repeat("# padding\n", fakegithub.BlobTextLimit/10)}, wantForm: "Custom brief",
+			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"}},
 		{name: "form-path input wins over brief.form",
 			policy: "version: 1\nbrief:\n  form: .github/ISSUE_TEMPLATE/other.yml\n", inputForm: "ci/brief.yml",
 			files:    map[string]string{"ci/brief.yml": custom},
@@ -247,6 +267,9 @@ func TestLoadFormCost(t *testing.T) {
 			}
 			for p, c := range tt.files {
 				gh.SetFile("o/r", "main", p, c)
+			}
+			for _, f := range tt.faults {
+				gh.Fail(f)
 			}
 			env := map[string]string{"INPUT_FORM_PATH": tt.inputForm}
 			r := &runner{cfg: Config{Getenv: func(k string) string { return env[k] }}, api: testAPI(t, gh, &fakeClock{now: time.Now()}), defBranch: "main"}
@@ -268,6 +291,22 @@ func TestLoadFormCost(t *testing.T) {
 				t.Errorf("requests diff (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A form path that is a directory is reported when the form is needed, as
+// the contents API reports it.
+func TestFormDirectoryWhenNeeded(t *testing.T) {
+	gh := fakegithub.New(t)
+	gh.SetFile("o/r", "main", policyPath, "version: 1\n")
+	gh.SetFile("o/r", "main", formPath+"/x.yml", "x")
+	r := &runner{cfg: Config{Getenv: func(string) string { return "" }}, api: testAPI(t, gh, &fakeClock{now: time.Now()}), defBranch: "main"}
+	if _, err := r.loadPolicy(context.Background()); err != nil {
+		t.Fatalf("loadPolicy() = %v, want the policy", err)
+	}
+	_, err := r.loadForm(context.Background())
+	if want := "read " + formPath + " at main of o/r: it is a directory, not a file"; err == nil || err.Error() != want {
+		t.Errorf("loadForm() = %v, want %q", err, want)
 	}
 }
 

@@ -69,7 +69,7 @@ type runner struct {
 
 	policy     *tracker.Policy
 	form       *tracker.Form
-	formFile   *configFile // the form read with the policy, parsed when needed
+	formFile   *configFile // the form read with the policy (nil: not read), parsed when needed
 	defBranch  string
 	selfLogin  *string
 	fork       bool // the pull request comes from a fork under pull_request(_review): the token is read-only
@@ -293,9 +293,9 @@ func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 		return nil, err
 	}
 	if fellBack && r.pub != nil {
-		r.pub.gha.Debugf("GraphQL could not read %s and %s whole: read with the contents API", path, formPath)
+		r.pub.gha.Debugf("GraphQL could not read %s whole: read with the contents API", path)
 	}
-	r.formFile = &ff
+	r.formFile = ff
 	if !pf.found {
 		r.policy = tracker.DefaultPolicy()
 		return r.policy, nil
