@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/twokey/twokey/tracker"
@@ -51,8 +52,22 @@ func (g *repoAPI) issue(ctx context.Context, n int) (*github.Issue, error) {
 }
 
 func (g *repoAPI) pull(ctx context.Context, n int) (*github.PullRequest, error) {
-	pr, _, err := g.c.PullRequests.Get(ctx, g.owner, g.name, n)
-	return pr, apiError(fmt.Sprintf("get pull request #%d of %s", n, g.full()), err)
+	pr, _, err := g.pullAt(ctx, n)
+	return pr, err
+}
+
+// pullAt is pull with GitHub's clock: the Date of the answer (zero when the
+// header is missing or unreadable).
+func (g *repoAPI) pullAt(ctx context.Context, n int) (*github.PullRequest, time.Time, error) {
+	pr, resp, err := g.c.PullRequests.Get(ctx, g.owner, g.name, n)
+	if err != nil {
+		return nil, time.Time{}, apiError(fmt.Sprintf("get pull request #%d of %s", n, g.full()), err)
+	}
+	var at time.Time
+	if resp != nil {
+		at, _ = http.ParseTime(resp.Header.Get("Date"))
+	}
+	return pr, at, nil
 }
 
 // files lists a pull request's changed paths, with the previous names of

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/twokey/twokey/tracker"
@@ -125,7 +126,7 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 	if err != nil {
 		return nil, err
 	}
-	raw, err := r.api.pull(ctx, number)
+	raw, seen, err := r.api.pullAt(ctx, number)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +160,19 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		return nil, err
 	}
 	g.sticky, g.state = findSticky(comments, gateMarker, self)
+	// Since when twokey has known the head: GitHub's clock when this head
+	// was first read, plus a second for the Date header's truncation. Every
+	// comment created at or after that was made on this head, even when its
+	// own run never came (Actions replaces a pending run of the concurrency
+	// group with a newer one).
+	headSince := time.Time{}
+	if strings.EqualFold(g.state.H, pr.HeadSHA) && g.state.S > 0 {
+		headSince = time.Unix(g.state.S, 0)
+	} else if !seen.IsZero() {
+		g.state.H, g.state.S = pr.HeadSHA, seen.Add(time.Second).Unix()
+	} else {
+		g.state.H, g.state.S = "", 0
+	}
 	bound := map[string]string{}
 	for _, c := range comments {
 		if isSticky(c, self) {
@@ -167,6 +181,9 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		id := strconv.FormatInt(c.GetID(), 10)
 		sha := g.state.C[id]
 		if c.GetID() == trigger && sha == "" {
+			sha = pr.HeadSHA
+		}
+		if sha == "" && !headSince.IsZero() && !c.GetCreatedAt().Time.Before(headSince) && strings.Contains(c.GetBody(), "/signoff") {
 			sha = pr.HeadSHA
 		}
 		if sha != "" {

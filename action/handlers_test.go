@@ -449,3 +449,62 @@ func TestPersonalTokenKeepsOneComment(t *testing.T) {
 		t.Errorf("second run writes = %v, want only the status", w)
 	}
 }
+
+// A /signoff whose own run never came (Actions replaced the pending run of
+// the concurrency group with a newer one) still counts for the head when it
+// was made after twokey first saw that head; one made before, or on an older
+// head, is not guessed.
+func TestSignoffWhoseRunNeverCame(t *testing.T) {
+	h := newHarness(t)
+	sha1B := strings.Repeat("b", 40)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	early := h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/signoff backend") // fake clock: in the past
+	opened := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+	if code := h.run("pull_request_target", "pull_request.opened.json", opened); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	sticky := h.gh.Comments(testRepo, 2)[1].GetBody()
+	if !strings.Contains(sticky, `"h":"`+sha1A+`"`) {
+		t.Fatalf("the gate comment's state does not record the head:\n%s", sticky)
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Fatalf("status = %v, want pending: bea's early /signoff cannot be placed on a head", st)
+	}
+	// Re-running changes nothing but the status.
+	if code := h.run("pull_request_target", "pull_request.opened.json", opened); code != ExitOK {
+		t.Fatal(code)
+	}
+	for _, w := range h.gh.Writes() {
+		if !strings.Contains(w.Path, "/statuses/") {
+			t.Errorf("re-run wrote %s", w)
+		}
+	}
+
+	// bea comments again, now; its issue_comment run never comes. The next
+	// event (an edit of the description) binds it to the head.
+	h.gh.SetNow(func() time.Time { return time.Now().Add(3 * time.Second) })
+	late := h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/signoff backend")
+	if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"action": "edited", "pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
+		t.Errorf("status = %v, want success: bea's later /signoff was made on %s", st, sha1A[:7])
+	}
+	sticky = h.gh.Comments(testRepo, 2)[1].GetBody()
+	lateID, earlyID := strconv.FormatInt(late.GetID(), 10), strconv.FormatInt(early.GetID(), 10)
+	if !strings.Contains(sticky, `"`+lateID+`":"`+sha1A+`"`) || strings.Contains(sticky, `"`+earlyID+`":`) {
+		t.Errorf("state should bind comment %s (late) and not %s (early):\n%s", lateID, earlyID, sticky)
+	}
+
+	// After a push, the binding stays with the old head: the sign-off is stale.
+	h.gh.SetHead(testRepo, 2, sha1B)
+	h.gh.SetTree(testRepo, sha1A, "tree-a")
+	h.gh.SetTree(testRepo, sha1B, "tree-b")
+	if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"action": "synchronize", "pull_request.number": 2, "pull_request.head.sha": sha1B}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1B, StatusContext); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "stale") {
+		t.Errorf("status after push = %v, want pending with stale sign-offs", st)
+	}
+}

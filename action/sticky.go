@@ -25,6 +25,11 @@ type stickyState struct {
 	// L are the labels twokey set on a brief, so a run whose payload is older
 	// than the last label change still removes them.
 	L []string `json:"l,omitempty"`
+	// H is the pull request's head when twokey last saw it change, and S
+	// (Unix seconds, GitHub's clock) a moment after the push that made it:
+	// a comment created at S or later was made on H.
+	H string `json:"h,omitempty"`
+	S int64  `json:"s,omitempty"`
 }
 
 var stateRe = regexp.MustCompile(`<!-- twokey:state (\{.*?\}) -->`)
@@ -66,7 +71,7 @@ func renderSticky(marker, text string, st stickyState) string {
 	b.WriteString("\n")
 	b.WriteString(strings.TrimRight(text, "\n"))
 	b.WriteString("\n")
-	if len(st.C) > 0 || len(st.L) > 0 {
+	if len(st.C) > 0 || len(st.L) > 0 || st.H != "" {
 		data, _ := json.Marshal(st)
 		b.WriteString("<!-- twokey:state ")
 		b.Write(data)

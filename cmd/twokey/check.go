@@ -51,7 +51,7 @@ link is missing), 2 error (including a policy that cannot be met).
 Examples:
   twokey check --pr 42
   GH_TOKEN=$(gh auth token) twokey check --repo acme/site --pr 42
-  gh twokey check --pr 42 --json | jq .State
+  gh twokey check --pr 42 --json | jq .state
 `
 
 func checkCommand() *command {
