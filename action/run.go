@@ -109,6 +109,12 @@ func Run(ctx context.Context, cfg Config) int {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, errReadOnly):
+		if r.event == "pull_request_review" {
+			// There is no pull_request_review_target: a review of a fork's
+			// pull request never gets a writable token.
+			pub.notice("the token is read-only (a review of a pull request from a fork): the verdict is in the step summary; the %s status, labels and comment follow with the next event that can write (a comment, a push, an edit, a label)", StatusContext)
+			return ExitOK
+		}
 		pub.notice("the token is read-only (a pull request from a fork under %s): the verdict is in the step summary; use pull_request_target to label, comment and set the %s status", r.event, StatusContext)
 		return ExitOK
 	default:

@@ -524,6 +524,18 @@ func TestActionForkReadOnly(t *testing.T) {
 	if r.outputs["verdict"] != "pending" {
 		t.Errorf("verdict = %q, want pending", r.outputs["verdict"])
 	}
+
+	// A review of a fork's pull request: there is no _target variant, so the
+	// notice does not send people to pull_request_target.
+	r = w.run("pull_request_review", "pull_request_review.submitted.json", func(m map[string]any) {
+		prEvent(5, headA)(m)
+		set(m, "pull_request.head.repo.full_name", "outsider/site")
+		set(m, "pull_request.head.repo.owner", user("outsider", 99))
+	})
+	assertOK(t, r)
+	if !strings.Contains(r.stdout, "next event that can write") || strings.Contains(r.stdout, "use pull_request_target") {
+		t.Errorf("review on a fork: stdout = %q, want a notice that the next writable event catches up", r.stdout)
+	}
 }
 
 func TestActionRateLimitThenSuccess(t *testing.T) {
