@@ -1,9 +1,15 @@
 package tracker
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,6 +96,28 @@ func (n fakeNotes) Note(ctx context.Context, commit string) ([]byte, error) {
 	return nil, nil
 }
 
+// countingNotes is fakeNotes that records which commits were asked for and
+// fails for the commit named fail. Audit calls it from several goroutines.
+type countingNotes struct {
+	notes fakeNotes
+	fail  string
+	mu    sync.Mutex
+	asked map[string]int
+}
+
+func (n *countingNotes) Note(ctx context.Context, commit string) ([]byte, error) {
+	n.mu.Lock()
+	if n.asked == nil {
+		n.asked = map[string]int{}
+	}
+	n.asked[commit]++
+	n.mu.Unlock()
+	if commit == n.fail {
+		return nil, errors.New("disk on fire")
+	}
+	return n.notes.Note(ctx, commit)
+}
+
 func TestAudit(t *testing.T) {
 	line, err := passRecord().MarshalLine()
 	if err != nil {
@@ -123,20 +151,171 @@ func TestAudit(t *testing.T) {
 	}
 }
 
-func TestParseNoteMatchesParseRecords(t *testing.T) {
+// TestAuditOrder: a history longer than many batches comes back in history
+// order, whatever order the workers finish in, with each commit's own
+// record and warnings in order too.
+func TestAuditOrder(t *testing.T) {
+	const n = 5000
+	var h fakeHistory
+	notes := fakeNotes{}
+	var wantCommits, wantWarnings []string
+	var wantPRs []int
+	for i := n; i > 0; i-- {
+		hash := fmt.Sprintf("%040x", i)
+		h = append(h, Commit{Hash: hash, Time: t0.Add(time.Duration(i) * time.Minute), Parents: 2, Subject: fmt.Sprint(i)})
+		wantCommits = append(wantCommits, hash)
+		pr := 0
+		switch {
+		case i%10 == 0: // no note
+		case i%7 == 0: // an empty note: no record, no warning
+			notes[hash] = ""
+		default:
+			r := passRecord()
+			r.PR = i
+			line, err := r.MarshalLine()
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes[hash] = string(line)
+			if i%3 == 0 {
+				notes[hash] += "a person's line\n"
+				wantWarnings = append(wantWarnings, fmt.Sprintf("commit %s: 1 line(s) in the note are not twokey records; skipped", hash[:12]))
+			}
+			pr = i
+		}
+		wantPRs = append(wantPRs, pr)
+	}
+	rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{})
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	var gotCommits []string
+	var gotPRs []int
+	for _, e := range rep.Entries {
+		gotCommits = append(gotCommits, e.Commit)
+		gotPRs = append(gotPRs, e.PR)
+		if want := map[bool]AuditClass{true: ClassOK, false: ClassNoRecord}[e.PR != 0]; e.Class != want {
+			t.Errorf("Audit entry %s class = %s, want %s", e.Commit, e.Class, want)
+		}
+	}
+	if diff := cmp.Diff(wantCommits, gotCommits); diff != "" {
+		t.Errorf("Audit commits diff (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantPRs, gotPRs); diff != "" {
+		t.Errorf("Audit PRs diff (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantWarnings, rep.Warnings); diff != "" {
+		t.Errorf("Audit warnings diff (-want +got):\n%s", diff)
+	}
+	noRecord := n/10 + n/7 - n/70
+	if want := (AuditSummary{OK: n - noRecord, NoRecord: noRecord, Total: n}); rep.Summary != want {
+		t.Errorf("Audit summary = %+v, want %+v", rep.Summary, want)
+	}
+}
+
+// TestAuditRange: notes on commits outside the date range are neither read
+// nor reported.
+func TestAuditRange(t *testing.T) {
 	line, err := passRecord().MarshalLine()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, note := range []string{
-		"", "\n\n", "free text", string(line), string(line) + string(line),
-		"text\r\n" + string(line) + "  \n{\"v\":0,\"type\":\"merge\"}\n{\"v\":1}\n{broken\n" + strings.TrimSpace(string(line)),
-		"\t" + strings.TrimSpace(string(line)) + "\t",
-	} {
-		wantRecs, wantSkipped := ParseRecords([]byte(note))
-		gotRecs, gotSkipped := parseNote([]byte(note))
-		if diff := cmp.Diff(wantRecs, gotRecs); diff != "" || gotSkipped != wantSkipped {
-			t.Errorf("parseNote(%q) skipped %d, ParseRecords skipped %d; records diff (-ParseRecords +parseNote):\n%s", note, gotSkipped, wantSkipped, diff)
+	h := fakeHistory{
+		{Hash: "c4", Time: t0.Add(72 * time.Hour)},
+		{Hash: "c3", Time: t0.Add(48 * time.Hour)},
+		{Hash: "c2", Time: t0.Add(24 * time.Hour)},
+		{Hash: "c1", Time: t0},
+	}
+	n := &countingNotes{notes: fakeNotes{"c4": "junk", "c3": string(line), "c2": string(line), "c1": "junk"}}
+	rep, err := Audit(context.Background(), h, n, "main", AuditOptions{Since: t0.Add(time.Hour), Until: t0.Add(72 * time.Hour)})
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	if diff := cmp.Diff(map[string]int{"c3": 1, "c2": 1}, n.asked); diff != "" {
+		t.Errorf("Audit read notes diff (-want +got):\n%s", diff)
+	}
+	if len(rep.Entries) != 2 || rep.Entries[0].Commit != "c3" || rep.Entries[1].Commit != "c2" || len(rep.Warnings) != 0 {
+		t.Errorf("Audit entries = %+v, warnings %q; want c3 and c2 only, no warnings", rep.Entries, rep.Warnings)
+	}
+}
+
+// TestAuditNoteError: a note that cannot be read fails the audit with the
+// commit's name, and the walk stops soon after instead of reading on.
+func TestAuditNoteError(t *testing.T) {
+	// Audit keeps at most about 4 batches of 256 per worker in flight.
+	inFlight := (4*runtime.GOMAXPROCS(0) + 2) * 256
+	total := 1024 + 3*inFlight
+	var h fakeHistory
+	for i := total; i > 0; i-- {
+		h = append(h, Commit{Hash: fmt.Sprintf("%040x", i), Time: t0})
+	}
+	bad := fmt.Sprintf("%040x", total-1000)
+	n := &countingNotes{notes: fakeNotes{}, fail: bad}
+	rep, err := Audit(context.Background(), h, n, "main", AuditOptions{})
+	if err == nil || !strings.Contains(err.Error(), "note for commit "+bad+": disk on fire") {
+		t.Fatalf("Audit = %v, %v; want the error of commit %s", rep, err, bad)
+	}
+	if len(n.asked) > 1024+inFlight {
+		t.Errorf("Audit read %d of %d notes after an error at the 1,000th; want at most %d", len(n.asked), total, 1024+inFlight)
+	}
+}
+
+// TestAuditCancel: a cancelled context ends the audit with its error.
+func TestAuditCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h := fakeHistory{{Hash: "c1", Time: t0}}
+	if _, err := Audit(ctx, h, fakeNotes{}, "main", AuditOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Audit(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+// TestAuditReportWriteJSON: the streamed report is byte for byte what a
+// json.Encoder without HTML escaping writes, for every field (a field added
+// to the report and not to WriteJSON fails here).
+func TestAuditReportWriteJSON(t *testing.T) {
+	line, err := passRecord().MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h fakeHistory
+	notes := fakeNotes{}
+	for i := 3000; i > 0; i-- { // several 32 KiB flushes
+		hash := fmt.Sprintf("%040x", i)
+		h = append(h, Commit{Hash: hash, Time: t0.Add(time.Duration(i) * time.Hour), Subject: fmt.Sprintf("Merge <b>#%d</b> & \"quotes\" é \u2028", i)})
+		if i%3 != 0 {
+			notes[hash] = string(line) + "free <text>\n"
 		}
+	}
+	full, err := Audit(context.Background(), h, notes, "main", AuditOptions{Since: t0, Until: t0.Add(5000 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.Entries[0].Repo = "acme/site"
+	for _, rep := range []*AuditReport{
+		full,
+		{Ref: "empty", Entries: []AuditEntry{}, Warnings: []string{}},
+		{Ref: "nil slices"},
+	} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := rep.WriteJSON(&got); err != nil {
+			t.Fatalf("WriteJSON(%s): %v", rep.Ref, err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("WriteJSON(%s) differs from json.Encoder:\n%s", rep.Ref, cmp.Diff(want.String(), got.String()))
+		}
+	}
+	var fields []string
+	for f := range reflect.TypeFor[AuditReport]().Fields() {
+		fields = append(fields, f.Tag.Get("json"))
+	}
+	if want := []string{"ref", "range", "summary", "entries", "warnings"}; !cmp.Equal(fields, want) {
+		t.Errorf("AuditReport JSON fields = %q, want %q: teach WriteJSON the new ones", fields, want)
 	}
 }

@@ -1,7 +1,6 @@
 package tracker
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -86,11 +85,16 @@ func (r Record) MarshalLine() ([]byte, error) {
 // ParseRecords reads every record in a note. Blank lines and lines that are
 // not twokey records (a person's free-text note, another tool's line) are
 // skipped and counted in skipped, never fatal: a note is shared ground.
+// Lines end at "\n"; surrounding white space (a "\r" included) is ignored.
 func ParseRecords(note []byte) (recs []Record, skipped int) {
-	sc := bufio.NewScanner(bytes.NewReader(note))
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	for len(note) > 0 {
+		line := note
+		if i := bytes.IndexByte(note, '\n'); i >= 0 {
+			line, note = note[:i], note[i+1:]
+		} else {
+			note = nil
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -142,9 +141,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	w := bufio.NewWriterSize(e.stdout, 64*1024)
 	switch o.format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(rep)
+		err = rep.WriteJSON(w) // streams entries; a json.Encoder's bytes
 	case "markdown":
 		writeAuditMarkdown(w, rep, e.now())
 	default:

@@ -9,9 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
@@ -34,14 +34,23 @@ var errObjectNotFound = errors.New("object not found")
 // inflating only the objects asked for. It is the audit's hot path: go-git's
 // object decoding costs several times more per commit. Objects it cannot
 // find (alternates, a repository layout it does not know) come from go-git.
-// Not safe for concurrent use.
+// Safe for concurrent use: the packs are read-only, zlib readers come from a
+// pool, and the delta-base cache and go-git are behind locks.
 type objectReader struct {
-	dir      string // the objects directory
-	packs    []*pack
-	fallback storer.EncodedObjectStorer
-	zr       io.ReadCloser // reused zlib reader
-	br       bytes.Reader
-	cache    baseCache
+	dir       string // the objects directory
+	packs     []*pack
+	inflaters sync.Pool // *inflater
+
+	fallbackMu sync.Mutex
+	fallback   storer.EncodedObjectStorer
+
+	cache baseCache
+}
+
+// inflater is a zlib reader kept for reuse with its source.
+type inflater struct {
+	br bytes.Reader
+	zr io.ReadCloser
 }
 
 type pack struct {
@@ -116,18 +125,55 @@ func openPack(idxPath string) (*pack, error) {
 	return p, nil
 }
 
-// find returns the offset of h in the pack.
+// find returns the offset of h in the pack. Object names are uniformly
+// distributed, so a few interpolation steps on their first 8 bytes narrow
+// the fan-out bucket to a handful of names (each probe is a cache miss in a
+// large index) before a binary search finishes.
 func (p *pack) find(h *[20]byte) (int64, bool) {
 	lo := 0
 	if h[0] > 0 {
 		lo = int(p.fanout[h[0]-1])
 	}
 	hi := int(p.fanout[h[0]])
+	if hi > p.n || lo > hi {
+		return 0, false
+	}
 	names := p.idx[8+256*4:]
-	i := lo + sort.Search(hi-lo, func(i int) bool {
-		return bytes.Compare(names[(lo+i)*20:(lo+i)*20+20], h[:]) >= 0
-	})
-	if i >= hi || !bytes.Equal(names[i*20:i*20+20], h[:]) {
+	key := binary.BigEndian.Uint64(h[:8])
+	for range 4 {
+		if hi-lo < 16 {
+			break
+		}
+		kl := binary.BigEndian.Uint64(names[lo*20:])
+		kh := binary.BigEndian.Uint64(names[(hi-1)*20:])
+		if key < kl || key > kh {
+			return 0, false
+		}
+		if kh == kl {
+			break
+		}
+		mid := lo + int(float64(key-kl)/float64(kh-kl)*float64(hi-1-lo))
+		mid = min(max(mid, lo), hi-1)
+		mk := binary.BigEndian.Uint64(names[mid*20:])
+		if mk == key {
+			break // equal prefixes: the full comparison decides
+		}
+		if mk < key {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if bytes.Compare(names[mid*20:mid*20+20], h[:]) < 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	i := lo
+	if i >= int(p.fanout[h[0]]) || !bytes.Equal(names[i*20:i*20+20], h[:]) {
 		return 0, false
 	}
 	off32 := p.idx[8+256*4+p.n*24:]
@@ -145,9 +191,15 @@ func (p *pack) find(h *[20]byte) (int64, bool) {
 
 // read returns the type and content of object h.
 func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
+	return o.readBuf(h, nil)
+}
+
+// readBuf is read with a buffer: the content is written to buf's memory when
+// it fits, so the caller must be done with the content before reusing buf.
+func (o *objectReader) readBuf(h *[20]byte, buf []byte) (int, []byte, error) {
 	for pi, p := range o.packs {
 		if off, ok := p.find(h); ok {
-			return o.readPacked(pi, off, 0)
+			return o.readPacked(pi, off, 0, buf)
 		}
 	}
 	if typ, data, err := o.readLoose(h); err == nil {
@@ -156,18 +208,30 @@ func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
 		return 0, nil, err
 	}
 	if o.fallback != nil {
-		obj, err := o.fallback.EncodedObject(plumbing.AnyObject, plumbing.Hash(*h))
-		if err == nil {
-			r, err := obj.Reader()
-			if err != nil {
-				return 0, nil, err
-			}
-			defer r.Close()
-			data, err := io.ReadAll(r)
-			return int(obj.Type()), data, err
+		if typ, data, err := o.readFallback(h); err == nil {
+			return typ, data, nil
+		} else if !errors.Is(err, plumbing.ErrObjectNotFound) {
+			return 0, nil, fmt.Errorf("object %x: %w", h[:], err)
 		}
 	}
 	return 0, nil, fmt.Errorf("object %x: %w", h[:], errObjectNotFound)
+}
+
+// readFallback reads h through go-git, one caller at a time.
+func (o *objectReader) readFallback(h *[20]byte) (int, []byte, error) {
+	o.fallbackMu.Lock()
+	defer o.fallbackMu.Unlock()
+	obj, err := o.fallback.EncodedObject(plumbing.AnyObject, plumbing.Hash(*h))
+	if err != nil {
+		return 0, nil, err
+	}
+	r, err := obj.Reader()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	return int(obj.Type()), data, err
 }
 
 func (o *objectReader) readLoose(h *[20]byte) (int, []byte, error) {
@@ -199,12 +263,20 @@ func (o *objectReader) readLoose(h *[20]byte) (int, []byte, error) {
 	return typ, all[nul+1:], nil
 }
 
-// readPacked reads the object at off in pack pi, resolving deltas.
-func (o *objectReader) readPacked(pi int, off int64, depth int) (int, []byte, error) {
-	if depth > 0 {
-		if typ, data, ok := o.cache.get(pi, off); ok {
+// readPacked reads the object at off in pack pi, resolving deltas. The
+// object asked for (depth 0) is written into buf when it fits; the bases of
+// its delta chain are fresh memory, kept in the cache and never written to.
+func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int, []byte, error) {
+	if typ, data, ok := o.cache.get(pi, off); ok {
+		if depth > 0 {
 			return typ, data, nil
 		}
+		// A base read before is asked for itself (a delta chain walked
+		// from its deepest object): a copy, the cache's is shared.
+		return typ, append(buf[:0], data...), nil
+	}
+	if depth > 0 {
+		buf = nil
 	}
 	if depth > 10000 {
 		return 0, nil, fmt.Errorf("pack %s: delta chain too long at %d", o.packs[pi].name, off)
@@ -221,7 +293,7 @@ func (o *objectReader) readPacked(pi int, off int64, depth int) (int, []byte, er
 	size := uint64(c & 15)
 	shift := uint(4)
 	for c&0x80 != 0 {
-		if i >= int64(len(d)) {
+		if i >= int64(len(d)) || shift > 57 {
 			return 0, nil, fmt.Errorf("pack %s: truncated object at %d", p.name, off)
 		}
 		c = d[i]
@@ -229,30 +301,43 @@ func (o *objectReader) readPacked(pi int, off int64, depth int) (int, []byte, er
 		size |= uint64(c&0x7f) << shift
 		shift += 7
 	}
+	if size > uint64(len(d))*1032 { // deflate expands at most 1032:1
+		return 0, nil, fmt.Errorf("pack %s: object at %d: size %d beyond what the pack can hold", p.name, off, size)
+	}
 	var baseType int
 	var base []byte
 	var err error
 	switch typ {
 	case objCommit, objTree, objBlob, objTag:
 	case objOfsDelta:
-		c = d[i]
-		i++
-		rel := int64(c & 0x7f)
-		for c&0x80 != 0 {
+		rel := int64(-1)
+		for {
+			if i >= int64(len(d)) || rel > 1<<55 {
+				return 0, nil, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
+			}
 			c = d[i]
 			i++
 			rel = (rel+1)<<7 | int64(c&0x7f)
+			if c&0x80 == 0 {
+				break
+			}
 		}
-		baseType, base, err = o.readPacked(pi, off-rel, depth+1)
+		if rel <= 0 || rel > off {
+			return 0, nil, fmt.Errorf("pack %s: delta at %d: base offset out of range", p.name, off)
+		}
+		baseType, base, err = o.readPacked(pi, off-rel, depth+1, nil)
 		if err != nil {
 			return 0, nil, err
 		}
 	case objRefDelta:
+		if i+20 > int64(len(d)) {
+			return 0, nil, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
+		}
 		var bh [20]byte
 		copy(bh[:], d[i:i+20])
 		i += 20
 		if boff, ok := p.find(&bh); ok {
-			baseType, base, err = o.readPacked(pi, boff, depth+1)
+			baseType, base, err = o.readPacked(pi, boff, depth+1, nil)
 		} else {
 			baseType, base, err = o.read(&bh)
 		}
@@ -262,15 +347,18 @@ func (o *objectReader) readPacked(pi int, off int64, depth int) (int, []byte, er
 	default:
 		return 0, nil, fmt.Errorf("pack %s: unknown object type %d at %d", p.name, typ, off)
 	}
-	data, err := o.inflate(d[i:], int(size))
-	if err != nil {
-		return 0, nil, fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
-	}
+	var data []byte
 	if typ == objOfsDelta || typ == objRefDelta {
-		if data, err = applyDelta(base, data); err != nil {
+		delta, err := o.inflate(d[i:], int(size), nil)
+		if err != nil {
+			return 0, nil, fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
+		}
+		if data, err = applyDelta(base, delta, buf); err != nil {
 			return 0, nil, fmt.Errorf("pack %s: delta at %d: %w", p.name, off, err)
 		}
 		typ = baseType
+	} else if data, err = o.inflate(d[i:], int(size), buf); err != nil {
+		return 0, nil, fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
 	}
 	if depth > 0 {
 		o.cache.put(pi, off, typ, data)
@@ -278,19 +366,30 @@ func (o *objectReader) readPacked(pi int, off int64, depth int) (int, []byte, er
 	return typ, data, nil
 }
 
-func (o *objectReader) inflate(src []byte, size int) ([]byte, error) {
-	o.br.Reset(src)
-	if o.zr == nil {
-		zr, err := zlib.NewReader(&o.br)
+// inflate decompresses size bytes from the zlib stream at the start of src,
+// into buf when it fits.
+func (o *objectReader) inflate(src []byte, size int, buf []byte) ([]byte, error) {
+	z, _ := o.inflaters.Get().(*inflater)
+	if z == nil {
+		z = new(inflater)
+	}
+	defer o.inflaters.Put(z)
+	z.br.Reset(src)
+	if z.zr == nil {
+		zr, err := zlib.NewReader(&z.br)
 		if err != nil {
 			return nil, err
 		}
-		o.zr = zr
-	} else if err := o.zr.(zlib.Resetter).Reset(&o.br, nil); err != nil {
+		z.zr = zr
+	} else if err := z.zr.(zlib.Resetter).Reset(&z.br, nil); err != nil {
 		return nil, err
 	}
-	out := make([]byte, size)
-	if _, err := io.ReadFull(o.zr, out); err != nil {
+	out := buf
+	if cap(out) < size {
+		out = make([]byte, size)
+	}
+	out = out[:size]
+	if _, err := io.ReadFull(z.zr, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -309,8 +408,9 @@ func deltaVarint(b []byte) (uint64, []byte, error) {
 	return 0, nil, errors.New("truncated size")
 }
 
-// applyDelta applies a git delta to base.
-func applyDelta(base, delta []byte) ([]byte, error) {
+// applyDelta applies a git delta to base, writing the result into buf when
+// it fits.
+func applyDelta(base, delta, buf []byte) ([]byte, error) {
 	srcSize, delta, err := deltaVarint(delta)
 	if err != nil {
 		return nil, err
@@ -322,7 +422,13 @@ func applyDelta(base, delta []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, dstSize)
+	if dstSize > uint64(len(delta))*0x10000+uint64(len(delta)) {
+		return nil, fmt.Errorf("result of %d bytes is more than the delta can make", dstSize)
+	}
+	out := buf[:0]
+	if uint64(cap(out)) < dstSize {
+		out = make([]byte, 0, dstSize)
+	}
 	for len(delta) > 0 {
 		op := delta[0]
 		delta = delta[1:]
@@ -371,8 +477,10 @@ func applyDelta(base, delta []byte) ([]byte, error) {
 }
 
 // baseCache keeps recently resolved delta bases, so that walking a delta
-// chain object by object does not resolve the chain again each time.
+// chain object by object does not resolve the chain again each time. Safe
+// for concurrent use; the cached contents are never written to.
 type baseCache struct {
+	mu   sync.Mutex
 	m    map[cacheKey]cacheVal
 	ring []cacheKey
 	next int
@@ -397,11 +505,15 @@ func (c *baseCache) init(n int) {
 }
 
 func (c *baseCache) get(pack int, off int64) (int, []byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	v, ok := c.m[cacheKey{pack, off}]
 	return v.typ, v.data, ok
 }
 
 func (c *baseCache) put(pack int, off int64, typ int, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	k := cacheKey{pack, off}
 	if _, ok := c.m[k]; ok {
 		return

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -31,12 +34,18 @@ var ErrShallow = errors.New("shallow clone")
 // tracker.History and tracker.Notes. It reads objects straight from the
 // pack files and parses only what the audit needs from each commit (first
 // parent, parent count, committer date, subject); the notes tree is loaded
-// once into a map. Not safe for concurrent use; Close it when done.
+// once into a map. When the repository has a commit-graph, the walk reads
+// commits on several goroutines. Safe for concurrent use; Close it when
+// done.
 type Repo struct {
 	repo    *git.Repository
 	objects *objectReader
+	graph   *commitGraph // nil without one
 	shallow map[[20]byte]bool
-	notes   map[[20]byte][20]byte // annotated object → note blob; nil until loaded
+	workers int // goroutines that read commits; 1 reads them in order
+
+	notesOnce func() error
+	notes     map[[20]byte][20]byte // annotated object → note blob, once notesOnce ran
 }
 
 // Open opens the repository at dir (a work tree, any directory inside it, or
@@ -54,7 +63,8 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Repo{repo: repo, objects: objs, shallow: map[[20]byte]bool{}}
+	r := &Repo{repo: repo, objects: objs, shallow: map[[20]byte]bool{}, workers: runtime.GOMAXPROCS(0)}
+	r.notesOnce = sync.OnceValue(r.loadNotes)
 	sh, err := repo.Storer.Shallow()
 	if err != nil {
 		objs.close()
@@ -62,6 +72,9 @@ func Open(dir string) (*Repo, error) {
 	}
 	for _, h := range sh {
 		r.shallow[h] = true
+	}
+	if len(sh) == 0 { // git ignores the commit-graph of a shallow clone too
+		r.graph = openCommitGraph(objectsDir)
 	}
 	return r, nil
 }
@@ -91,7 +104,10 @@ func objectsDir(repo *git.Repository) (string, error) {
 }
 
 // Close releases the mapped pack files.
-func (r *Repo) Close() error { return r.objects.close() }
+func (r *Repo) Close() error {
+	r.graph.close()
+	return r.objects.close()
+}
 
 // ResolveRef resolves ref to a full ref name (or a commit SHA when ref is
 // one) and its commit. An empty ref means the branch HEAD points to. A short
@@ -138,33 +154,44 @@ func (r *Repo) ResolveRef(ref string) (string, plumbing.Hash, error) {
 // FirstParent calls fn for each commit on the first-parent chain of ref,
 // newest first (tracker.History). It ends with ErrShallow when the chain
 // reaches a shallow clone's boundary, after calling fn for the boundary.
+//
+// With a commit-graph that knows the starting commit, the chain is taken
+// from the graph and the commits are read and parsed on several goroutines;
+// fn is still called in order from the caller's goroutine. Each commit's
+// first parent, as the commit itself names it, must be the next in the
+// chain: where the graph is wrong (stale, rewritten history), the walk goes
+// on from the true parent commit by commit.
 func (r *Repo) FirstParent(ctx context.Context, ref string, fn func(tracker.Commit) error) error {
 	_, h, err := r.ResolveRef(ref)
 	if err != nil {
 		return err
 	}
 	cur := [20]byte(h)
+	useGraph := r.graph != nil && r.workers > 1
+	var buf []byte // the raw commit, reused
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		typ, data, err := r.objects.read(&cur)
-		if err != nil {
-			if errors.Is(err, errObjectNotFound) && n > 0 {
-				return fmt.Errorf("commit %x: %w (the history is incomplete; fetch it all with git fetch --unshallow, or fetch-depth: 0 in CI)", cur, err)
+		if useGraph {
+			if pos, ok := r.graph.lookup(&cur); ok {
+				useGraph = false // once: a wrong graph is not asked again
+				if chain, ok := r.graph.firstParentChain(pos); ok {
+					next, done, err := r.walkChain(ctx, chain, n, fn)
+					if err != nil || done {
+						return err
+					}
+					cur = next
+					continue
+				}
 			}
-			return fmt.Errorf("commit %x: %w", cur, err)
 		}
-		if typ != objCommit {
-			return fmt.Errorf("%x is not a commit", cur)
-		}
-		c, first, err := parseCommit(data)
+		c, first, err := r.readCommit(&cur, n, &buf)
 		if err != nil {
-			return fmt.Errorf("commit %x: %w", cur, err)
+			return err
 		}
-		c.Hash = hex.EncodeToString(cur[:])
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -176,6 +203,120 @@ func (r *Repo) FirstParent(ctx context.Context, ref string, fn func(tracker.Comm
 		}
 		cur = first
 	}
+}
+
+// readCommit reads and parses commit h, the n-th of the walk (for the
+// message when it is missing). *buf holds the raw commit and is reused from
+// call to call: nothing in the result points into it.
+func (r *Repo) readCommit(h *[20]byte, n int, buf *[]byte) (tracker.Commit, [20]byte, error) {
+	typ, data, err := r.objects.readBuf(h, *buf)
+	if cap(data) > cap(*buf) {
+		*buf = data[:0]
+	}
+	if err != nil {
+		if errors.Is(err, errObjectNotFound) && n > 0 {
+			return tracker.Commit{}, [20]byte{}, fmt.Errorf("commit %x: %w (the history is incomplete; fetch it all with git fetch --unshallow, or fetch-depth: 0 in CI)", h[:], err)
+		}
+		return tracker.Commit{}, [20]byte{}, fmt.Errorf("commit %x: %w", h[:], err)
+	}
+	if typ != objCommit {
+		return tracker.Commit{}, [20]byte{}, fmt.Errorf("%x is not a commit", h[:])
+	}
+	c, first, err := parseCommit(data)
+	if err != nil {
+		return tracker.Commit{}, [20]byte{}, fmt.Errorf("commit %x: %w", h[:], err)
+	}
+	c.Hash = hex.EncodeToString(h[:])
+	return c, first, nil
+}
+
+// chainBatch is a run of consecutive commits of a chain, read by one worker.
+type chainBatch struct {
+	start   int // position of hashes[0] in the walk
+	hashes  [][20]byte
+	commits []tracker.Commit
+	firsts  [][20]byte
+	err     error // reading commits[len(commits)] failed
+	done    chan struct{}
+}
+
+// walkChain reads the commits of chain (the n-th commit of the walk first)
+// on r.workers goroutines and calls fn for each in order, checking that
+// each commit's first parent is the next in the chain. It returns done when
+// the history ended (or fn or a read failed: err); otherwise the chain and
+// the commits disagree, and next is the true first parent of the last
+// commit passed to fn, from where the walk goes on.
+func (r *Repo) walkChain(ctx context.Context, chain [][20]byte, n int, fn func(tracker.Commit) error) (next [20]byte, done bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait() // the workers skip what is left
+	}()
+	const batchSize = 128
+	work := make(chan *chainBatch, r.workers)
+	queue := make(chan *chainBatch, 4*r.workers)
+	for range r.workers {
+		wg.Go(func() {
+			var buf []byte
+			for b := range work {
+				if err := ctx.Err(); err != nil {
+					b.err = err
+				}
+				for i := range b.hashes {
+					if b.err != nil {
+						break
+					}
+					c, first, err := r.readCommit(&b.hashes[i], b.start+i, &buf)
+					if err != nil {
+						b.err = err
+						break
+					}
+					b.commits = append(b.commits, c)
+					b.firsts = append(b.firsts, first)
+				}
+				close(b.done)
+			}
+		})
+	}
+	wg.Go(func() { // the producer: batches in order, to the workers and to the queue
+		defer close(work)
+		defer close(queue)
+		for start := 0; start < len(chain); start += batchSize {
+			b := &chainBatch{start: n + start, hashes: chain[start:min(start+batchSize, len(chain))], done: make(chan struct{})}
+			b.commits = make([]tracker.Commit, 0, len(b.hashes))
+			b.firsts = make([][20]byte, 0, len(b.hashes))
+			select {
+			case queue <- b:
+			case <-ctx.Done():
+				return
+			}
+			work <- b // the workers drain work until it closes
+		}
+	})
+	i := 0 // position in chain
+	for b := range queue {
+		<-b.done
+		for j, c := range b.commits {
+			if err := fn(c); err != nil {
+				return next, true, err
+			}
+			if c.Parents == 0 {
+				return next, true, nil // the root, whatever the graph says
+			}
+			if i+1 >= len(chain) || b.firsts[j] != chain[i+1] {
+				return b.firsts[j], false, nil // the graph is wrong from here
+			}
+			i++
+		}
+		if b.err != nil {
+			return next, true, b.err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return next, true, err
+	}
+	return next, true, fmt.Errorf("commit-graph walk ended early at %d of %d commits", i, len(chain))
 }
 
 // parseCommit reads what the audit needs from a raw commit: the number of
@@ -260,7 +401,9 @@ func parseSigTime(line []byte) (time.Time, error) {
 }
 
 // loadNotes reads the whole notes tree once: each annotated object mapped to
-// its note blob, across any fan-out.
+// its note blob, across any fan-out. The subtrees of a fan-out tree are read
+// on r.workers goroutines; when the tree names an object twice, the later
+// entry in tree order wins, as it did when read in order.
 func (r *Repo) loadNotes() error {
 	r.notes = map[[20]byte][20]byte{}
 	ref, err := r.repo.Reference(tracker.NotesRef, true)
@@ -282,55 +425,113 @@ func (r *Repo) loadNotes() error {
 	if _, err := hex.Decode(tree[:], data[5:45]); err != nil {
 		return fmt.Errorf("notes commit %x: bad tree line", h)
 	}
-	var prefix [40]byte
-	return r.loadNotesTree(&tree, prefix[:0])
-}
-
-func (r *Repo) loadNotesTree(tree *[20]byte, prefix []byte) error {
-	typ, data, err := r.objects.read(tree)
-	if err != nil {
-		return fmt.Errorf("notes tree %x: %w", tree[:], err)
+	// The root's notes and subtrees, in tree order; then each subtree read.
+	var parts []notesPart
+	if _, err := r.readNotesTree(&tree, nil, nil, &parts); err != nil {
+		return err
 	}
-	if typ != objTree {
-		return fmt.Errorf("notes tree %x is not a tree", tree[:])
+	var next atomic.Int64
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for range min(r.workers, len(parts)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(parts); i = int(next.Add(1) - 1) {
+				if p := &parts[i]; p.sub {
+					p.notes, errs[i] = r.readNotesTree(&p.tree, p.prefix, nil, nil)
+				}
+			}
+		})
 	}
-	for len(data) > 0 {
-		sp := bytes.IndexByte(data, ' ')
-		nul := bytes.IndexByte(data, 0)
-		if sp < 0 || nul < sp || len(data) < nul+21 {
-			return fmt.Errorf("notes tree %x: malformed", tree[:])
-		}
-		mode, name := data[:sp], data[sp+1:nul]
-		var h [20]byte
-		copy(h[:], data[nul+1:nul+21])
-		data = data[nul+21:]
-		full := append(prefix[:len(prefix):len(prefix)], name...)
-		if !isHex(string(name)) {
-			continue // a non-note
-		}
-		isDir := string(mode) == "40000"
-		switch {
-		case isDir && len(name) == 2 && len(full) < 40:
-			if err := r.loadNotesTree(&h, full); err != nil {
-				return err
-			}
-		case !isDir && len(full) == 40:
-			var obj [20]byte
-			if _, err := hex.Decode(obj[:], full); err == nil {
-				r.notes[obj] = h
-			}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p.notes)
+	}
+	r.notes = make(map[[20]byte][20]byte, n)
+	for _, p := range parts {
+		for _, e := range p.notes {
+			r.notes[e.obj] = e.blob
 		}
 	}
 	return nil
 }
 
+// noteEntry is one note: the annotated object and the note blob.
+type noteEntry struct{ obj, blob [20]byte }
+
+// notesPart is a run of the root notes tree: notes, or a fan-out subtree
+// (sub) whose notes are read later.
+type notesPart struct {
+	sub    bool
+	tree   [20]byte
+	prefix []byte // the hex digits the subtree's path spells
+	notes  []noteEntry
+}
+
+// readNotesTree appends the notes of tree, whose path spells prefix, to
+// out, reading fan-out subtrees in turn; or, when parts is not nil, appends
+// the notes and the subtrees to *parts for the caller to read.
+func (r *Repo) readNotesTree(tree *[20]byte, prefix []byte, out []noteEntry, parts *[]notesPart) ([]noteEntry, error) {
+	typ, data, err := r.objects.read(tree)
+	if err != nil {
+		return out, fmt.Errorf("notes tree %x: %w", tree[:], err)
+	}
+	if typ != objTree {
+		return out, fmt.Errorf("notes tree %x is not a tree", tree[:])
+	}
+	var full [40]byte
+	copy(full[:], prefix)
+	for len(data) > 0 {
+		sp := bytes.IndexByte(data, ' ')
+		nul := bytes.IndexByte(data, 0)
+		if sp < 0 || nul < sp || len(data) < nul+21 {
+			return out, fmt.Errorf("notes tree %x: malformed", tree[:])
+		}
+		mode, name := data[:sp], data[sp+1:nul]
+		h := [20]byte(data[nul+1 : nul+21])
+		data = data[nul+21:]
+		if len(prefix)+len(name) > 40 || !isHex(string(name)) {
+			continue // a non-note
+		}
+		path := full[:copy(full[len(prefix):], name)+len(prefix)]
+		isDir := string(mode) == "40000"
+		switch {
+		case isDir && len(name) == 2 && len(path) < 40:
+			if parts == nil {
+				if out, err = r.readNotesTree(&h, path, out, nil); err != nil {
+					return out, err
+				}
+				continue
+			}
+			*parts = append(*parts, notesPart{sub: true, tree: h, prefix: bytes.Clone(path)})
+		case !isDir && len(path) == 40:
+			var e noteEntry
+			if _, err := hex.Decode(e.obj[:], path); err != nil {
+				continue
+			}
+			e.blob = h
+			if parts == nil {
+				out = append(out, e)
+				continue
+			}
+			if n := len(*parts); n == 0 || (*parts)[n-1].sub {
+				*parts = append(*parts, notesPart{})
+			}
+			last := &(*parts)[len(*parts)-1]
+			last.notes = append(last.notes, e)
+		}
+	}
+	return out, nil
+}
+
 // Note returns the note on commit under refs/notes/twokey, nil when there is
 // none (tracker.Notes).
 func (r *Repo) Note(ctx context.Context, commit string) ([]byte, error) {
-	if r.notes == nil {
-		if err := r.loadNotes(); err != nil {
-			return nil, err
-		}
+	if err := r.notesOnce(); err != nil {
+		return nil, err
 	}
 	var obj [20]byte
 	if len(commit) != 40 {
@@ -355,10 +556,8 @@ func (r *Repo) Note(ctx context.Context, commit string) ([]byte, error) {
 
 // NoteCount returns how many objects have a note.
 func (r *Repo) NoteCount() (int, error) {
-	if r.notes == nil {
-		if err := r.loadNotes(); err != nil {
-			return 0, err
-		}
+	if err := r.notesOnce(); err != nil {
+		return 0, err
 	}
 	return len(r.notes), nil
 }

@@ -1,0 +1,222 @@
+package gitstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/twokey/twokey/tracker"
+)
+
+// buildMerges adds n pull requests merged into main with merge commits, in
+// one fast-import stream, and returns the new tip.
+func (g *gitRepo) buildMerges(n int, from string) string {
+	g.t.Helper()
+	var fi strings.Builder
+	t := epoch.Unix() + int64(g.tick)*60
+	prev := from
+	for i := 1; i <= n; i++ {
+		t += 60
+		fmt.Fprintf(&fi, "commit refs/heads/feature\nmark :%d\ncommitter Dev <dev@example.com> %d +0100\ndata <<EOF\nchange %d\nEOF\nfrom %s\nM 644 inline f.txt\ndata <<EOF\n%d\nEOF\n\n", 2*i, t, i, prev, i)
+		fmt.Fprintf(&fi, "commit refs/heads/main\nmark :%d\ncommitter Merger <m@example.com> %d -0230\ndata <<EOF\nMerge pull request #%d\n\nbody\nEOF\nfrom %s\nmerge :%d\n\n", 2*i+1, t+30, i, prev, 2*i)
+		prev = fmt.Sprintf(":%d", 2*i+1)
+	}
+	g.runIn(strings.NewReader(fi.String()), "fast-import", "--quiet", "--force")
+	return g.run("rev-parse", "main")
+}
+
+// walkLines is what FirstParent yields, one line per commit, in the form
+// gitLogLines gives for git log --first-parent.
+func walkLines(t *testing.T, r *Repo, ref string) ([]string, error) {
+	t.Helper()
+	var lines []string
+	err := r.FirstParent(context.Background(), ref, func(c tracker.Commit) error {
+		lines = append(lines, fmt.Sprintf("%s %s %d|%s", c.Hash, c.Time.Format("2006-01-02T15:04:05-07:00"), c.Parents, c.Subject))
+		return nil
+	})
+	return lines, err
+}
+
+// gitLogLines runs git log --first-parent for ref, after git options.
+func gitLogLines(g *gitRepo, args ...string) []string {
+	g.t.Helper()
+	ref := args[len(args)-1]
+	args = append(args[:len(args)-1:len(args)-1], "log", "--first-parent", "--format=%H %cI %p|%s", ref)
+	var lines []string
+	for _, l := range strings.Split(g.run(args...), "\n") {
+		h, rest, _ := strings.Cut(l, " ")
+		date, rest, _ := strings.Cut(rest, " ")
+		parents, subj, _ := strings.Cut(rest, "|")
+		lines = append(lines, fmt.Sprintf("%s %s %d|%s", h, date, len(strings.Fields(parents)), subj))
+	}
+	return lines
+}
+
+// openWorkers opens dir with the commit-graph walk on, whatever GOMAXPROCS.
+func openWorkers(t *testing.T, dir string) *Repo {
+	t.Helper()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	r.workers = 3
+	return r
+}
+
+// TestFirstParentCommitGraph: with a commit-graph, whole, stale, split in
+// layers, or wrong, the walk is exactly git log --first-parent, over
+// several batches of the parallel reader.
+func TestFirstParentCommitGraph(t *testing.T) {
+	g := newGitRepo(t, false)
+	root := g.commit("index.html", "home\n", "Initial site")
+	g.buildMerges(700, root)
+	g.run("repack", "-adq")
+	g.run("commit-graph", "write", "--reachable")
+	graphFile := filepath.Join(g.dir, ".git", "objects", "info", "commit-graph")
+
+	t.Run("whole", func(t *testing.T) {
+		r := openWorkers(t, g.dir)
+		if r.graph == nil || r.graph.total != 1401 {
+			t.Fatalf("commit-graph not read: %+v", r.graph)
+		}
+		got, err := walkLines(t, r, "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(gitLogLines(g, "main"), got); diff != "" {
+			t.Errorf("FirstParent with a commit-graph diff (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("wrong parent", func(t *testing.T) {
+		saved, err := os.ReadFile(graphFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.WriteFile(graphFile, saved, 0o444)
+		l, err := parseGraphLayer(saved, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cdat := offsetIn(saved, l.cdat)
+		pos := func(rev string) uint32 {
+			b, err := hex.DecodeString(g.run("rev-parse", rev))
+			if err != nil || len(b) != 20 {
+				t.Fatalf("rev-parse %s: %x, %v", rev, b, err)
+			}
+			h := [20]byte(b)
+			p, ok := (&commitGraph{layers: []*graphLayer{l}, total: l.n}).lookup(&h)
+			if !ok {
+				t.Fatalf("%s not in the commit-graph", rev)
+			}
+			return p
+		}
+		// main~300's first parent in the graph becomes main~600; then,
+		// apart, main~450's becomes itself (a cycle).
+		for _, bad := range [][2]uint32{{pos("main~300"), pos("main~600")}, {pos("main~450"), pos("main~450")}} {
+			data := append([]byte(nil), saved...)
+			binary.BigEndian.PutUint32(data[cdat+int(bad[0])*graphDataWidth+20:], bad[1])
+			os.Chmod(graphFile, 0o644)
+			if err := os.WriteFile(graphFile, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := walkLines(t, openWorkers(t, g.dir), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// git log itself believes the commit-graph; ask it without.
+			if diff := cmp.Diff(gitLogLines(g, "-c", "core.commitGraph=false", "main"), got); diff != "" {
+				t.Errorf("FirstParent with parent %d for %d in the commit-graph diff (-want +got):\n%s", bad[1], bad[0], diff)
+			}
+		}
+	})
+
+	// Commits made after the graph was written are walked one by one until
+	// the walk meets the graph.
+	g.buildMerges(50, g.run("rev-parse", "main"))
+	t.Run("stale", func(t *testing.T) {
+		got, err := walkLines(t, openWorkers(t, g.dir), "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(gitLogLines(g, "main"), got); diff != "" {
+			t.Errorf("FirstParent with a stale commit-graph diff (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("split", func(t *testing.T) {
+		g.run("commit-graph", "write", "--reachable", "--split=no-merge")
+		g.buildMerges(40, g.run("rev-parse", "main"))
+		g.run("commit-graph", "write", "--reachable", "--split=no-merge")
+		if _, err := os.Stat(graphFile); err == nil {
+			os.Chmod(graphFile, 0o644)
+			os.Remove(graphFile) // git reads the chain only without the single file
+		}
+		r := openWorkers(t, g.dir)
+		if r.graph == nil || len(r.graph.layers) < 2 {
+			t.Fatalf("commit-graph chain not read: %+v", r.graph)
+		}
+		if want := g.run("rev-list", "--all", "--count"); fmt.Sprint(r.graph.total) != want {
+			t.Errorf("commit-graph chain holds %d commits, want %s", r.graph.total, want)
+		}
+		got, err := walkLines(t, r, "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(gitLogLines(g, "main"), got); diff != "" {
+			t.Errorf("FirstParent with a split commit-graph diff (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("stop", func(t *testing.T) {
+		stop := errors.New("stop")
+		n := 0
+		err := openWorkers(t, g.dir).FirstParent(context.Background(), "main", func(tracker.Commit) error {
+			if n++; n == 300 {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || n != 300 {
+			t.Errorf("FirstParent after fn failed at 300 = %v after %d calls, want stop after 300", err, n)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := openWorkers(t, g.dir).FirstParent(ctx, "main", func(tracker.Commit) error { return nil }); !errors.Is(err, context.Canceled) {
+			t.Errorf("FirstParent(cancelled) = %v, want context.Canceled", err)
+		}
+	})
+}
+
+// offsetIn returns the offset of sub, a subslice of s, in s.
+func offsetIn(s, sub []byte) int {
+	return cap(s) - cap(sub)
+}
+
+// TestFirstParentShallow: a shallow clone's walk ends with ErrShallow at
+// the boundary, after the boundary commit, commit-graph or not.
+func TestFirstParentShallow(t *testing.T) {
+	up := newGitRepo(t, false)
+	root := up.commit("index.html", "home\n", "Initial site")
+	up.buildMerges(20, root)
+	down := newGitRepo(t, true)
+	down.run("fetch", "-q", "--depth=5", "file://"+up.dir, "main:main")
+	down.run("commit-graph", "write", "--reachable")
+	want := gitLogLines(up, "main")[:5]
+	got, err := walkLines(t, openWorkers(t, down.dir), "main")
+	if !errors.Is(err, ErrShallow) {
+		t.Errorf("FirstParent(shallow) = %v, want ErrShallow", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FirstParent(shallow) diff (-want +got):\n%s", diff)
+	}
+}

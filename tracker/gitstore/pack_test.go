@@ -1,0 +1,89 @@
+package gitstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// fakeIndex builds a version 2 pack index of names, object i at offset
+// 1000+i, the odd ones through the 64-bit offset table.
+func fakeIndex(names [][20]byte) *pack {
+	n := len(names)
+	idx := []byte{0xff, 't', 'O', 'c', 0, 0, 0, 2}
+	var fanout [256]uint32
+	for _, h := range names {
+		for b := int(h[0]); b < 256; b++ {
+			fanout[b]++
+		}
+	}
+	for _, c := range fanout {
+		idx = binary.BigEndian.AppendUint32(idx, c)
+	}
+	for _, h := range names {
+		idx = append(idx, h[:]...)
+	}
+	idx = append(idx, make([]byte, 4*n)...) // CRCs
+	var large []byte
+	for i := range n {
+		if i%2 == 1 {
+			idx = binary.BigEndian.AppendUint32(idx, 0x80000000|uint32(len(large)/8))
+			large = binary.BigEndian.AppendUint64(large, uint64(1000+i))
+			continue
+		}
+		idx = binary.BigEndian.AppendUint32(idx, uint32(1000+i))
+	}
+	p := &pack{name: "fake", idx: append(idx, large...), n: n, fanout: fanout}
+	return p
+}
+
+// TestPackFind: the interpolating look-up finds every name of a large
+// index, and none that is not there, including names that share their
+// first 8 bytes and names at both ends of a fan-out bucket.
+func TestPackFind(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var names [][20]byte
+	for range 60000 {
+		var h [20]byte
+		for i := range h {
+			h[i] = byte(rng.UintN(256))
+		}
+		names = append(names, h)
+	}
+	// Clusters that defeat interpolation: 40 names sharing 8 bytes, a run
+	// of near-equal names, the lowest and highest names.
+	for i := range 40 {
+		h := names[0]
+		h[19] = byte(i)
+		names = append(names, h)
+	}
+	for i := range 300 {
+		h := [20]byte{0x7f, 0xff, 0xff, 0xff}
+		binary.BigEndian.PutUint32(h[16:], uint32(i))
+		names = append(names, h)
+	}
+	names = append(names, [20]byte{}, [20]byte{0: 0xff, 19: 0xff})
+	slices.SortFunc(names, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+	names = slices.Compact(names)
+	p := fakeIndex(names)
+	for i, h := range names {
+		if off, ok := p.find(&h); !ok || off != int64(1000+i) {
+			t.Fatalf("find(%x) = %d, %v; want %d, true", h, off, ok, 1000+i)
+		}
+		// A name just above h, absent unless it is the next one.
+		next := h
+		for j := 19; j >= 0; j-- {
+			if next[j]++; next[j] != 0 {
+				break
+			}
+		}
+		if i+1 < len(names) && names[i+1] == next {
+			continue
+		}
+		if off, ok := p.find(&next); ok {
+			t.Fatalf("find(%x) = %d, true; want not found", next, off)
+		}
+	}
+}
