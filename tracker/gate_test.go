@@ -204,6 +204,16 @@ func TestEvaluate(t *testing.T) {
 			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkSatisfied,
 		},
 		{
+			name: "a review body naming another SHA does not move the review's sign-off",
+			pr: func(pr *PullRequest) {
+				r := gApprove(1, "alice", gOld, 1)
+				r.Body = "/signoff usability " + gHead
+				pr.Reviews = []Review{r, gApprove(2, "bob", gHead, 2)}
+			},
+			state: StatePending, kinds: "usability=missing backend=satisfied(bob)", link: LinkSatisfied,
+			ignored: []string{"alice: /signoff usability " + gHead + " in a review: a review signs the commit it reviewed"},
+		},
+		{
 			name:  "nothing signed yet",
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
 		},

@@ -405,6 +405,12 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 						ignore(fmt.Sprintf("/signoff %s %s: %s", kind, c.args[1], why))
 						continue
 					}
+					// A review covers the commit it was given on; its body can
+					// be edited later, so a SHA in it never moves the sign-off.
+					if e.review != nil && !strings.EqualFold(s, sha) {
+						ignore(fmt.Sprintf("/signoff %s %s in a review: a review signs the commit it reviewed (%s); comment /signoff %s %s instead", kind, c.args[1], short(sha), kind, c.args[1]))
+						continue
+					}
 					target = s
 				}
 				if len(c.args) > 2 {
@@ -560,8 +566,9 @@ func knownSHAs(pr *PullRequest) []string {
 }
 
 // resolveSHA turns the sha a person typed into a full SHA: a full SHA is taken
-// as it is; a prefix of at least 7 must match exactly one known SHA (the head
-// first). why says what is wrong otherwise.
+// as it is; a prefix of at least 7 must match exactly one known SHA (the head,
+// review commits, the heads comments were made on). why says what is wrong
+// otherwise.
 func resolveSHA(arg, head string, known []string) (sha, why string) {
 	if !shaRe.MatchString(arg) {
 		return "", "not a commit SHA (7 to 40 hex digits)"
@@ -570,9 +577,9 @@ func resolveSHA(arg, head string, known []string) (sha, why string) {
 	if len(arg) == 40 {
 		return arg, ""
 	}
-	if h := strings.ToLower(head); strings.HasPrefix(h, arg) {
-		return h, ""
-	}
+	// The head is one of the known SHAs and gets no precedence: a new head
+	// made to share the prefix of an older signed commit is ambiguous, not
+	// a match.
 	var match string
 	for _, k := range known {
 		if strings.HasPrefix(k, arg) {
