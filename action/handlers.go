@@ -324,12 +324,24 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 	if err != nil {
 		return err
 	}
+	// The gate as it stood at merge time: reviews and comments made after
+	// the merge (a late approval, a revoke) do not change the record, so a
+	// re-run of this job writes the same record again (and the note keeps
+	// one copy of it).
+	mergedAt := g.raw.GetMergedAt().Time // the API's, fresher than a re-run's payload
+	if mergedAt.IsZero() {
+		mergedAt = raw.GetMergedAt().Time
+	}
+	if !mergedAt.IsZero() {
+		g.pr.Reviews = slices.DeleteFunc(g.pr.Reviews, func(rv tracker.Review) bool { return rv.SubmittedAt.After(mergedAt) })
+		g.pr.Comments = slices.DeleteFunc(g.pr.Comments, func(c tracker.Comment) bool { return c.CreatedAt.After(mergedAt) })
+	}
 	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
 	if err != nil {
 		return fmt.Errorf("evaluate the gate of pull request #%d at merge: %w", raw.GetNumber(), err)
 	}
 	rec := tracker.NewRecord(r.policy, g.pr, v, tracker.MergeInfo{
-		Commit: commit, MergedBy: raw.GetMergedBy().GetLogin(), MergedAt: raw.GetMergedAt().Time,
+		Commit: commit, MergedBy: raw.GetMergedBy().GetLogin(), MergedAt: mergedAt,
 	})
 	if err := r.pub.outputs(Output{"verdict", rec.Verdict}); err != nil {
 		return err

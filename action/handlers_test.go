@@ -508,3 +508,30 @@ func TestSignoffWhoseRunNeverCame(t *testing.T) {
 		t.Errorf("status after push = %v, want pending with stale sign-offs", st)
 	}
 }
+
+// The record is the gate as it stood at merge time: an approval given after
+// the merge does not turn a bypass into a pass, and re-running the job writes
+// the same record again.
+func TestMergeRecordIgnoresLaterSignoffs(t *testing.T) {
+	h := newHarness(t)
+	merge := "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Saved cards", User: fakegithub.User("dev", 7), Head: sha1A,
+		Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: merge})
+	h.gh.AddReview(testRepo, 13, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC) }) // an hour after the merge
+	h.gh.AddReview(testRepo, 13, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
+	for range 2 {
+		if code := h.run("pull_request_target", "pull_request.closed.json", map[string]any{"pull_request.head.sha": sha1A, "pull_request.number": 13}); code != ExitOK {
+			t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+		}
+	}
+	recs := h.records.recs[merge]
+	if len(recs) != 2 || recs[0].Verdict != tracker.VerdictBypassed {
+		t.Fatalf("records = %+v, want two runs' records, bypassed (bea approved after the merge)", recs)
+	}
+	a, _ := recs[0].MarshalLine()
+	b, _ := recs[1].MarshalLine()
+	if string(a) != string(b) {
+		t.Errorf("a re-run wrote another record:\n%s\n%s", a, b)
+	}
+}
