@@ -180,11 +180,12 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		}
 		id := strconv.FormatInt(c.GetID(), 10)
 		sha := g.state.C[id]
-		if c.GetID() == trigger && sha == "" {
-			sha = pr.HeadSHA
-		}
-		if sha == "" && !headSince.IsZero() && !c.GetCreatedAt().Time.Before(headSince) && strings.Contains(c.GetBody(), "/signoff") {
-			sha = pr.HeadSHA
+		// Only comments that may carry a command whose meaning depends on the
+		// head are bound: the state stays small however long the thread.
+		if bindable(c.GetBody()) && sha == "" {
+			if c.GetID() == trigger || (!headSince.IsZero() && !c.GetCreatedAt().Time.Before(headSince)) {
+				sha = pr.HeadSHA
+			}
 		}
 		if sha != "" {
 			bound[id] = sha
@@ -230,6 +231,12 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		g.briefs = append(g.briefs, lb)
 	}
 	return g, nil
+}
+
+// bindable reports whether a comment may carry /signoff or /bypass, the
+// commands that apply to the head they were given on.
+func bindable(body string) bool {
+	return strings.Contains(body, "/signoff") || strings.Contains(body, "/bypass")
 }
 
 // needsFiles reports whether any requirement rule looks at paths.

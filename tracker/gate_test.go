@@ -465,6 +465,17 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"mallory: @mallory may not bypass the gate; the bypass users are @root", "root: /bypass needs a reason"},
 		},
 		{
+			name: "a bypass ends with a push; one on an unknown commit does not count",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{
+					gComment(1, "root", "/bypass checkout is down", gOld, 1),
+					gComment(2, "root", "/bypass still down", "", 2),
+				}
+			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"root: the bypass was declared on " + gOld[:7] + " and the head is now " + gHead[:7], "root: twokey does not know which commit this bypass was declared on"},
+		},
+		{
 			name: "team members that cannot be read keep the kind pending with the scope",
 			pr: func(pr *PullRequest) {
 				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}

@@ -295,7 +295,8 @@ func (e event) id() int64 {
 //     made (Comment.HeadSHA, or the review's CommitID);
 //   - /signoff revoke <kind> (or /signoff revoke, for every kind) withdraws the
 //     author's earlier sign-offs;
-//   - /bypass <reason> by a bypass user declares a bypass (the latest counts);
+//   - /bypass <reason> by a bypass user declares a bypass for the head the
+//     comment was made on (the latest counts; a push ends it);
 //   - the link waive command by someone who may sign a required kind waives
 //     the brief link.
 //
@@ -437,6 +438,10 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					ignore(fmt.Sprintf("@%s may not bypass the gate; the bypass users are %s", who.Login, orNobody(p.Bypass.Users)))
 				case reason == "":
 					ignore("/bypass needs a reason: /bypass <why this cannot wait>")
+				case sha == "":
+					ignore("twokey does not know which commit this bypass was declared on; post /bypass again")
+				case !strings.EqualFold(sha, pr.HeadSHA):
+					ignore(fmt.Sprintf("the bypass was declared on %s and the head is now %s: post /bypass again if it still applies", short(sha), short(pr.HeadSHA)))
 				default:
 					t.bypass = &Bypass{By: who, Reason: reason, URL: url, At: e.at}
 				}

@@ -481,6 +481,19 @@ func TestActionTwoKeys(t *testing.T) {
 		t.Errorf("gate comment state does not bind comment %d to %s:\n%s", c.GetID(), headB, sticky.GetBody())
 	}
 
+	// A comment without a command is not bound: the state stays small.
+	chat := w.gh.AddComment(e2eRepo, 2, fakegithub.User("dev", 7), "Thanks, pushed the fix.")
+	r = w.run("issue_comment", "issue_comment.created.on-pull-request.json", func(m map[string]any) {
+		set(m, "issue.number", 2)
+		set(m, "comment.id", chat.GetID())
+		set(m, "comment.body", chat.GetBody())
+		set(m, "comment.user", user("dev", 7))
+	})
+	assertOK(t, r)
+	if body := w.gh.Comments(e2eRepo, 2)[0].GetBody(); strings.Contains(body, fmt.Sprintf(`"%d":`, chat.GetID())) {
+		t.Errorf("gate comment state binds a comment without a command:\n%s", body)
+	}
+
 	// /signoff by the right people on the new head: success again.
 	for _, s := range []struct {
 		login string
@@ -498,8 +511,8 @@ func TestActionTwoKeys(t *testing.T) {
 	if st := w.status(headB); st.GetState() != "success" {
 		t.Errorf("status after /signoff on new head = %v, want success\n%s", st, r.summary)
 	}
-	if n := len(w.gh.Comments(e2eRepo, 2)); n != 4 {
-		t.Errorf("PR has %d comments, want 4 (one sticky gate comment and three /signoff)", n)
+	if n := len(w.gh.Comments(e2eRepo, 2)); n != 5 {
+		t.Errorf("PR has %d comments, want 5 (one sticky gate comment, three /signoff, one chat)", n)
 	}
 }
 
