@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // NotesRef is the git ref under which twokey keeps its records.
@@ -86,6 +88,10 @@ func (r Record) MarshalLine() ([]byte, error) {
 // not twokey records (a person's free-text note, another tool's line) are
 // skipped and counted in skipped, never fatal: a note is shared ground.
 // Lines end at "\n"; surrounding white space (a "\r" included) is ignored.
+//
+// A line is read as encoding/json reads it into a Record. Lines in the form
+// MarshalLine writes are decoded without reflection, several times faster
+// (the audit reads 100,000 of them); anything else goes to encoding/json.
 func ParseRecords(note []byte) (recs []Record, skipped int) {
 	for len(note) > 0 {
 		line := note
@@ -99,11 +105,279 @@ func ParseRecords(note []byte) (recs []Record, skipped int) {
 			continue
 		}
 		var r Record
-		if line[0] != '{' || json.Unmarshal(line, &r) != nil || r.V < 1 || r.Type == "" {
+		if line[0] != '{' {
+			skipped++
+			continue
+		}
+		if !decodeRecord(line, &r) {
+			r = Record{}
+			if json.Unmarshal(line, &r) != nil {
+				skipped++
+				continue
+			}
+		}
+		if r.V < 1 || r.Type == "" {
 			skipped++
 			continue
 		}
 		recs = append(recs, r)
 	}
 	return recs, skipped
+}
+
+// decodeRecord decodes line into r when line is a JSON object in the form
+// MarshalLine writes: only Record's keys, spelt exactly, each once; strings
+// without escapes and in valid UTF-8; plain integers; no null. It reports
+// false, leaving r half-written, for anything else, which encoding/json then
+// decides. Where it reports true, r is what json.Unmarshal gives
+// (FuzzParseRecords holds the two together).
+func decodeRecord(line []byte, r *Record) bool {
+	d := recordDecoder{b: line}
+	var seen uint32
+	once := func(bit int) bool {
+		if seen&(1<<bit) != 0 {
+			return false // a repeated key: encoding/json merges, it decides
+		}
+		seen |= 1 << bit
+		return true
+	}
+	ok := d.object(func(key []byte) bool {
+		switch string(key) {
+		case "v":
+			return once(0) && d.int(&r.V)
+		case "type":
+			return once(1) && d.str(&r.Type)
+		case "repo":
+			return once(2) && d.str(&r.Repo)
+		case "pr":
+			return once(3) && d.int(&r.PR)
+		case "briefs":
+			r.Briefs = []int{}
+			return once(4) && d.array(func() bool {
+				var n int
+				ok := d.int(&n)
+				r.Briefs = append(r.Briefs, n)
+				return ok
+			})
+		case "title":
+			return once(5) && d.str(&r.Title)
+		case "base":
+			return once(6) && d.str(&r.Base)
+		case "head":
+			return once(7) && d.str(&r.Head)
+		case "commit":
+			return once(8) && d.str(&r.Commit)
+		case "merged_by":
+			return once(9) && d.str(&r.MergedBy)
+		case "merged_at":
+			return once(10) && d.time(&r.MergedAt)
+		case "method":
+			return once(11) && d.str(&r.Method)
+		case "required":
+			r.Required = []string{}
+			return once(12) && d.array(func() bool {
+				var s string
+				ok := d.str(&s)
+				r.Required = append(r.Required, s)
+				return ok
+			})
+		case "signoffs":
+			r.Signoffs = []RecordSignoff{}
+			return once(13) && d.array(func() bool {
+				var s RecordSignoff
+				ok := decodeSignoff(&d, &s)
+				r.Signoffs = append(r.Signoffs, s)
+				return ok
+			})
+		case "verdict":
+			return once(14) && d.str(&r.Verdict)
+		case "reason":
+			return once(15) && d.str(&r.Reason)
+		case "policy":
+			return once(16) && d.str(&r.Policy)
+		}
+		return false
+	})
+	return ok && d.end()
+}
+
+func decodeSignoff(d *recordDecoder, s *RecordSignoff) bool {
+	var seen uint32
+	once := func(bit int) bool {
+		if seen&(1<<bit) != 0 {
+			return false
+		}
+		seen |= 1 << bit
+		return true
+	}
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "kind":
+			return once(0) && d.str(&s.Kind)
+		case "login":
+			return once(1) && d.str(&s.Login)
+		case "id":
+			return once(2) && d.int64(&s.ID)
+		case "sha":
+			return once(3) && d.str(&s.SHA)
+		case "via":
+			return once(4) && d.str(&s.Via)
+		case "url":
+			return once(5) && d.str(&s.URL)
+		case "at":
+			return once(6) && d.time(&s.At)
+		}
+		return false
+	})
+}
+
+// recordDecoder reads JSON tokens from b for decodeRecord; each method
+// reports false on anything outside the subset it accepts.
+type recordDecoder struct {
+	b []byte
+	i int
+}
+
+func (d *recordDecoder) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// next consumes c, after white space.
+func (d *recordDecoder) next(c byte) bool {
+	d.ws()
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// end reports whether only white space is left.
+func (d *recordDecoder) end() bool {
+	d.ws()
+	return d.i == len(d.b)
+}
+
+// object reads {"key": value, ...}; field reads the value of each key.
+func (d *recordDecoder) object(field func(key []byte) bool) bool {
+	if !d.next('{') {
+		return false
+	}
+	if d.next('}') {
+		return true
+	}
+	for {
+		key, ok := d.raw()
+		if !ok || !d.next(':') || !field(key) {
+			return false
+		}
+		if !d.next(',') {
+			return d.next('}')
+		}
+	}
+}
+
+// array reads [elem, ...].
+func (d *recordDecoder) array(elem func() bool) bool {
+	if !d.next('[') {
+		return false
+	}
+	if d.next(']') {
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if !d.next(',') {
+			return d.next(']')
+		}
+	}
+}
+
+// raw reads a string without escapes and returns its bytes, unquoted.
+func (d *recordDecoder) raw() ([]byte, bool) {
+	d.ws()
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return nil, false
+	}
+	ascii := true
+	for j := d.i + 1; j < len(d.b); j++ {
+		switch c := d.b[j]; {
+		case c == '"':
+			s := d.b[d.i+1 : j]
+			if !ascii && !utf8.Valid(s) {
+				return nil, false // encoding/json replaces bad bytes with U+FFFD
+			}
+			d.i = j + 1
+			return s, true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return nil, false
+}
+
+func (d *recordDecoder) str(s *string) bool {
+	b, ok := d.raw()
+	*s = string(b)
+	return ok
+}
+
+// integer reads a JSON number that is an integer in bits bits, without
+// fraction or exponent (encoding/json refuses those for an int).
+func (d *recordDecoder) integer(bits int) (int64, bool) {
+	d.ws()
+	j := d.i
+	if j < len(d.b) && d.b[j] == '-' {
+		j++
+	}
+	digits := j
+	for j < len(d.b) && '0' <= d.b[j] && d.b[j] <= '9' {
+		j++
+	}
+	if j == digits || d.b[digits] == '0' && j > digits+1 {
+		return 0, false // no digits, or a leading zero
+	}
+	if j < len(d.b) && (d.b[j] == '.' || d.b[j] == 'e' || d.b[j] == 'E') {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(d.b[d.i:j]), 10, bits)
+	if err != nil {
+		return 0, false
+	}
+	d.i = j
+	return n, true
+}
+
+func (d *recordDecoder) int(p *int) bool {
+	n, ok := d.integer(strconv.IntSize)
+	*p = int(n)
+	return ok
+}
+
+func (d *recordDecoder) int64(p *int64) bool {
+	n, ok := d.integer(64)
+	*p = n
+	return ok
+}
+
+// time reads a string through time.Time's UnmarshalJSON, as encoding/json
+// does.
+func (d *recordDecoder) time(t *time.Time) bool {
+	d.ws()
+	start := d.i
+	if _, ok := d.raw(); !ok {
+		return false
+	}
+	return t.UnmarshalJSON(d.b[start:d.i]) == nil
 }

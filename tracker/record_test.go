@@ -1,8 +1,11 @@
 package tracker
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -52,4 +55,103 @@ func TestParseRecords(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseRecordsJSON is ParseRecords with encoding/json alone: the reference
+// decodeRecord must agree with.
+func parseRecordsJSON(note []byte) (recs []Record, skipped int) {
+	for _, line := range bytes.Split(note, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var r Record
+		if line[0] != '{' || json.Unmarshal(line, &r) != nil || r.V < 1 || r.Type == "" {
+			skipped++
+			continue
+		}
+		recs = append(recs, r)
+	}
+	return recs, skipped
+}
+
+func recordLines(t testing.TB) [][]byte {
+	t.Helper()
+	unicode := passRecord()
+	unicode.Title, unicode.Reason = "Café <menu> & prices", "ça marche"
+	unicode.Signoffs[0].At = time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.FixedZone("", -2*3600-30*60))
+	none := Record{V: 1, Type: RecordPush}
+	var lines [][]byte
+	for _, r := range []Record{passRecord(), unicode, none} {
+		line, err := r.MarshalLine()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, bytes.TrimSpace(line))
+	}
+	return lines
+}
+
+// TestDecodeRecord: the lines MarshalLine writes take the fast path and
+// decode as encoding/json decodes them; lines outside its subset are left
+// to encoding/json.
+func TestDecodeRecord(t *testing.T) {
+	for _, line := range recordLines(t) {
+		var got, want Record
+		if !decodeRecord(line, &got) {
+			t.Errorf("decodeRecord(%s) = false, want the fast path for MarshalLine's form", line)
+			continue
+		}
+		if err := json.Unmarshal(line, &want); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("decodeRecord(%s) diff (-json.Unmarshal +decodeRecord):\n%s", line, diff)
+		}
+	}
+	for _, line := range []string{
+		`{"v":1,"type":"merge","title":"say \"hi\""}`, // an escape
+		`{"v":1,"type":"merge","title":null}`,
+		`{"v":1,"type":"merge","V":2}`,              // case-folded key
+		`{"v":1,"type":"merge","extra":true}`,       // unknown key
+		`{"v":1,"type":"merge","type":"push"}`,      // repeated key
+		`{"v":1.0,"type":"merge"}`,                  // not an integer
+		`{"v":01,"type":"merge"}`,                   // leading zero
+		`{"v":99999999999999999999,"type":"merge"}`, // overflow
+		"{\"v\":1,\"type\":\"m\xffrge\"}",           // invalid UTF-8
+		`{"v":1,"type":"merge"} x`,                  // trailing text
+		`{"v":1,"type":"merge",}`,                   // trailing comma
+		`{"v":1,"type":"merge","merged_at":"yesterday"}`,
+	} {
+		var r Record
+		if decodeRecord([]byte(line), &r) {
+			t.Errorf("decodeRecord(%s) = true, want false (encoding/json decides)", line)
+		}
+	}
+}
+
+// FuzzParseRecords: ParseRecords reads every note as encoding/json alone
+// would (go test -fuzz FuzzParseRecords ./tracker).
+func FuzzParseRecords(f *testing.F) {
+	for _, line := range recordLines(f) {
+		f.Add(line)
+		f.Add(append(append([]byte("text\r\n "), line...), "\n\n"...))
+		f.Add(bytes.ReplaceAll(line, []byte(`":`), []byte(`" : `)))
+		f.Add(bytes.ReplaceAll(line, []byte(`"briefs":[3]`), []byte(`"briefs":[ ]`)))
+		f.Add(bytes.ReplaceAll(line, []byte(`"pr":7`), []byte(`"pr":-0`)))
+		f.Add(bytes.ReplaceAll(line, []byte(`"signoffs":[`), []byte(`"signoffs":null,"signoffs":[`)))
+		f.Add(bytes.ReplaceAll(line, []byte(`"kind"`), []byte(`"Kind"`)))
+		f.Add(bytes.ReplaceAll(line, []byte(`"id":0`), []byte(`"id":1e3`)))
+		f.Add(bytes.ReplaceAll(line, []byte(`Z"`), []byte(`+25:00"`)))
+	}
+	for _, s := range []string{"", "{}", `{"v":1,"type":"x"}`, `{"v":1,"type":"x","briefs":[1,2,],"pr":3}`, "{\"v\":1,\"type\":\"\\u00e9\xc3\"}", `[{"v":1}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, note []byte) {
+		want, wantSkipped := parseRecordsJSON(note)
+		got, gotSkipped := ParseRecords(note)
+		if diff := cmp.Diff(want, got); diff != "" || gotSkipped != wantSkipped {
+			t.Errorf("ParseRecords(%q) skipped %d, encoding/json %d; diff (-encoding/json +ParseRecords):\n%s", note, gotSkipped, wantSkipped, diff)
+		}
+	})
 }

@@ -3,7 +3,6 @@ package gitstore
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"testing"
@@ -43,9 +42,7 @@ func BenchmarkAudit(b *testing.B) {
 		for b.Loop() {
 			rep := audit(b)
 			w := bufio.NewWriterSize(io.Discard, 64*1024)
-			enc := json.NewEncoder(w)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(rep); err != nil {
+			if err := rep.WriteJSON(w); err != nil {
 				b.Fatal(err)
 			}
 			w.Flush()
