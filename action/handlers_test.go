@@ -535,3 +535,30 @@ func TestMergeRecordIgnoresLaterSignoffs(t *testing.T) {
 		t.Errorf("a re-run wrote another record:\n%s\n%s", a, b)
 	}
 }
+
+// A missing policy at the default path means the embedded default, and says
+// so; a policy-path someone set that does not exist is an error, never the
+// default.
+func TestMissingPolicy(t *testing.T) {
+	h := newHarness(t)
+	h.gh = fakegithub.New(t) // a repository without .github/twokey.yml
+	h.gh.Repo(testRepo)
+	h.env["GITHUB_API_URL"] = h.gh.URL
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", Body: "Brief: #1", User: fakegithub.User("dev", 7), Head: sha1A})
+	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+	}
+	if !strings.Contains(h.stdout.String(), "::notice::no .github/twokey.yml on main: the embedded default policy applies") {
+		t.Errorf("stdout = %q, want a notice that the embedded default applies", h.stdout.String())
+	}
+
+	h.env["INPUT_POLICY_PATH"] = "ci/gate.yml"
+	code := h.run("pull_request_target", "pull_request.opened.json", ev)
+	if code != ExitError || !strings.Contains(h.stderr.String(), "policy-path ci/gate.yml: no such file on main") {
+		t.Errorf("Run with a missing policy-path = %d, stderr %q; want 1 and the path named", code, h.stderr.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "error" {
+		t.Errorf("status = %v, want error", st)
+	}
+}

@@ -303,6 +303,14 @@ func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 	}
 	r.formFile = ff
 	if !pf.found {
+		if path != tracker.DefaultPolicyFile {
+			// A path someone chose and mistyped must not quietly mean the
+			// embedded default.
+			return nil, &configError{err: fmt.Errorf("policy-path %s: no such file on %s (remove the input to use %s or the embedded default)", path, r.defBranch, tracker.DefaultPolicyFile)}
+		}
+		if r.pub != nil {
+			r.pub.notice("no %s on %s: the embedded default policy applies (twokey policy prints it; twokey init writes it)", path, r.defBranch)
+		}
 		r.policy = tracker.DefaultPolicy()
 		return r.policy, nil
 	}
