@@ -71,23 +71,26 @@ func (g *repoAPI) pullAt(ctx context.Context, n int) (*github.PullRequest, time.
 }
 
 // files lists a pull request's changed paths, with the previous names of
-// renamed files (a rename out of a guarded path is a change to it).
-func (g *repoAPI) files(ctx context.Context, n int) ([]string, error) {
-	var out []string
+// renamed files (a rename out of a guarded path is a change to it). complete
+// is false when GitHub did not list every file of the changedFiles the pull
+// request reports (it lists at most 3,000).
+func (g *repoAPI) files(ctx context.Context, n, changedFiles int) (paths []string, complete bool, err error) {
+	entries := 0
 	opt := &github.ListOptions{PerPage: 100}
 	for {
 		fs, resp, err := g.c.PullRequests.ListFiles(ctx, g.owner, g.name, n, opt)
 		if err != nil {
-			return nil, apiError(fmt.Sprintf("list files of pull request #%d of %s", n, g.full()), err)
+			return nil, false, apiError(fmt.Sprintf("list files of pull request #%d of %s", n, g.full()), err)
 		}
 		for _, f := range fs {
-			out = append(out, f.GetFilename())
+			entries++
+			paths = append(paths, f.GetFilename())
 			if p := f.GetPreviousFilename(); p != "" {
-				out = append(out, p)
+				paths = append(paths, p)
 			}
 		}
-		if resp.NextPage == 0 || len(out) >= maxFiles {
-			return out, nil
+		if resp.NextPage == 0 || entries >= maxFiles {
+			return paths, entries >= changedFiles, nil
 		}
 		opt.Page = resp.NextPage
 	}

@@ -136,9 +136,11 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		HeadSHA: raw.GetHead().GetSHA(), Labels: labelNames(raw.Labels),
 	}
 	if needsFiles(p) {
-		if pr.Files, err = r.api.files(ctx, number); err != nil {
+		var complete bool
+		if pr.Files, complete, err = r.api.files(ctx, number, raw.GetChangedFiles()); err != nil {
 			return nil, err
 		}
+		pr.FilesIncomplete = !complete
 	}
 	reviews, err := r.api.reviews(ctx, number)
 	if err != nil {

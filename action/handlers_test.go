@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -560,5 +561,37 @@ func TestMissingPolicy(t *testing.T) {
 	}
 	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "error" {
 		t.Errorf("status = %v, want error", st)
+	}
+}
+
+// GitHub lists at most 3,000 files of a pull request: when it has more, every
+// path rule holds, so a guarded file beyond the list still needs its kind.
+func TestPathRulesBeyondTheFileList(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", `version: 1
+kinds:
+  usability: {users: [uma]}
+  backend: {users: [bea]}
+require:
+  - kinds: [usability]
+  - paths: ["checkout/**"]
+    kinds: [backend]
+link: {required: false}
+`)
+	for _, n := range []int{3000, 3001} {
+		files := make([]string, 0, n)
+		for i := range n - 1 {
+			files = append(files, fmt.Sprintf("static/%04d.png", i))
+		}
+		files = append(files, "checkout/pay.js") // last: beyond the list when n > 3000
+		h.gh.AddPull(testRepo, fakegithub.Pull{Number: n, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A, Files: files})
+		h.gh.AddReview(testRepo, n, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+		if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": n, "pull_request.head.sha": sha1A}); code != ExitOK {
+			t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+		}
+		st := h.gh.LatestStatus(testRepo, sha1A, StatusContext)
+		if st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "backend") {
+			t.Errorf("%d files: status = %v, want pending on backend", n, st)
+		}
 	}
 }

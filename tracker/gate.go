@@ -44,18 +44,22 @@ type Comment struct {
 // PullRequest is what the gate judges: the pull request, its reviews and its
 // comments, as the action read them from the API.
 type PullRequest struct {
-	Repo     string // owner/name
-	Number   int
-	Title    string
-	Body     string
-	Branch   string // head branch name
-	Base     string // base branch name
-	Author   Actor
-	HeadSHA  string
-	Labels   []string
-	Files    []string // changed paths, including the previous names of renamed files
-	Reviews  []Review
-	Comments []Comment
+	Repo    string // owner/name
+	Number  int
+	Title   string
+	Body    string
+	Branch  string // head branch name
+	Base    string // base branch name
+	Author  Actor
+	HeadSHA string
+	Labels  []string
+	Files   []string // changed paths, including the previous names of renamed files
+	// FilesIncomplete says Files is not every changed file (GitHub lists at
+	// most 3,000): every path rule then holds, so a change is never judged
+	// by the files that could not be seen.
+	FilesIncomplete bool
+	Reviews         []Review
+	Comments        []Comment
 }
 
 // Directory answers who is who; the action implements it over the GitHub API
@@ -421,7 +425,7 @@ func requiredKinds(p *Policy, pr *PullRequest, briefs []LinkedBrief) []string {
 }
 
 func ruleHolds(r Requirement, pr *PullRequest, briefs []LinkedBrief) bool {
-	if len(r.Paths) > 0 && !anyPathMatches(r.Paths, pr.Files) {
+	if len(r.Paths) > 0 && !pr.FilesIncomplete && !anyPathMatches(r.Paths, pr.Files) {
 		return false
 	}
 	if r.Brief != nil {
