@@ -218,17 +218,19 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		}
 		lb.Labels = labelNames(is.Labels)
 		lb.Found = containsFold(lb.Labels, p.Brief.Label)
-		// The form costs a request: read it only to recognise a brief
-		// without its label, or when a requirement reads brief answers.
-		if !lb.Found || needsAnswers(p) {
-			f, err := r.loadForm(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if lb.Found || tracker.LooksLikeBrief(f, is.GetBody()) {
-				lb.Found = true
-				lb.Brief, _ = tracker.ParseBrief(f, is.GetBody())
-			}
+		f, err := r.loadForm(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if lb.Found || tracker.LooksLikeBrief(f, is.GetBody()) {
+			// The labels twokey owns (ready, needs-info, answer labels) are
+			// recomputed from the brief itself: anyone who can label the
+			// issue could otherwise mark a brief ready or drop a label that
+			// adds a kind. Other labels are taken as they are.
+			res := tracker.CheckBrief(f, p, is.GetBody(), is.GetCreatedAt().Time)
+			owned := p.Brief.OwnedLabels()
+			labels := slices.DeleteFunc(slices.Clone(lb.Labels), func(l string) bool { return containsFold(owned, l) })
+			lb.Found, lb.Brief, lb.Labels = true, res.Brief, append(labels, res.Labels...)
 		}
 		g.briefs = append(g.briefs, lb)
 	}

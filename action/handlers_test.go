@@ -595,3 +595,49 @@ link: {required: false}
 		}
 	}
 }
+
+// The labels twokey owns on a linked brief are recomputed from its body: a
+// person who labels an incomplete brief "brief: ready" does not satisfy the
+// link, and removing an answer label does not drop the kind it adds.
+func TestLinkedBriefJudgedFromItsBody(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", `version: 1
+kinds:
+  usability: {users: [uma]}
+  backend: {users: [bea]}
+  security: {users: [sam]}
+require:
+  - kinds: [usability, backend]
+  - labels: ["touches: payments"]
+    kinds: [security]
+`)
+	complete, err := os.ReadFile("../examples/brief-complete.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	incomplete, err := os.ReadFile("../examples/brief-incomplete.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Labels set by hand: both claim ready, neither says payments.
+	h.gh.AddIssue(testRepo, 1, "Reorder", string(incomplete), fakegithub.User("marketer", 5), "brief", "brief: ready")
+	h.gh.AddIssue(testRepo, 3, "Reorder", string(complete), fakegithub.User("marketer", 5), "brief", "brief: ready")
+	for _, tt := range []struct {
+		pr, brief int
+		desc      string
+	}{
+		{2, 1, "a ready brief"},
+		{4, 3, "security"},
+	} {
+		h.gh.AddPull(testRepo, fakegithub.Pull{Number: tt.pr, Title: "Reorder", Body: fmt.Sprintf("Brief: #%d", tt.brief), User: fakegithub.User("dev", 7), Head: sha1A})
+		h.gh.AddReview(testRepo, tt.pr, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+		h.gh.AddReview(testRepo, tt.pr, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
+		if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": tt.pr, "pull_request.head.sha": sha1A}); code != ExitOK {
+			t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+		}
+		st := h.gh.LatestStatus(testRepo, sha1A, StatusContext)
+		if st.GetState() != "pending" || !strings.Contains(st.GetDescription(), tt.desc) {
+			t.Errorf("PR #%d (brief #%d): status = %v, want pending on %q", tt.pr, tt.brief, st, tt.desc)
+		}
+	}
+}

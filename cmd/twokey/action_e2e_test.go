@@ -602,9 +602,10 @@ func TestActionPolicyFromDefaultBranch(t *testing.T) {
 		{"graphql", nil, []string{"graphql policy=main:.github/twokey.yml form=main:.github/ISSUE_TEMPLATE/brief.yml"}},
 		{"graphql errors, REST fallback",
 			[]fakegithub.Fault{{Path: "/graphql", Times: 1, Status: 200, Body: `{"errors":[{"message":"Something went wrong while executing your query."}]}`}},
-			[]string{ // the brief is labelled and no rule reads answers: the form is not needed
+			[]string{ // the linked brief is judged from its body, with the form
 				"graphql policy=main:.github/twokey.yml form=main:.github/ISSUE_TEMPLATE/brief.yml",
 				"contents .github/twokey.yml ref=main",
+				"contents .github/ISSUE_TEMPLATE/brief.yml ref=main",
 			}},
 	}
 	for _, tt := range tests {
