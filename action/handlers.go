@@ -19,7 +19,7 @@ import (
 const maxLinkedBriefs = 10
 
 // handleIssue checks a brief: labels, one sticky comment, outputs.
-// Requests: policy, form, comments (+ a fresh issue on a re-run), then only
+// Requests: the policy and form (one GraphQL query), comments (+ a fresh issue on a re-run), then only
 // the writes that change something.
 func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 	if is.IsPullRequest() {
