@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -35,7 +36,7 @@ type History interface {
 // calls Note from several goroutines at once.
 type Notes interface {
 	// Note returns the note's bytes, or nil when the commit has no note.
-	// The caller may keep the bytes; Note must not write to them later.
+	// The bytes are read-only: they may be shared with later calls.
 	Note(ctx context.Context, commit string) ([]byte, error)
 }
 
@@ -315,18 +316,27 @@ func (b *auditBatch) run(ctx context.Context, n Notes) {
 		return
 	}
 	b.entries = make([]AuditEntry, 0, len(b.commits))
+	var recs []Record // reused: ClassifyRecords keeps nothing of it
 	for _, c := range b.commits {
 		note, err := n.Note(ctx, c.Hash)
 		if err != nil {
 			b.err = fmt.Errorf("note for commit %s: %w", c.Hash, err)
 			return
 		}
-		recs, skipped := ParseRecords(note)
+		var skipped int
+		recs, skipped = appendRecords(recs[:0], note)
 		if skipped > 0 {
 			b.warnings = append(b.warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", auditShort(c.Hash), skipped))
 		}
 		e := ClassifyRecords(recs)
 		e.Commit, e.Date, e.Subject = c.Hash, c.Time, c.Subject
+		// The record's strings share its whole line: keep a copy of the
+		// repository's name, not 100,000 lines.
+		if len(b.entries) > 0 && b.entries[len(b.entries)-1].Repo == e.Repo {
+			e.Repo = b.entries[len(b.entries)-1].Repo
+		} else {
+			e.Repo = strings.Clone(e.Repo)
+		}
 		b.entries = append(b.entries, e)
 	}
 }
@@ -408,6 +418,9 @@ func ClassifyRecords(recs []Record) AuditEntry {
 
 // pickRecord applies the precedence rule of ClassifyRecords.
 func pickRecord(recs []Record) Record {
+	if len(recs) == 1 {
+		return recs[0]
+	}
 	sorted := slices.Clone(recs)
 	rank := func(r Record) int {
 		if r.Type == RecordMerge {

@@ -93,6 +93,13 @@ func (r Record) MarshalLine() ([]byte, error) {
 // MarshalLine writes are decoded without reflection, several times faster
 // (the audit reads 100,000 of them); anything else goes to encoding/json.
 func ParseRecords(note []byte) (recs []Record, skipped int) {
+	return appendRecords(nil, note)
+}
+
+// appendRecords is ParseRecords appending to recs, so a caller that reads
+// many notes reuses one slice.
+func appendRecords(recs []Record, note []byte) ([]Record, int) {
+	skipped := 0
 	for len(note) > 0 {
 		line := note
 		if i := bytes.IndexByte(note, '\n'); i >= 0 {
@@ -104,17 +111,18 @@ func ParseRecords(note []byte) (recs []Record, skipped int) {
 		if len(line) == 0 {
 			continue
 		}
-		var r Record
 		if line[0] != '{' {
 			skipped++
 			continue
 		}
+		var r Record
 		if !decodeRecord(line, &r) {
-			r = Record{}
-			if json.Unmarshal(line, &r) != nil {
+			var jr Record // apart from r, which then stays off the heap
+			if json.Unmarshal(line, &jr) != nil {
 				skipped++
 				continue
 			}
+			r = jr
 		}
 		if r.V < 1 || r.Type == "" {
 			skipped++
@@ -131,8 +139,10 @@ func ParseRecords(note []byte) (recs []Record, skipped int) {
 // false, leaving r half-written, for anything else, which encoding/json then
 // decides. Where it reports true, r is what json.Unmarshal gives
 // (FuzzParseRecords holds the two together).
+//
+// The record's strings share one copy of the line.
 func decodeRecord(line []byte, r *Record) bool {
-	d := recordDecoder{b: line}
+	d := recordDecoder{b: line, s: string(line)}
 	var seen uint32
 	once := func(bit int) bool {
 		if seen&(1<<bit) != 0 {
@@ -141,6 +151,10 @@ func decodeRecord(line []byte, r *Record) bool {
 		seen |= 1 << bit
 		return true
 	}
+	// Arrays are gathered here, then copied to their exact size.
+	var briefs [8]int
+	var required [8]string
+	var signoffs [4]RecordSignoff
 	ok := d.object(func(key []byte) bool {
 		switch string(key) {
 		case "v":
@@ -152,13 +166,15 @@ func decodeRecord(line []byte, r *Record) bool {
 		case "pr":
 			return once(3) && d.int(&r.PR)
 		case "briefs":
-			r.Briefs = []int{}
-			return once(4) && d.array(func() bool {
+			list := briefs[:0]
+			ok := once(4) && d.array(func() bool {
 				var n int
 				ok := d.int(&n)
-				r.Briefs = append(r.Briefs, n)
+				list = append(list, n)
 				return ok
 			})
+			r.Briefs = append(make([]int, 0, len(list)), list...)
+			return ok
 		case "title":
 			return once(5) && d.str(&r.Title)
 		case "base":
@@ -174,21 +190,25 @@ func decodeRecord(line []byte, r *Record) bool {
 		case "method":
 			return once(11) && d.str(&r.Method)
 		case "required":
-			r.Required = []string{}
-			return once(12) && d.array(func() bool {
+			list := required[:0]
+			ok := once(12) && d.array(func() bool {
 				var s string
 				ok := d.str(&s)
-				r.Required = append(r.Required, s)
+				list = append(list, s)
 				return ok
 			})
+			r.Required = append(make([]string, 0, len(list)), list...)
+			return ok
 		case "signoffs":
-			r.Signoffs = []RecordSignoff{}
-			return once(13) && d.array(func() bool {
+			list := signoffs[:0]
+			ok := once(13) && d.array(func() bool {
 				var s RecordSignoff
 				ok := decodeSignoff(&d, &s)
-				r.Signoffs = append(r.Signoffs, s)
+				list = append(list, s)
 				return ok
 			})
+			r.Signoffs = append(make([]RecordSignoff, 0, len(list)), list...)
+			return ok
 		case "verdict":
 			return once(14) && d.str(&r.Verdict)
 		case "reason":
@@ -235,6 +255,7 @@ func decodeSignoff(d *recordDecoder, s *RecordSignoff) bool {
 // reports false on anything outside the subset it accepts.
 type recordDecoder struct {
 	b []byte
+	s string // b as a string, for the values' strings
 	i int
 }
 
@@ -304,32 +325,39 @@ func (d *recordDecoder) array(elem func() bool) bool {
 
 // raw reads a string without escapes and returns its bytes, unquoted.
 func (d *recordDecoder) raw() ([]byte, bool) {
+	start, end, ok := d.span()
+	return d.b[start:end], ok
+}
+
+// span reads a string without escapes and returns where its contents start
+// and end in b.
+func (d *recordDecoder) span() (start, end int, ok bool) {
 	d.ws()
 	if d.i >= len(d.b) || d.b[d.i] != '"' {
-		return nil, false
+		return 0, 0, false
 	}
 	ascii := true
 	for j := d.i + 1; j < len(d.b); j++ {
 		switch c := d.b[j]; {
 		case c == '"':
-			s := d.b[d.i+1 : j]
-			if !ascii && !utf8.Valid(s) {
-				return nil, false // encoding/json replaces bad bytes with U+FFFD
+			start, end = d.i+1, j
+			if !ascii && !utf8.Valid(d.b[start:end]) {
+				return 0, 0, false // encoding/json replaces bad bytes with U+FFFD
 			}
 			d.i = j + 1
-			return s, true
+			return start, end, true
 		case c == '\\' || c < 0x20:
-			return nil, false
+			return 0, 0, false
 		case c >= 0x80:
 			ascii = false
 		}
 	}
-	return nil, false
+	return 0, 0, false
 }
 
 func (d *recordDecoder) str(s *string) bool {
-	b, ok := d.raw()
-	*s = string(b)
+	start, end, ok := d.span()
+	*s = d.s[start:end]
 	return ok
 }
 

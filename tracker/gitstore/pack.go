@@ -40,6 +40,7 @@ type objectReader struct {
 	dir       string // the objects directory
 	packs     []*pack
 	inflaters sync.Pool // *inflater
+	scratch   sync.Pool // *[]byte, for deltas being applied
 
 	fallbackMu sync.Mutex
 	fallback   storer.EncodedObjectStorer
@@ -189,7 +190,8 @@ func (p *pack) find(h *[20]byte) (int64, bool) {
 	return int64(binary.BigEndian.Uint64(off64[j*8:])), true
 }
 
-// read returns the type and content of object h.
+// read returns the type and content of object h. The content may be shared
+// with the delta-base cache and later calls: never write to it.
 func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
 	return o.readBuf(h, nil)
 }
@@ -268,11 +270,11 @@ func (o *objectReader) readLoose(h *[20]byte) (int, []byte, error) {
 // its delta chain are fresh memory, kept in the cache and never written to.
 func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int, []byte, error) {
 	if typ, data, ok := o.cache.get(pi, off); ok {
-		if depth > 0 {
+		// A base read before, maybe asked for itself now (a delta chain
+		// walked from its deepest object).
+		if depth > 0 || buf == nil {
 			return typ, data, nil
 		}
-		// A base read before is asked for itself (a delta chain walked
-		// from its deepest object): a copy, the cache's is shared.
 		return typ, append(buf[:0], data...), nil
 	}
 	if depth > 0 {
@@ -349,12 +351,25 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 	}
 	var data []byte
 	if typ == objOfsDelta || typ == objRefDelta {
-		delta, err := o.inflate(d[i:], int(size), nil)
-		if err != nil {
-			return 0, nil, fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
+		scratch, _ := o.scratch.Get().(*[]byte)
+		if scratch == nil {
+			scratch = new([]byte)
 		}
-		if data, err = applyDelta(base, delta, buf); err != nil {
-			return 0, nil, fmt.Errorf("pack %s: delta at %d: %w", p.name, off, err)
+		delta, err := o.inflate(d[i:], int(size), *scratch)
+		if err == nil {
+			data, err = applyDelta(base, delta, buf)
+			if err != nil {
+				err = fmt.Errorf("pack %s: delta at %d: %w", p.name, off, err)
+			}
+		} else {
+			err = fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
+		}
+		if cap(delta) <= 64<<10 {
+			*scratch = delta
+			o.scratch.Put(scratch)
+		}
+		if err != nil {
+			return 0, nil, err
 		}
 		typ = baseType
 	} else if data, err = o.inflate(d[i:], int(size), buf); err != nil {

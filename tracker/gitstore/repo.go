@@ -376,17 +376,24 @@ func parseSigTime(line []byte) (time.Time, error) {
 	if gt < 0 {
 		return time.Time{}, fmt.Errorf("bad committer line %q", line)
 	}
-	f := bytes.Fields(line[gt+1:])
-	if len(f) < 1 {
+	rest := bytes.TrimLeft(line[gt+1:], " \t")
+	end := bytes.IndexAny(rest, " \t")
+	if end < 0 {
+		end = len(rest)
+	}
+	if end == 0 {
 		return time.Time{}, fmt.Errorf("bad committer line %q", line)
 	}
-	sec, err := strconv.ParseInt(string(f[0]), 10, 64)
+	sec, err := strconv.ParseInt(string(rest[:end]), 10, 64)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bad committer date in %q", line)
 	}
 	loc := time.UTC
-	if len(f) > 1 && len(f[1]) == 5 {
-		tz := f[1]
+	tz := bytes.TrimLeft(rest[end:], " \t")
+	if i := bytes.IndexAny(tz, " \t"); i >= 0 {
+		tz = tz[:i]
+	}
+	if len(tz) == 5 {
 		hh, err1 := strconv.Atoi(string(tz[1:3]))
 		mm, err2 := strconv.Atoi(string(tz[3:5]))
 		if err1 == nil && err2 == nil {
@@ -394,11 +401,33 @@ func parseSigTime(line []byte) (time.Time, error) {
 			if tz[0] == '-' {
 				off = -off
 			}
-			loc = time.FixedZone("", off)
+			loc = fixedZone(off)
 		}
 	}
 	return time.Unix(sec, 0).In(loc), nil
 }
+
+// fixedZone is time.FixedZone("", off), the same *time.Location for the
+// zones most commits are in, so that 100,000 commits do not make 100,000.
+func fixedZone(off int) *time.Location {
+	if z := commonZones[off]; z != nil {
+		return z
+	}
+	return time.FixedZone("", off)
+}
+
+// commonZones holds a zone for each whole hour from -12:00 to +14:00, and
+// the half hours of India and Newfoundland. It is only ever read.
+var commonZones = func() map[int]*time.Location {
+	m := map[int]*time.Location{}
+	for h := -12; h <= 14; h++ {
+		m[h*3600] = time.FixedZone("", h*3600)
+	}
+	for _, off := range []int{5*3600 + 1800, -(3*3600 + 1800), -(2*3600 + 1800)} {
+		m[off] = time.FixedZone("", off)
+	}
+	return m
+}()
 
 // loadNotes reads the whole notes tree once: each annotated object mapped to
 // its note blob, across any fan-out. The subtrees of a fan-out tree are read
@@ -528,7 +557,8 @@ func (r *Repo) readNotesTree(tree *[20]byte, prefix []byte, out []noteEntry, par
 }
 
 // Note returns the note on commit under refs/notes/twokey, nil when there is
-// none (tracker.Notes).
+// none (tracker.Notes). The bytes are read-only: they may be shared with
+// the reader's cache of delta bases.
 func (r *Repo) Note(ctx context.Context, commit string) ([]byte, error) {
 	if err := r.notesOnce(); err != nil {
 		return nil, err
