@@ -162,6 +162,21 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		return nil, err
 	}
 	g.sticky, g.state = findSticky(comments, gateMarker, self)
+	if g.sticky != nil && (len(g.state.C) > 0 || g.state.H != "") {
+		// The state decides which head a /signoff was made on: trust it only
+		// when nobody but twokey edited the comment.
+		editor, other, err := r.api.editedByOther(ctx, g.sticky)
+		switch {
+		case err != nil && isRateLimit(err):
+			return nil, err
+		case err != nil:
+			r.warn("twokey cannot tell who last edited its comment on #%d (%v): its state is not used; a /signoff without a SHA may need its SHA", number, err)
+			g.state = stickyState{}
+		case other:
+			r.warn("twokey's comment on #%d was edited by @%s: its state is not used; a /signoff without a SHA may need its SHA", number, editor)
+			g.state = stickyState{}
+		}
+	}
 	// Since when twokey has known the head: GitHub's clock when this head
 	// was first read, plus a second for the Date header's truncation. Every
 	// comment created at or after that was made on this head, even when its
@@ -235,6 +250,14 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		g.briefs = append(g.briefs, lb)
 	}
 	return g, nil
+}
+
+// warn prints a warning annotation when there is a publisher (twokey check
+// has none).
+func (r *runner) warn(format string, args ...any) {
+	if r.pub != nil {
+		r.pub.warning(format, args...)
+	}
 }
 
 // bindable reports whether a comment may carry /signoff or /bypass, the

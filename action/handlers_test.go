@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v60/github"
 	"github.com/twokey/twokey/internal/fakegithub"
 	"github.com/twokey/twokey/tracker"
 	"github.com/twokey/twokey/tracker/gitstore"
@@ -639,5 +640,43 @@ require:
 		if st.GetState() != "pending" || !strings.Contains(st.GetDescription(), tt.desc) {
 			t.Errorf("PR #%d (brief #%d): status = %v, want pending on %q", tt.pr, tt.brief, st, tt.desc)
 		}
+	}
+}
+
+// twokey's comment can be edited by anyone with write access (another
+// workflow's token, another App): its state is used only when nobody but its
+// author edited it last.
+func TestEditedStickyStateIgnored(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		editor *github.User
+		want   string
+	}{
+		{"edited by another App", fakegithub.User("ci-helper[bot]", 99), "pending"},
+		{"edited by a person", fakegithub.User("dev", 7), "pending"},
+		{"edited by its author (twokey itself)", nil, "success"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+			h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+			ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+			if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+			}
+			so := h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/signoff backend") // its run never came
+			sticky := h.gh.Comments(testRepo, 2)[0]
+			forged := gateMarker + "\nfake\n<!-- twokey:state {\"c\":{\"" + strconv.FormatInt(so.GetID(), 10) + "\":\"" + sha1A + "\"}} -->\n"
+			h.gh.EditCommentAs(testRepo, sticky.GetID(), forged, time.Now(), tt.editor)
+			if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+			}
+			if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != tt.want {
+				t.Errorf("status = %v, want %s", st, tt.want)
+			}
+			if tt.editor != nil && !strings.Contains(h.stdout.String(), "::warning::twokey's comment on #2 was edited by @"+strings.TrimSuffix(tt.editor.GetLogin(), "[bot]")) {
+				t.Errorf("stdout = %q, want a warning naming the editor", h.stdout.String())
+			}
+		})
 	}
 }

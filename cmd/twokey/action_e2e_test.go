@@ -407,7 +407,9 @@ func TestActionTwoKeys(t *testing.T) {
 	}
 	assertCost(t, "PR opened with brief, path rules, 100 files (first run)", r, 8)
 	r = w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
-	assertCost(t, "PR re-run, nothing changed", r, 7)
+	// The re-run reads who last edited twokey's comment (its state binds
+	// comments to heads): one GraphQL request.
+	assertCost(t, "PR re-run, nothing changed", r, 8)
 	if diff := cmp.Diff([]string{"POST /repos/acme/site/statuses/" + headA}, r.writes()); diff != "" {
 		t.Errorf("re-run writes diff (-want +got):\n%s", diff)
 	}
@@ -446,7 +448,7 @@ func TestActionTwoKeys(t *testing.T) {
 	}
 	// 3 reviewers x 2 teams: one member list per team, not one look-up per
 	// reviewer and team.
-	assertCost(t, "PR review, both signed (2 team lists, labels and comment change)", r, 11)
+	assertCost(t, "PR review, both signed (2 team lists, comment editor, labels and comment change)", r, 12)
 
 	// A push makes both stale.
 	w.gh.SetHead(e2eRepo, 2, headB)
@@ -700,7 +702,7 @@ func TestActionCostDefaultPolicy(t *testing.T) {
 	assertOK(t, r)
 	assertCost(t, "default policy, PR with brief, 100 files/comments/reviews (first run)", r, 7)
 	r = w.run("pull_request_target", "pull_request.opened.json", prEvent(2, headA))
-	assertCost(t, "default policy, re-run (101 comments with the sticky one: 2 pages)", r, 7)
+	assertCost(t, "default policy, re-run (101 comments with the sticky one: 2 pages, its editor)", r, 8)
 	if diff := cmp.Diff([]string{"POST /repos/acme/site/statuses/" + headA}, r.writes()); diff != "" {
 		t.Errorf("re-run writes diff (-want +got):\n%s", diff)
 	}

@@ -121,6 +121,7 @@ type Repo struct {
 	pullFiles     map[int][]*github.CommitFile
 	reviews       map[int][]*github.PullRequestReview
 	comments      []*github.IssueComment
+	editors       map[int64]string // comment id -> login of the last editor
 	commentIssue  map[int64]int
 	labels        map[string]*github.Label
 	statuses      map[string][]*github.RepoStatus
@@ -194,6 +195,7 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		pullFiles:    map[int][]*github.CommitFile{},
 		reviews:      map[int][]*github.PullRequestReview{},
 		commentIssue: map[int64]int{},
+		editors:      map[int64]string{},
 		labels:       map[string]*github.Label{},
 		statuses:     map[string][]*github.RepoStatus{},
 		permissions:  map[string]string{},
@@ -353,7 +355,7 @@ func (s *Server) addComment(r *Repo, repo string, number int, user *github.User,
 	id := s.id()
 	now := s.now()
 	c := &github.IssueComment{
-		ID: github.Int64(id), User: user, Body: github.String(body),
+		ID: github.Int64(id), NodeID: github.String(fmt.Sprintf("IC_kwDOfake%d", id)), User: user, Body: github.String(body),
 		CreatedAt: &github.Timestamp{Time: now}, UpdatedAt: &github.Timestamp{Time: now},
 		HTMLURL:           github.String(fmt.Sprintf("https://github.com/%s/issues/%d#issuecomment-%d", repo, number, id)),
 		IssueURL:          github.String(fmt.Sprintf("%s/repos/%s/issues/%d", s.URL, repo, number)),
@@ -364,14 +366,26 @@ func (s *Server) addComment(r *Repo, repo string, number int, user *github.User,
 	return c
 }
 
-// EditComment changes a comment's body and its updated_at, as a person would.
+// EditComment changes a comment's body and its updated_at, as its author
+// would.
 func (s *Server) EditComment(repo string, id int64, body string, at time.Time) {
+	s.EditCommentAs(repo, id, body, at, nil)
+}
+
+// EditCommentAs changes a comment's body as editor (nil: the author), as
+// anyone with write access to a repository can edit others' comments.
+func (s *Server) EditCommentAs(repo string, id int64, body string, at time.Time, editor *github.User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range s.repo(repo, true).comments {
+	r := s.repo(repo, true)
+	for _, c := range r.comments {
 		if c.GetID() == id {
 			c.Body = github.String(body)
 			c.UpdatedAt = &github.Timestamp{Time: at}
+			if editor == nil {
+				editor = c.User
+			}
+			r.editors[id] = editor.GetLogin()
 		}
 	}
 }
@@ -895,6 +909,11 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request, repo *Repo)
 		if c.GetID() == id {
 			c.Body = in.Body
 			c.UpdatedAt = &github.Timestamp{Time: s.now()}
+			// The editor is the token's account, as for a created status.
+			repo.editors[id] = "github-actions[bot]"
+			if s.self != nil {
+				repo.editors[id] = s.self.GetLogin()
+			}
 			writeJSON(w, http.StatusOK, c)
 			return
 		}
@@ -1184,6 +1203,10 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"})
 		return
 	}
+	if gqlNodeQuery(req.Query) {
+		s.gqlCommentNode(w, req.Variables["id"])
+		return
+	}
 	q, err := parseRepoQuery(req.Query)
 	if err != nil {
 		gqlErrors(w, nil, map[string]any{"message": err.Error()})
@@ -1214,6 +1237,38 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		data[o.alias] = repo.object(vars[2+i], o)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"repository": data}})
+}
+
+// gqlNodeQuery reports whether query is the other shape the fake answers,
+// the author and last editor of a comment:
+//
+//	query($id:ID!){ node(id:$id){ ... on IssueComment { author { login } editor { login } } } }
+func gqlNodeQuery(query string) bool {
+	q := strings.Join(strings.Fields(query), "")
+	return strings.Contains(q, "node(id:$id){...onIssueComment{author{login}editor{login}}}")
+}
+
+// gqlCommentNode answers the node query for a comment's node id: its author
+// and its last editor (null when it was never edited), with logins as GraphQL
+// gives them (a bot's without "[bot]").
+func (s *Server) gqlCommentNode(w http.ResponseWriter, id any) {
+	nodeID, _ := id.(string)
+	login := func(l string) map[string]any { return map[string]any{"login": strings.TrimSuffix(l, "[bot]")} }
+	for _, r := range s.repos {
+		for _, c := range r.comments {
+			if c.GetNodeID() != nodeID {
+				continue
+			}
+			node := map[string]any{"author": login(c.GetUser().GetLogin()), "editor": nil}
+			if e, ok := r.editors[c.GetID()]; ok {
+				node["editor"] = login(e)
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"node": node}})
+			return
+		}
+	}
+	gqlErrors(w, map[string]any{"node": nil}, map[string]any{"type": "NOT_FOUND", "path": []string{"node"},
+		"message": fmt.Sprintf("Could not resolve to a node with the global id of '%s'", nodeID)})
 }
 
 func objectVars(q *gqlRepoQuery) []string {
