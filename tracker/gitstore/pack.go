@@ -269,14 +269,6 @@ func (o *objectReader) readLoose(h *[20]byte) (int, []byte, error) {
 // object asked for (depth 0) is written into buf when it fits; the bases of
 // its delta chain are fresh memory, kept in the cache and never written to.
 func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int, []byte, error) {
-	if typ, data, ok := o.cache.get(pi, off); ok {
-		// A base read before, maybe asked for itself now (a delta chain
-		// walked from its deepest object).
-		if depth > 0 || buf == nil {
-			return typ, data, nil
-		}
-		return typ, append(buf[:0], data...), nil
-	}
 	if depth > 0 {
 		buf = nil
 	}
@@ -305,6 +297,16 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 	}
 	if size > uint64(len(d))*1032 { // deflate expands at most 1032:1
 		return 0, nil, fmt.Errorf("pack %s: object at %d: size %d beyond what the pack can hold", p.name, off, size)
+	}
+	// A base read before, maybe asked for itself now (a delta chain walked
+	// from its deepest object). Commits are rarely bases: not worth a look.
+	if depth > 0 || typ != objCommit {
+		if typ, data, ok := o.cache.get(pi, off); ok {
+			if depth > 0 || buf == nil {
+				return typ, data, nil
+			}
+			return typ, append(buf[:0], data...), nil
+		}
 	}
 	var baseType int
 	var base []byte
