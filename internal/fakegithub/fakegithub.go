@@ -763,6 +763,16 @@ func labelNames(body io.Reader) ([]string, error) {
 }
 
 func (s *Server) addIssueLabels(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	s.setIssueLabels(w, r, repo, false)
+}
+
+func (s *Server) replaceIssueLabels(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	s.setIssueLabels(w, r, repo, true)
+}
+
+// setIssueLabels adds the labels of the request body to the issue, or with
+// replace sets them as its labels, creating unknown labels as GitHub does.
+func (s *Server) setIssueLabels(w http.ResponseWriter, r *http.Request, repo *Repo, replace bool) {
 	is := repo.issues[number(r)]
 	if is == nil {
 		notFound(w)
@@ -779,26 +789,9 @@ func (s *Server) addIssueLabels(w http.ResponseWriter, r *http.Request, repo *Re
 			return
 		}
 	}
-	for _, n := range names {
-		if !hasLabel(is, n) {
-			is.Labels = append(is.Labels, repo.label(n))
-		}
+	if replace {
+		is.Labels = nil
 	}
-	writeJSON(w, http.StatusOK, is.Labels)
-}
-
-func (s *Server) replaceIssueLabels(w http.ResponseWriter, r *http.Request, repo *Repo) {
-	is := repo.issues[number(r)]
-	if is == nil {
-		notFound(w)
-		return
-	}
-	names, err := labelNames(r.Body)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON", "documentation_url": docsURL})
-		return
-	}
-	is.Labels = nil
 	for _, n := range names {
 		if !hasLabel(is, n) {
 			is.Labels = append(is.Labels, repo.label(n))

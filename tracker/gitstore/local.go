@@ -61,14 +61,7 @@ func (l *Local) signature() object.Signature {
 // note's other lines; a line already there is not added again. The notes ref
 // moves with a compare-and-swap, retried when another process moved it.
 func (l *Local) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
-	commit, err := checkCommit(commit)
-	if err != nil {
-		return err
-	}
-	if rec.Commit == "" {
-		rec.Commit = commit
-	}
-	line, err := rec.MarshalLine()
+	commit, line, err := recordLine(commit, rec)
 	if err != nil {
 		return err
 	}
@@ -171,4 +164,18 @@ func (l *Local) FetchNotes(ctx context.Context, remote string) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("update %s: %w", tracker.NotesRef, storage.ErrReferenceHasChanged)
+}
+
+// recordLine checks commit (a full SHA) and encodes rec as the note line for
+// it; a record without a commit names the one it is written on.
+func recordLine(commit string, rec tracker.Record) (string, []byte, error) {
+	commit, err := checkCommit(commit)
+	if err != nil {
+		return "", nil, err
+	}
+	if rec.Commit == "" {
+		rec.Commit = commit
+	}
+	line, err := rec.MarshalLine()
+	return commit, line, err
 }

@@ -102,14 +102,7 @@ const (
 // cat_sort_uniq`) and retries with backoff; it never force-pushes, so
 // nothing partial or lost reaches the remote.
 func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
-	commit, err := checkCommit(commit)
-	if err != nil {
-		return err
-	}
-	if rec.Commit == "" {
-		rec.Commit = commit
-	}
-	line, err := rec.MarshalLine()
+	commit, line, err := recordLine(commit, rec)
 	if err != nil {
 		return err
 	}
