@@ -40,7 +40,7 @@ const (
 // either (another hash, an unknown version, a broken file): the walk then
 // reads commit by commit.
 func openCommitGraph(objectsDir string) *commitGraph {
-	if l, err := openGraphLayer(filepath.Join(objectsDir, "info", "commit-graph"), 0); err == nil {
+	if l, err := openGraphLayer(filepath.Join(objectsDir, "info", "commit-graph"), 0, 0); err == nil {
 		return &commitGraph{layers: []*graphLayer{l}, total: l.n}
 	}
 	dir := filepath.Join(objectsDir, "info", "commit-graphs")
@@ -57,7 +57,7 @@ func openCommitGraph(objectsDir string) *commitGraph {
 			g.close()
 			return nil
 		}
-		l, err := openGraphLayer(filepath.Join(dir, "graph-"+name+".graph"), g.total)
+		l, err := openGraphLayer(filepath.Join(dir, "graph-"+name+".graph"), g.total, len(g.layers))
 		if err != nil || uint64(g.total)+uint64(l.n) >= graphParentNone {
 			if l != nil {
 				l.unmap()
@@ -77,10 +77,16 @@ func openCommitGraph(objectsDir string) *commitGraph {
 
 var errBadGraph = errors.New("unusable commit-graph")
 
-func openGraphLayer(path string, base uint32) (*graphLayer, error) {
+// openGraphLayer opens one commit-graph file that should sit on bases
+// layers holding base commits.
+func openGraphLayer(path string, base uint32, bases int) (*graphLayer, error) {
 	data, unmap, err := mapFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if len(data) < 8 || int(data[7]) != bases {
+		unmap()
+		return nil, errBadGraph // a layer of another chain: its positions mean other commits
 	}
 	l, err := parseGraphLayer(data, base)
 	if err != nil {
