@@ -380,7 +380,7 @@ func ClassifyRecords(recs []Record) AuditEntry {
 		}
 	}
 	for _, s := range r.Signoffs {
-		if r.Head != "" && s.SHA != r.Head {
+		if r.Head != "" && s.SHA != r.Head && !s.SameTree {
 			stale = append(stale, fmt.Sprintf("%s sign-off by %s covers %s, not the merged head %s", s.Kind, s.Login, auditOrNone(auditShort(s.SHA)), auditShort(r.Head)))
 		}
 	}
@@ -432,7 +432,13 @@ func pickRecord(recs []Record) Record {
 		if rank(sorted[i]) != rank(sorted[j]) {
 			return rank(sorted[i]) > rank(sorted[j])
 		}
-		return sorted[i].MergedAt.After(sorted[j].MergedAt)
+		if !sorted[i].MergedAt.Equal(sorted[j].MergedAt) {
+			return sorted[i].MergedAt.After(sorted[j].MergedAt)
+		}
+		// Two judgements of one merge (a re-run written before records were
+		// fixed at merge time, a hand-written line): the stricter decides,
+		// never the order of the note's lines.
+		return sorted[i].Verdict != VerdictPass && sorted[j].Verdict == VerdictPass
 	})
 	return sorted[0]
 }

@@ -46,7 +46,7 @@ func NewRecord(p *Policy, pr *PullRequest, v *Verdict, m MergeInfo) Record {
 	for _, s := range v.Signoffs {
 		r.Signoffs = append(r.Signoffs, RecordSignoff{
 			Kind: s.Kind, Login: s.Signer.Login, ID: s.Signer.ID, SHA: s.SHA,
-			Via: s.Via, URL: s.URL, At: s.At.UTC(),
+			Via: s.Via, URL: s.URL, At: s.At.UTC(), SameTree: s.SameTree,
 		})
 	}
 	switch {

@@ -74,3 +74,38 @@ func TestNewRecord(t *testing.T) {
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// A sign-off kept because its commit has the head's tree is recorded as such,
+// and the audit classes the merge ok, not stale_signoff.
+func TestRecordSameTreeAuditsOK(t *testing.T) {
+	p := gatePolicy(t)
+	pr := gatePR()
+	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)}
+	dir := newGateDir()
+	dir.trees = map[string]string{gHead: "t1", gOld: "t1"}
+	v, err := Evaluate(context.Background(), p, pr, gateBriefs, dir)
+	if err != nil || v.State != StateSuccess {
+		t.Fatalf("Evaluate = %v, %v; want success", v, err)
+	}
+	rec := NewRecord(p, pr, v, MergeInfo{Commit: "dddddddddddddddddddddddddddddddddddddddd", MergedBy: "bob", MergedAt: time.Now()})
+	var kept *RecordSignoff
+	for i := range rec.Signoffs {
+		if rec.Signoffs[i].SHA == gOld {
+			kept = &rec.Signoffs[i]
+		}
+	}
+	if kept == nil || !kept.SameTree {
+		t.Fatalf("record sign-offs = %+v, want alice's on %s marked same_tree", rec.Signoffs, gOld[:7])
+	}
+	line, err := rec.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, skipped := ParseRecords(line)
+	if skipped != 0 || len(recs) != 1 {
+		t.Fatalf("ParseRecords = %v, skipped %d", recs, skipped)
+	}
+	if e := ClassifyRecords(recs); e.Class != ClassOK {
+		t.Errorf("audit class = %s (%v), want ok", e.Class, e.Details)
+	}
+}

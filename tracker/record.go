@@ -58,6 +58,9 @@ type RecordSignoff struct {
 	Via   string    `json:"via"` // review or comment
 	URL   string    `json:"url"`
 	At    time.Time `json:"at"`
+	// SameTree is true when SHA is not the merged head but has the head's
+	// tree, and the policy kept the sign-off (signoffs.keep_on_same_tree).
+	SameTree bool `json:"same_tree,omitempty"`
 }
 
 // MarshalLine encodes r as one line of JSON ending in "\n". Slices are never
@@ -246,9 +249,24 @@ func decodeSignoff(d *recordDecoder, s *RecordSignoff) bool {
 			return once(5) && d.str(&s.URL)
 		case "at":
 			return once(6) && d.time(&s.At)
+		case "same_tree":
+			return once(7) && d.bool(&s.SameTree)
 		}
 		return false
 	})
+}
+
+// bool reads true or false.
+func (d *recordDecoder) bool(p *bool) bool {
+	d.ws()
+	for _, lit := range []string{"true", "false"} {
+		if bytes.HasPrefix(d.b[d.i:], []byte(lit)) {
+			d.i += len(lit)
+			*p = lit == "true"
+			return true
+		}
+	}
+	return false
 }
 
 // recordDecoder reads JSON tokens from b for decodeRecord; each method

@@ -81,8 +81,10 @@ func recordLines(t testing.TB) [][]byte {
 	unicode.Title, unicode.Reason = "Café <menu> & prices", "ça marche"
 	unicode.Signoffs[0].At = time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.FixedZone("", -2*3600-30*60))
 	none := Record{V: 1, Type: RecordPush}
+	sameTree := passRecord()
+	sameTree.Signoffs[1].SHA, sameTree.Signoffs[1].SameTree = headB, true
 	var lines [][]byte
-	for _, r := range []Record{passRecord(), unicode, none} {
+	for _, r := range []Record{passRecord(), unicode, none, sameTree} {
 		line, err := r.MarshalLine()
 		if err != nil {
 			t.Fatal(err)
