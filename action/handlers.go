@@ -374,8 +374,13 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 	if err != nil {
 		return fmt.Errorf("evaluate the gate of pull request #%d at merge: %w", raw.GetNumber(), err)
 	}
+	method, others, err := r.landed(ctx, g.raw, commit)
+	if err != nil {
+		// The record matters more than its method: write it without.
+		r.warn("could not tell how pull request #%d was merged (%v): the record has no method, and the audit lists other commits of a rebase merge as no_record", raw.GetNumber(), err)
+	}
 	rec := tracker.NewRecord(r.policy, g.pr, v, tracker.MergeInfo{
-		Commit: commit, MergedBy: raw.GetMergedBy().GetLogin(), MergedAt: mergedAt,
+		Commit: commit, MergedBy: raw.GetMergedBy().GetLogin(), MergedAt: mergedAt, Method: method, Landed: others,
 	})
 	if err := r.pub.outputs(Output{"verdict", rec.Verdict}); err != nil {
 		return err

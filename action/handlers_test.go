@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -676,6 +677,55 @@ func TestEditedStickyStateIgnored(t *testing.T) {
 			}
 			if tt.editor != nil && !strings.Contains(h.stdout.String(), "::warning::twokey's comment on #2 was edited by @"+strings.TrimSuffix(tt.editor.GetLogin(), "[bot]")) {
 				t.Errorf("stdout = %q, want a warning naming the editor", h.stdout.String())
+			}
+		})
+	}
+}
+
+// The record says how a pull request was merged; a rebase merge names the
+// other commits it put on the base branch.
+func TestMergeMethods(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 3, 1, 9, m, 0, 0, time.UTC) }
+	sha := func(c byte) string { return strings.Repeat(string(c), 40) }
+	base := sha('0')
+	pr := []fakegithub.Commit{
+		{SHA: sha('1'), Parents: []string{base}, Message: "Add the button", Author: "dev", AuthorDate: at(1)},
+		{SHA: sha('2'), Parents: []string{sha('1')}, Message: "Style it", Author: "dev", AuthorDate: at(2)},
+		{SHA: sha('3'), Parents: []string{sha('2')}, Message: "Test it", Author: "dev", AuthorDate: at(3)},
+	}
+	rebased := []fakegithub.Commit{
+		{SHA: sha('4'), Parents: []string{base}, Message: "Add the button", Author: "dev", AuthorDate: at(1), Committed: at(30)},
+		{SHA: sha('5'), Parents: []string{sha('4')}, Message: "Style it", Author: "dev", AuthorDate: at(2), Committed: at(30)},
+		{SHA: sha('6'), Parents: []string{sha('5')}, Message: "Test it", Author: "dev", AuthorDate: at(3), Committed: at(30)},
+	}
+	squash := fakegithub.Commit{SHA: sha('7'), Parents: []string{base}, Message: "Saved cards (#13)", Author: "dev", AuthorDate: at(30), Committed: at(30)}
+	merge := fakegithub.Commit{SHA: sha('8'), Parents: []string{base, sha('3')}, Message: "Merge pull request #13", Author: "boss", AuthorDate: at(30), Committed: at(30)}
+	for _, tt := range []struct {
+		name, commit, method string
+		landed               []string
+	}{
+		{"rebase", sha('6'), "rebase", []string{sha('5'), sha('4')}},
+		{"squash", sha('7'), "squash", nil},
+		{"merge", sha('8'), "merge", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.gh.AddCommit(testRepo, fakegithub.Commit{SHA: base, Message: "base", Author: "boss", AuthorDate: at(0), Committed: at(0)})
+			for _, c := range append(append(slices.Clone(pr), rebased...), squash, merge) {
+				h.gh.AddCommit(testRepo, c)
+			}
+			h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Saved cards", User: fakegithub.User("dev", 7), Head: sha('3'),
+				Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: tt.commit})
+			h.gh.SetPullCommits(testRepo, 13, sha('1'), sha('2'), sha('3'))
+			if code := h.run("pull_request_target", "pull_request.closed.json", map[string]any{"pull_request.head.sha": sha('3'), "pull_request.number": 13, "pull_request.merge_commit_sha": tt.commit}); code != ExitOK {
+				t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+			}
+			recs := h.records.recs[tt.commit]
+			if len(recs) != 1 {
+				t.Fatalf("records = %v, want one on %s", h.records.recs, tt.commit[:7])
+			}
+			if recs[0].Method != tt.method || !cmp.Equal(recs[0].Landed, tt.landed) {
+				t.Errorf("method %q, landed %v; want %q, %v", recs[0].Method, recs[0].Landed, tt.method, tt.landed)
 			}
 		})
 	}

@@ -75,6 +75,8 @@ type AuditEntry struct {
 	Briefs  []int      `json:"briefs"`
 	Details []string   `json:"details"`
 	Repo    string     `json:"-"` // owner/repo named by the record, for links
+
+	landed []string // the other commits of the rebase merge the record is of
 }
 
 // AuditSummary counts entries per class. Every class is always present in
@@ -288,9 +290,21 @@ func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions
 	for _, b := range batches {
 		rep.Entries = append(rep.Entries, b.entries...)
 		rep.Warnings = append(rep.Warnings, b.warnings...)
-		for _, e := range b.entries {
-			rep.Summary.add(e.Class)
+	}
+	// A rebase merge puts several commits on the branch and records the
+	// last; the record names the others, which come after it in the walk.
+	covered := map[string]int{}
+	for i := range rep.Entries {
+		e := &rep.Entries[i]
+		if j, ok := covered[e.Commit]; ok && e.Class == ClassNoRecord {
+			by := rep.Entries[j]
+			e.Class, e.PR, e.Repo, e.Briefs = by.Class, by.PR, by.Repo, slices.Clone(by.Briefs)
+			e.Details = append([]string{fmt.Sprintf("landed with the rebase merge of #%d, recorded on %s", by.PR, auditShort(by.Commit))}, by.Details...)
 		}
+		for _, c := range e.landed {
+			covered[c] = i
+		}
+		rep.Summary.add(e.Class)
 	}
 	return rep, nil
 }
@@ -370,6 +384,12 @@ func ClassifyRecords(recs []Record) AuditEntry {
 		e.Details = append(e.Details, fmt.Sprintf("%d records on this commit; the %s record of %s decides", len(recs), r.Type, r.MergedAt.UTC().Format(time.RFC3339)))
 	}
 	e.PR, e.Repo = r.PR, r.Repo
+	if r.Type == RecordMerge && len(r.Landed) > 0 {
+		e.landed = make([]string, len(r.Landed))
+		for i, c := range r.Landed {
+			e.landed[i] = strings.ToLower(strings.Clone(c))
+		}
+	}
 	if r.Briefs != nil {
 		e.Briefs = slices.Clone(r.Briefs)
 	}

@@ -322,3 +322,39 @@ func TestAuditReportWriteJSON(t *testing.T) {
 		t.Errorf("AuditReport JSON fields = %q, want %q: teach WriteJSON the new ones", fields, want)
 	}
 }
+
+// TestAuditRebaseMerge: a rebase merge of three commits records the last
+// and names the other two; the audit classes all three as the record says,
+// and a commit outside the record stays no_record.
+func TestAuditRebaseMerge(t *testing.T) {
+	rec := passRecord()
+	rec.Method, rec.Commit, rec.Landed = "rebase", "r3", []string{"r2", "r1"}
+	line, err := rec.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fakeHistory{
+		{Hash: "r3", Time: t0.Add(3 * time.Minute), Subject: "third"},
+		{Hash: "r2", Time: t0.Add(2 * time.Minute), Subject: "second"},
+		{Hash: "r1", Time: t0.Add(time.Minute), Subject: "first"},
+		{Hash: "c0", Time: t0, Subject: "before"},
+	}
+	rep, err := Audit(context.Background(), h, fakeNotes{"r3": string(line)}, "main", AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range rep.Entries {
+		got = append(got, fmt.Sprintf("%s %s #%d", e.Commit, e.Class, e.PR))
+	}
+	want := []string{"r3 ok #7", "r2 ok #7", "r1 ok #7", "c0 no_record #0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	if d := rep.Entries[1].Details; len(d) == 0 || d[0] != "landed with the rebase merge of #7, recorded on r3" {
+		t.Errorf("details of r2 = %v", d)
+	}
+	if want := (AuditSummary{OK: 3, NoRecord: 1, Total: 4}); rep.Summary != want {
+		t.Errorf("summary = %+v, want %+v", rep.Summary, want)
+	}
+}

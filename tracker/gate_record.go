@@ -8,6 +8,9 @@ type MergeInfo struct {
 	MergedBy string
 	Method   string // merge, squash or rebase
 	MergedAt time.Time
+	// Landed are the other commits a rebase merge put on the base branch,
+	// newest first (Commit is the last of them).
+	Landed []string
 }
 
 // NewRecord builds the merge record for pr from the verdict the gate gave its
@@ -30,6 +33,7 @@ func NewRecord(p *Policy, pr *PullRequest, v *Verdict, m MergeInfo) Record {
 		MergedBy: m.MergedBy,
 		MergedAt: m.MergedAt.UTC(),
 		Method:   m.Method,
+		Landed:   m.Landed,
 		Required: []string{},
 		Signoffs: []RecordSignoff{},
 		Verdict:  VerdictPass,

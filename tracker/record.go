@@ -30,18 +30,22 @@ const (
 // merge with `git notes merge -s cat_sort_uniq`. Unknown fields are kept by
 // readers that re-encode (none do today) and ignored by the audit.
 type Record struct {
-	V        int             `json:"v"`
-	Type     string          `json:"type"`
-	Repo     string          `json:"repo"`
-	PR       int             `json:"pr,omitempty"`
-	Briefs   []int           `json:"briefs"`
-	Title    string          `json:"title,omitempty"`
-	Base     string          `json:"base"`
-	Head     string          `json:"head,omitempty"`   // the PR head SHA the gate judged
-	Commit   string          `json:"commit,omitempty"` // the commit that landed (the note's object)
-	MergedBy string          `json:"merged_by"`
-	MergedAt time.Time       `json:"merged_at"`
-	Method   string          `json:"method,omitempty"` // merge, squash or rebase
+	V        int       `json:"v"`
+	Type     string    `json:"type"`
+	Repo     string    `json:"repo"`
+	PR       int       `json:"pr,omitempty"`
+	Briefs   []int     `json:"briefs"`
+	Title    string    `json:"title,omitempty"`
+	Base     string    `json:"base"`
+	Head     string    `json:"head,omitempty"`   // the PR head SHA the gate judged
+	Commit   string    `json:"commit,omitempty"` // the commit that landed (the note's object)
+	MergedBy string    `json:"merged_by"`
+	MergedAt time.Time `json:"merged_at"`
+	Method   string    `json:"method,omitempty"` // merge, squash or rebase
+	// Landed are the other commits of a rebase merge, newest first: they
+	// reached the base branch with Commit, the last of them, and carry no
+	// note of their own.
+	Landed   []string        `json:"landed,omitempty"`
 	Required []string        `json:"required"`
 	Signoffs []RecordSignoff `json:"signoffs"`
 	Verdict  string          `json:"verdict"`
@@ -192,6 +196,16 @@ func decodeRecord(line []byte, r *Record) bool {
 			return once(10) && d.time(&r.MergedAt)
 		case "method":
 			return once(11) && d.str(&r.Method)
+		case "landed":
+			list := []string{} // as encoding/json: [] is empty, not nil
+			ok := once(17) && d.array(func() bool {
+				var s string
+				ok := d.str(&s)
+				list = append(list, s)
+				return ok
+			})
+			r.Landed = list
+			return ok
 		case "required":
 			list := required[:0]
 			ok := once(12) && d.array(func() bool {

@@ -83,6 +83,7 @@ func recordLines(t testing.TB) [][]byte {
 	none := Record{V: 1, Type: RecordPush}
 	sameTree := passRecord()
 	sameTree.Signoffs[1].SHA, sameTree.Signoffs[1].SameTree = headB, true
+	sameTree.Method, sameTree.Landed = "rebase", []string{headB, headA}
 	var lines [][]byte
 	for _, r := range []Record{passRecord(), unicode, none, sameTree} {
 		line, err := r.MarshalLine()

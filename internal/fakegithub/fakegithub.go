@@ -127,6 +127,8 @@ type Repo struct {
 	statuses      map[string][]*github.RepoStatus
 	permissions   map[string]string
 	trees         map[string]string
+	commits       map[string]*Commit
+	pullCommits   map[int][]string
 	commitPulls   map[string][]int
 }
 
@@ -200,6 +202,8 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		statuses:     map[string][]*github.RepoStatus{},
 		permissions:  map[string]string{},
 		trees:        map[string]string{},
+		commits:      map[string]*Commit{},
+		pullCommits:  map[int][]string{},
 		commitPulls:  map[string][]int{},
 	}
 	s.repos[strings.ToLower(fullName)] = r
@@ -420,6 +424,40 @@ func (s *Server) SetTree(repo, sha, tree string) {
 	s.repo(repo, true).trees[sha] = tree
 }
 
+// Commit is a git commit as the fake keeps it: enough for the commits API.
+type Commit struct {
+	SHA        string
+	Parents    []string
+	Tree       string
+	Message    string
+	Author     string
+	AuthorDate time.Time
+	Committed  time.Time
+}
+
+// AddCommit stores a commit (and its tree, for the git commits API).
+func (s *Server) AddCommit(repo string, c Commit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	r.commits[c.SHA] = &c
+	if c.Tree != "" {
+		r.trees[c.SHA] = c.Tree
+	}
+}
+
+// SetPullCommits sets the commits of pull request number, oldest first
+// (GET /pulls/{number}/commits); each must be added with AddCommit.
+func (s *Server) SetPullCommits(repo string, number int, shas ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	r.pullCommits[number] = shas
+	if pr := r.pulls[number]; pr != nil {
+		pr.Commits = github.Int(len(shas))
+	}
+}
+
 // SetCommitPulls records which pull requests commit sha belongs to.
 func (s *Server) SetCommitPulls(repo, sha string, numbers ...int) {
 	s.mu.Lock()
@@ -590,6 +628,8 @@ func (s *Server) routes() http.Handler {
 	h("GET /repos/{owner}/{repo}/contents/{path...}", s.getContents)
 	h("GET /repos/{owner}/{repo}/collaborators/{user}/permission", s.getPermission)
 	h("GET /repos/{owner}/{repo}/git/commits/{sha}", s.getGitCommit)
+	h("GET /repos/{owner}/{repo}/commits", s.listCommits)
+	h("GET /repos/{owner}/{repo}/pulls/{number}/commits", s.listPullCommits)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.getTeamMembership)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/members", s.listTeamMembers)
 	mux.HandleFunc("GET /user", s.getAuthenticatedUser)
@@ -1099,6 +1139,58 @@ func (s *Server) getGitCommit(w http.ResponseWriter, r *http.Request, repo *Repo
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sha": sha, "tree": map[string]string{"sha": tree}, "message": "commit " + sha})
+}
+
+// repoCommit is a commit as the commits API shows it.
+func repoCommit(c *Commit) *github.RepositoryCommit {
+	rc := &github.RepositoryCommit{SHA: github.String(c.SHA), Commit: &github.Commit{
+		Message: github.String(c.Message),
+		Author:  &github.CommitAuthor{Name: github.String(c.Author), Email: github.String(c.Author + "@example.com"), Date: &github.Timestamp{Time: c.AuthorDate}},
+		Committer: &github.CommitAuthor{Name: github.String("GitHub"), Email: github.String("noreply@github.com"),
+			Date: &github.Timestamp{Time: c.Committed}},
+		Tree: &github.Tree{SHA: github.String(c.Tree)},
+	}}
+	for _, p := range c.Parents {
+		rc.Parents = append(rc.Parents, &github.Commit{SHA: github.String(p)})
+	}
+	return rc
+}
+
+// listCommits answers GET /repos/{owner}/{repo}/commits?sha=SHA: the history
+// from SHA, newest first. The fake follows first parents only, which is the
+// order GitHub gives for a linear history.
+func (s *Server) listCommits(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	sha := r.URL.Query().Get("sha")
+	c := repo.commits[sha]
+	if c == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "No commit found for SHA: " + sha, "documentation_url": docsURL + "/commits/commits#list-commits"})
+		return
+	}
+	var out []*github.RepositoryCommit
+	for c != nil {
+		out = append(out, repoCommit(c))
+		if len(c.Parents) == 0 {
+			break
+		}
+		c = repo.commits[c.Parents[0]]
+	}
+	paginate(w, r, out)
+}
+
+// listPullCommits answers GET /pulls/{number}/commits, oldest first.
+func (s *Server) listPullCommits(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	n := number(r)
+	if repo.pulls[n] == nil {
+		notFound(w)
+		return
+	}
+	out := []*github.RepositoryCommit{}
+	for _, sha := range repo.pullCommits[n] {
+		if c := repo.commits[sha]; c != nil {
+			out = append(out, repoCommit(c))
+		}
+	}
+	paginate(w, r, out)
 }
 
 func (s *Server) getTeamMembership(w http.ResponseWriter, r *http.Request) {

@@ -91,3 +91,43 @@ func TestAuditMatchesGitLog(t *testing.T) {
 
 // recordsOf drops the skipped count of ParseRecords.
 func recordsOf(recs []tracker.Record, _ int) []tracker.Record { return recs }
+
+// TestAuditLandings: merge, squash and a two-commit rebase merge, recorded as
+// the action records them, and a direct push, on a real git history: the
+// audit classes every commit the merges put on main ok, the push
+// direct_push, and the commit before twokey no_record.
+func TestAuditLandings(t *testing.T) {
+	g := newGitRepo(t, false)
+	l := g.buildLandings()
+	ctx := context.Background()
+	rebase := mergeRecord(l.rebase, l.rebase, 3, "rebase")
+	rebase.Landed = []string{l.rebaseFirst}
+	push := tracker.Record{V: 1, Type: tracker.RecordPush, Repo: "acme/site", Commit: l.push, MergedBy: "root", MergedAt: epoch, Verdict: tracker.VerdictDirectPush}
+	for c, rec := range map[string]tracker.Record{
+		l.merge: mergeRecord(l.merge, l.merge, 1, "merge"), l.squash: mergeRecord(l.squash, l.squash, 2, "squash"),
+		l.rebase: rebase, l.push: push,
+	} {
+		if err := fixedLocal(g.dir).AppendRecord(ctx, c, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := Open(g.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := tracker.Audit(ctx, r, r, "main", tracker.AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range rep.Entries {
+		got = append(got, fmt.Sprintf("%s %d", e.Class, e.PR))
+	}
+	want := []string{"direct_push 0", "ok 3", "ok 3", "ok 2", "ok 1", "no_record 0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("audit classes, newest first (-want +got):\n%s", diff)
+	}
+	if rep.Entries[2].Commit != l.rebaseFirst {
+		t.Errorf("third entry = %s, want the rebase merge's first commit %s", rep.Entries[2].Commit, l.rebaseFirst)
+	}
+}

@@ -94,6 +94,7 @@ func (g *gitRepo) commit(file, content, msg string) string {
 // lands plus a direct push, and returns the commit each left on main.
 type landings struct {
 	merge, squash, rebase, push string
+	rebaseFirst                 string // the first of the rebase merge's two commits
 }
 
 func (g *gitRepo) buildLandings() landings {
@@ -114,13 +115,15 @@ func (g *gitRepo) buildLandings() landings {
 	g.run("merge", "-q", "--squash", "pr-2")
 	g.run("commit", "-q", "-m", "Pricing page (#2)")
 	l.squash = g.run("rev-parse", "HEAD")
-	// A rebase merge: the PR's commit replayed on main.
+	// A rebase merge: the PR's two commits replayed on main.
 	g.run("checkout", "-q", "-b", "pr-3", "HEAD~1")
 	g.commit("contact.html", "contact\n", "Contact page")
+	g.commit("contact.html", "contact form\n", "Contact form")
 	g.run("rebase", "-q", "main")
 	g.run("checkout", "-q", "main")
 	g.run("merge", "-q", "--ff-only", "pr-3")
 	l.rebase = g.run("rev-parse", "HEAD")
+	l.rebaseFirst = g.run("rev-parse", "HEAD~1")
 	// A direct push.
 	l.push = g.commit("index.html", "<h1>home!</h1>\n", "Hotfix straight on main")
 	return l
