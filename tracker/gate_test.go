@@ -700,7 +700,7 @@ func TestEvaluateUnknownTreeIsStale(t *testing.T) {
 	pr := gatePR()
 	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1)}
 	d := newGateDir()
-	d.trees = map[string]string{gOld: ""}
+	d.trees = map[string]string{gOld: "", gHead: ""} // neither tree known: never "the same"
 	v, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, d)
 	if err != nil {
 		t.Fatal(err)
