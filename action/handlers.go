@@ -170,8 +170,10 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		case err != nil && isRateLimit(err):
 			return nil, err
 		case err != nil:
-			r.warn("twokey cannot tell who last edited its comment on #%d (%v): its state is not used; a /signoff without a SHA may need its SHA", number, err)
-			g.state = stickyState{}
+			// Judging without the state could lose sign-offs, and writing
+			// the comment back would lose the state for good: fail instead,
+			// and a re-run reads it again.
+			return nil, fmt.Errorf("twokey cannot tell who last edited its comment on #%d, whose state says which head each /signoff was made on; nothing was changed, re-run the job: %w", number, err)
 		case other:
 			r.warn("twokey's comment on #%d was edited by @%s: its state is not used; a /signoff without a SHA may need its SHA", number, editor)
 			g.state = stickyState{}
@@ -183,6 +185,20 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 	// own run never came (Actions replaces a pending run of the concurrency
 	// group with a newer one).
 	headSince := time.Time{}
+	// The comment that triggered this run was made on the head it reads,
+	// unless twokey knows better: when it saw another head last, or first saw
+	// this one in a second before the comment's, a push may have come between
+	// the comment and this run, and the comment stays unbound (a /signoff in
+	// it must name its SHA). A push landing after a comment in the same second
+	// as a run's read of it is not told apart: a push takes seconds to start
+	// a run.
+	prevH, prevS := g.state.H, g.state.S
+	triggerOnHead := func(at time.Time) bool {
+		if prevH == "" {
+			return true // nothing known: the head read now is the best there is
+		}
+		return strings.EqualFold(prevH, pr.HeadSHA) && prevS > 0 && at.Unix() >= prevS-1
+	}
 	if strings.EqualFold(g.state.H, pr.HeadSHA) && g.state.S > 0 {
 		headSince = time.Unix(g.state.S, 0)
 	} else if !seen.IsZero() {
@@ -200,7 +216,7 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		// Only comments that may carry a command whose meaning depends on the
 		// head are bound: the state stays small however long the thread.
 		if bindable(c.GetBody()) && sha == "" {
-			if c.GetID() == trigger || (!headSince.IsZero() && !c.GetCreatedAt().Time.Before(headSince)) {
+			if (c.GetID() == trigger && triggerOnHead(c.GetCreatedAt().Time)) || (!headSince.IsZero() && !c.GetCreatedAt().Time.Before(headSince)) {
 				sha = pr.HeadSHA
 			}
 		}
@@ -263,6 +279,7 @@ func (r *runner) warn(format string, args ...any) {
 // bindable reports whether a comment may carry /signoff or /bypass, the
 // commands that apply to the head they were given on.
 func bindable(body string) bool {
+	body = strings.ToLower(body) // commands are matched without case
 	return strings.Contains(body, "/signoff") || strings.Contains(body, "/bypass")
 }
 
@@ -270,16 +287,6 @@ func bindable(body string) bool {
 func needsFiles(p *tracker.Policy) bool {
 	for _, rq := range p.Require {
 		if len(rq.Paths) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// needsAnswers reports whether any requirement rule reads a brief's answers.
-func needsAnswers(p *tracker.Policy) bool {
-	for _, rq := range p.Require {
-		if rq.Brief != nil {
 			return true
 		}
 	}

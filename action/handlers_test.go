@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -746,5 +747,135 @@ func TestMergeMethods(t *testing.T) {
 				t.Errorf("method %q, landed %v; want %q, %v", recs[0].Method, recs[0].Landed, tt.method, tt.landed)
 			}
 		})
+	}
+}
+
+// The comment that triggers a run is bound to the head that run reads only
+// when no push can have come between them: a /signoff posted on one head
+// whose run reads a newer one must name its SHA.
+func TestTriggerCommentAfterPush(t *testing.T) {
+	at := func(sec int) func() time.Time {
+		return func() time.Time { return time.Date(2026, 3, 2, 10, 0, sec, 0, time.UTC) }
+	}
+	sha1B := strings.Repeat("b", 40)
+	for _, tt := range []struct {
+		name      string
+		syncRun   bool // the push's own run read the new head (at 0:20) before the comment's run
+		commentAt int  // seconds
+		want      string
+	}{
+		// The push's run never came: the comment's run is the first to see B.
+		{"head changed since twokey last looked", false, 5, "pending"},
+		// The push's run saw B at 0:20, after the comment at 0:05.
+		{"comment older than twokey's first sight of the head", true, 5, "pending"},
+		// The comment came in the second of that read, or after it.
+		{"comment in the second twokey first saw the head", true, 20, "success"},
+		{"comment after twokey first saw the head", true, 30, "success"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.gh.SetNow(at(0))
+			h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+			ev := func(sha string) map[string]any {
+				return map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha}
+			}
+			if code := h.run("pull_request_target", "pull_request.opened.json", ev(sha1A)); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+			}
+			h.gh.SetHead(testRepo, 2, sha1B)
+			h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1B)
+			if tt.syncRun {
+				h.gh.SetNow(at(20))
+				ev := ev(sha1B)
+				ev["action"] = "synchronize"
+				if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+					t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+				}
+			}
+			h.gh.SetNow(at(tt.commentAt))
+			c := h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/signoff backend")
+			h.gh.SetNow(at(40))
+			if code := h.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{
+				"issue.number": 2, "comment.id": c.GetID(), "comment.body": c.GetBody(),
+				"comment.user.login": "bea", "comment.user.id": 12,
+			}); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+			}
+			if st := h.gh.LatestStatus(testRepo, sha1B, StatusContext); st.GetState() != tt.want {
+				t.Errorf("status = %v, want %s", st, tt.want)
+			}
+			sticky := h.gh.Comments(testRepo, 2)[0].GetBody()
+			if tt.want == "pending" && !strings.Contains(sticky, "name it: /signoff backend bbbbbbb") {
+				t.Errorf("the gate comment does not ask bea to name the SHA:\n%s", sticky)
+			}
+		})
+	}
+}
+
+// Commands are matched without case, and so is the binding of a comment to
+// its head: a /SignOff whose own run never came still counts.
+func TestBindingIgnoresCase(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) })
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC) })
+	h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/SignOff backend") // its run never came
+	ev["action"] = "edited"
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
+		t.Errorf("status = %v, want success: /SignOff was made after twokey first saw the head", st)
+	}
+}
+
+// When twokey cannot tell who last edited its comment, it neither judges
+// without the state nor writes the comment back without it: the run fails,
+// nothing is changed, and a re-run picks up where it left off.
+func TestEditorUnknownChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) })
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC) })
+	h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/signoff backend") // bound by the state's head time
+	ev["action"] = "edited"
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	before := h.gh.Comments(testRepo, 2)[0].GetBody()
+	if !strings.Contains(before, `"h":"`+sha1A+`"`) {
+		t.Fatalf("no state in the gate comment:\n%s", before)
+	}
+
+	h.gh.Fail(fakegithub.Fault{Path: "/graphql", BodyContains: "editor", Times: 100, Status: http.StatusBadGateway, Body: `{"message":"Server Error"}`})
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitError {
+		t.Fatalf("Run = %d, want %d when the editor cannot be read\n%s\n%v", code, ExitError, h.stdout.String(), h.gh.Requests())
+	}
+	if !strings.Contains(h.stdout.String(), "re-run the job") {
+		t.Errorf("stdout = %q, want advice to re-run", h.stdout.String())
+	}
+	if w := h.gh.Writes(); len(w) != 0 {
+		t.Errorf("a run that could not read the editor wrote %v", w)
+	}
+	if after := h.gh.Comments(testRepo, 2)[0].GetBody(); after != before {
+		t.Errorf("the gate comment changed:\n%s\nwas:\n%s", after, before)
+	}
+	// The re-run, once GitHub answers, finds the state as it was.
+	h.gh.ClearFaults()
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("re-run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
+		t.Errorf("status after re-run = %v, want success", st)
 	}
 }

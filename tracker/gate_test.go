@@ -359,7 +359,7 @@ func TestEvaluate(t *testing.T) {
 			name: "comment sha: head prefix, full other sha, unknown prefix, unknown head",
 			pr: func(pr *PullRequest) {
 				pr.Comments = []Comment{
-					gComment(1, "alice", "/signoff usability aaaaaaa", "", 1),
+					gComment(1, "alice", "/signoff usability aaaaaaa", gHead, 1),
 					gComment(2, "bob", "/signoff backend "+gOld, "", 2),
 					gComment(3, "uma", "/signoff usability 1234567", gHead, 3),
 					gComment(4, "uma", "/signoff usability", "", 4),
@@ -368,9 +368,30 @@ func TestEvaluate(t *testing.T) {
 			},
 			state: StatePending, kinds: "usability=satisfied(alice) backend=stale(bob)", link: LinkSatisfied,
 			ignored: []string{
-				"uma: /signoff usability 1234567: no commit of this pull request starts with 1234567 (the head is aaaaaaa)",
+				"uma: /signoff usability 1234567: no commit twokey knew of when this was posted starts with 1234567 (the head is now aaaaaaa)",
 				"uma: twokey does not know which commit this comment was made on; name it: /signoff usability aaaaaaa",
 				"uma: /signoff usability looks-good: not a commit SHA",
+			},
+		},
+		{
+			// A short SHA resolves against the commits known when the comment
+			// was posted: not against a head pushed later to share its prefix.
+			name: "short sha: only commits known when the comment was posted",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gReview(1, "carol", ReviewCommented, gOld, 1, "looks fine")}
+				pr.Comments = []Comment{
+					// Unbound, posted before any review: nothing is known yet.
+					gComment(2, "alice", "/signoff usability aaaaaaa", "", 0),
+					// Bound to the old head: the new head aaaa… is not a candidate.
+					gComment(3, "uma", "/signoff usability aaaaaaa", gOld, 2),
+					// Unbound, but carol's review made bbbbbbb known.
+					gComment(4, "bob", "/signoff backend bbbbbbb", "", 3),
+				}
+			},
+			state: StatePending, kinds: "usability=missing backend=stale(bob)", link: LinkSatisfied,
+			ignored: []string{
+				"alice: /signoff usability aaaaaaa: no commit twokey knew of when this was posted starts with aaaaaaa",
+				"uma: /signoff usability aaaaaaa: no commit twokey knew of when this was posted starts with aaaaaaa",
 			},
 		},
 		{

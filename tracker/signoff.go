@@ -290,9 +290,10 @@ func (e event) id() int64 {
 //   - an APPROVED review signs, for its CommitID, each required kind its author
 //     may give, or only the kinds named with /signoff <kind> lines in its body;
 //   - a /signoff <kind> [sha] line (in a comment or a COMMENTED review) signs
-//     that kind for the SHA named (full, or a prefix of at least 7 of the head
-//     or another SHA the PR has seen), else for the head when the comment was
-//     made (Comment.HeadSHA, or the review's CommitID);
+//     that kind for the SHA named (full, or a prefix of at least 7 of a SHA
+//     twokey knew of when the comment was made: its own head, earlier review
+//     commits, earlier comments' heads), else for the head when the comment
+//     was made (Comment.HeadSHA, or the review's CommitID);
 //   - /signoff revoke <kind> (or /signoff revoke, for every kind) withdraws the
 //     author's earlier sign-offs;
 //   - /bypass <reason> by a bypass user declares a bypass for the head the
@@ -320,7 +321,11 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 		}
 		return events[i].id() < events[j].id()
 	})
-	known := knownSHAs(pr)
+	// known grows as the history is read: a short SHA resolves only against
+	// commits twokey knew of when the comment was made (the head it was made
+	// on, earlier reviews' commits, earlier comments' heads), never against a
+	// head pushed afterwards, which could be made to share the prefix.
+	var known shaSet
 
 	for _, e := range events {
 		var (
@@ -336,6 +341,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 			c := e.comment
 			who, body, src, url, sha = c.User, c.Body, ViaComment, c.URL, c.HeadSHA
 		}
+		known.add(sha)
 		cmds := parseCommands(body)
 		ignore := func(reason string) {
 			t.ignored = append(t.ignored, Ignored{Login: who.Login, Source: src, URL: url, Reason: reason})
@@ -401,7 +407,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 				}
 				target := sha
 				if len(c.args) > 1 {
-					s, why := resolveSHA(c.args[1], pr.HeadSHA, known)
+					s, why := resolveSHA(c.args[1], pr.HeadSHA, known.list)
 					if why != "" {
 						ignore(fmt.Sprintf("/signoff %s %s: %s", kind, c.args[1], why))
 						continue
@@ -548,31 +554,27 @@ func orNobody(users []string) string {
 	return joinOr(at)
 }
 
-// knownSHAs are the commits the pull request's history names: review commits
-// and the heads comments were made on.
-func knownSHAs(pr *PullRequest) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(s string) {
-		s = strings.ToLower(s)
-		if s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
+// shaSet is the lower-cased SHAs seen so far, in the order first seen.
+type shaSet struct {
+	seen map[string]bool
+	list []string
+}
+
+func (k *shaSet) add(s string) {
+	s = strings.ToLower(s)
+	if s == "" || k.seen[s] {
+		return
 	}
-	add(pr.HeadSHA)
-	for _, r := range pr.Reviews {
-		add(r.CommitID)
+	if k.seen == nil {
+		k.seen = map[string]bool{}
 	}
-	for _, c := range pr.Comments {
-		add(c.HeadSHA)
-	}
-	return out
+	k.seen[s] = true
+	k.list = append(k.list, s)
 }
 
 // resolveSHA turns the sha a person typed into a full SHA: a full SHA is taken
-// as it is; a prefix of at least 7 must match exactly one known SHA (the head,
-// review commits, the heads comments were made on). why says what is wrong
+// as it is; a prefix of at least 7 must match exactly one known SHA (the
+// commits twokey knew of when the command was given). why says what is wrong
 // otherwise.
 func resolveSHA(arg, head string, known []string) (sha, why string) {
 	if !shaRe.MatchString(arg) {
@@ -582,9 +584,9 @@ func resolveSHA(arg, head string, known []string) (sha, why string) {
 	if len(arg) == 40 {
 		return arg, ""
 	}
-	// The head is one of the known SHAs and gets no precedence: a new head
-	// made to share the prefix of an older signed commit is ambiguous, not
-	// a match.
+	// The head gets no precedence, and is a candidate only when the comment
+	// was made on it: a new head made to share the prefix of an older signed
+	// commit is ambiguous or no match, never the match.
 	var match string
 	for _, k := range known {
 		if strings.HasPrefix(k, arg) {
@@ -595,7 +597,7 @@ func resolveSHA(arg, head string, known []string) (sha, why string) {
 		}
 	}
 	if match == "" {
-		return "", fmt.Sprintf("no commit of this pull request starts with %s (the head is %s); give the full SHA", arg, short(head))
+		return "", fmt.Sprintf("no commit twokey knew of when this was posted starts with %s (the head is now %s); give the full SHA", arg, short(head))
 	}
 	return match, ""
 }

@@ -22,7 +22,7 @@ func TestResolveSHA(t *testing.T) {
 		// ambiguous: the head gets no precedence.
 		{"1234567", []string{head, old}, "", "ambiguous"},
 		{"1234567b", []string{head, old}, head, ""},
-		{"fedcba9", []string{head}, "", "no commit of this pull request starts with fedcba9"},
+		{"fedcba9", []string{head}, "", "no commit twokey knew of when this was posted starts with fedcba9"},
 		{"12345", []string{head}, "", "not a commit SHA"},
 		{"xyz1234", []string{head}, "", "not a commit SHA"},
 	}

@@ -67,6 +67,9 @@ func (r Request) Write() bool {
 type Fault struct {
 	Method string
 	Path   string
+	// BodyContains, when set, limits the fault to requests whose body
+	// contains it (one GraphQL query among others).
+	BodyContains string
 	Times  int
 	Status int
 	Header http.Header
@@ -169,7 +172,7 @@ func New(t TB) *Server {
 	return s
 }
 
-// SetNow sets the clock used for created_at and updated_at.
+// SetNow sets the clock used for created_at, updated_at and the Date header.
 func (s *Server) SetNow(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -490,6 +493,13 @@ func (s *Server) Fail(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// ClearFaults drops the faults not yet used up.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // Requests returns every request received so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -641,8 +651,10 @@ func (s *Server) routes() http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
-		f := s.takeFault(r)
+		f := s.takeFault(r, body)
 		ro := s.readOnly && s.requests[len(s.requests)-1].Write()
+		// GitHub's Date header and its created_at come from one clock.
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 		s.mu.Unlock()
 		if f != nil {
 			for k, v := range f.Header {
@@ -665,9 +677,12 @@ func (s *Server) routes() http.Handler {
 }
 
 // takeFault returns the first live fault matching r and uses it up.
-func (s *Server) takeFault(r *http.Request) *Fault {
+func (s *Server) takeFault(r *http.Request, body []byte) *Fault {
 	for i, f := range s.faults {
 		if f.Method != "" && f.Method != r.Method {
+			continue
+		}
+		if f.BodyContains != "" && !bytes.Contains(body, []byte(f.BodyContains)) {
 			continue
 		}
 		match := f.Path == r.URL.Path || (strings.HasSuffix(f.Path, "*") && strings.HasPrefix(r.URL.Path, strings.TrimSuffix(f.Path, "*")))
