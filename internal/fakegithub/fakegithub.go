@@ -70,10 +70,10 @@ type Fault struct {
 	// BodyContains, when set, limits the fault to requests whose body
 	// contains it (one GraphQL query among others).
 	BodyContains string
-	Times  int
-	Status int
-	Header http.Header
-	Body   string
+	Times        int
+	Status       int
+	Header       http.Header
+	Body         string
 }
 
 const docsURL = "https://docs.github.com/rest"
