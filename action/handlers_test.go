@@ -879,3 +879,42 @@ func TestEditorUnknownChangesNothing(t *testing.T) {
 		t.Errorf("status after re-run = %v, want success", st)
 	}
 }
+
+// A rebase of more commits than one page holds is still a rebase, and the
+// record names every other commit it put on the base branch.
+func TestMergeMethodLongRebase(t *testing.T) {
+	const n = 130
+	at := func(m int) time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m) * time.Minute) }
+	sha := func(kind, i int) string { return fmt.Sprintf("%02x%038x", kind, i) }
+	h := newHarness(t)
+	base := sha(0, 0)
+	h.gh.AddCommit(testRepo, fakegithub.Commit{SHA: base, Message: "base", Author: "boss", AuthorDate: at(0), Committed: at(0)})
+	var own, want []string
+	for i := 1; i <= n; i++ {
+		parent, rparent := base, base
+		if i > 1 {
+			parent, rparent = sha(1, i-1), sha(2, i-1)
+		}
+		msg := fmt.Sprintf("Step %d", i)
+		h.gh.AddCommit(testRepo, fakegithub.Commit{SHA: sha(1, i), Parents: []string{parent}, Message: msg, Author: "dev", AuthorDate: at(i)})
+		h.gh.AddCommit(testRepo, fakegithub.Commit{SHA: sha(2, i), Parents: []string{rparent}, Message: msg, Author: "dev", AuthorDate: at(i), Committed: at(n + 10)})
+		own = append(own, sha(1, i))
+		if i < n {
+			want = append([]string{sha(2, i)}, want...) // newest first
+		}
+	}
+	merged := sha(2, n)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Long", User: fakegithub.User("dev", 7), Head: sha(1, n),
+		Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: merged})
+	h.gh.SetPullCommits(testRepo, 13, own...)
+	if code := h.run("pull_request_target", "pull_request.closed.json", map[string]any{"pull_request.head.sha": sha(1, n), "pull_request.number": 13, "pull_request.merge_commit_sha": merged}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+	}
+	recs := h.records.recs[merged]
+	if len(recs) != 1 {
+		t.Fatalf("records = %v, want one on %s", h.records.recs, merged[:7])
+	}
+	if recs[0].Method != "rebase" || !cmp.Equal(recs[0].Landed, want) {
+		t.Errorf("method %q, %d landed; want rebase, %d", recs[0].Method, len(recs[0].Landed), len(want))
+	}
+}

@@ -14,14 +14,19 @@ const maxLanded = 250
 // merge_commit_sha): "merge" when commit has two parents; "rebase" when
 // commit is the pull request's last commit replayed (same author date and
 // message), and then the other replayed commits, newest first, that landed
-// before it on the base branch; else "squash". Two requests: the pull
-// request's commits and the history from commit.
+// before it on the base branch; else "squash". Two requests up to 100
+// commits (the pull request's commits and the history from commit), one more
+// each per 100 after that, up to maxLanded.
 func (r *runner) landed(ctx context.Context, pr *github.PullRequest, commit string) (method string, others []string, err error) {
 	n := pr.GetCommits()
 	if n <= 0 || n > maxLanded {
 		n = maxLanded
 	}
-	hist, _, err := r.api.c.Repositories.ListCommits(ctx, r.api.owner, r.api.name, &github.CommitsListOptions{SHA: commit, ListOptions: github.ListOptions{PerPage: min(n, 100)}})
+	// The first page says whether commit is a merge; later pages are read
+	// only for a rebase of more than a page of commits.
+	hist, err := r.listUpTo(n, func(o github.ListOptions) ([]*github.RepositoryCommit, *github.Response, error) {
+		return r.api.c.Repositories.ListCommits(ctx, r.api.owner, r.api.name, &github.CommitsListOptions{SHA: commit, ListOptions: o})
+	})
 	if err != nil {
 		return "", nil, apiError(fmt.Sprintf("list the history from %s", shortSHA(commit)), err)
 	}
@@ -31,7 +36,9 @@ func (r *runner) landed(ctx context.Context, pr *github.PullRequest, commit stri
 	if len(hist[0].Parents) >= 2 {
 		return "merge", nil, nil
 	}
-	own, _, err := r.api.c.PullRequests.ListCommits(ctx, r.api.owner, r.api.name, pr.GetNumber(), &github.ListOptions{PerPage: 100})
+	own, err := r.listUpTo(maxLanded, func(o github.ListOptions) ([]*github.RepositoryCommit, *github.Response, error) {
+		return r.api.c.PullRequests.ListCommits(ctx, r.api.owner, r.api.name, pr.GetNumber(), &o)
+	})
 	if err != nil {
 		return "", nil, apiError(fmt.Sprintf("list the commits of pull request #%d", pr.GetNumber()), err)
 	}
@@ -55,4 +62,25 @@ func (r *runner) landed(ctx context.Context, pr *github.PullRequest, commit stri
 		}
 	}
 	return "rebase", others, nil
+}
+
+// listUpTo reads pages of 100 from list until it has n items or there is no
+// next page.
+func (r *runner) listUpTo(n int, list func(github.ListOptions) ([]*github.RepositoryCommit, *github.Response, error)) ([]*github.RepositoryCommit, error) {
+	var out []*github.RepositoryCommit
+	o := github.ListOptions{PerPage: min(n, 100)}
+	for {
+		page, resp, err := list(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(out) >= n || resp == nil || resp.NextPage == 0 {
+			if len(out) > n {
+				out = out[:n]
+			}
+			return out, nil
+		}
+		o.Page = resp.NextPage
+	}
 }

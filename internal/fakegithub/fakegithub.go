@@ -752,7 +752,7 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, items []T) {
 	}
 	link := func(p int, rel string) string {
 		u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
-		qq := url.Values{}
+		qq := r.URL.Query() // other parameters (sha, state) stay
 		qq.Set("per_page", strconv.Itoa(per))
 		qq.Set("page", strconv.Itoa(p))
 		u.RawQuery = qq.Encode()
