@@ -884,7 +884,9 @@ func TestEditorUnknownChangesNothing(t *testing.T) {
 // record names every other commit it put on the base branch.
 func TestMergeMethodLongRebase(t *testing.T) {
 	const n = 130
-	at := func(m int) time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m) * time.Minute) }
+	at := func(m int) time.Time {
+		return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m) * time.Minute)
+	}
 	sha := func(kind, i int) string { return fmt.Sprintf("%02x%038x", kind, i) }
 	h := newHarness(t)
 	base := sha(0, 0)
