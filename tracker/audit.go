@@ -361,7 +361,10 @@ func (b *auditBatch) run(ctx context.Context, n Notes) {
 // When a note holds several records, one decides: a merge record beats a
 // push record (the push event of a merge is recorded too, and the merge is
 // what was gated); among records of the same type the latest merged_at wins
-// (a re-run after a fix records again). The others are named in Details.
+// (a re-run after a fix records again); of two of the same time, the one
+// that earns the worse class on its own (direct_push, bypassed,
+// missing_signoff, stale_signoff, ok, worst first). The others are named in
+// Details.
 //
 // The record decides as follows, first match wins:
 //   - type push or verdict direct_push: direct_push;
@@ -393,7 +396,37 @@ func ClassifyRecords(recs []Record) AuditEntry {
 	if r.Briefs != nil {
 		e.Briefs = slices.Clone(r.Briefs)
 	}
-	var missing, stale []string
+	missing, stale := recordGaps(r)
+	for _, k := range missing {
+		e.Details = append(e.Details, fmt.Sprintf("no %s sign-off", k))
+	}
+	e.Details = append(e.Details, stale...)
+	e.Class = recordClass(r, missing, stale)
+	switch e.Class {
+	case ClassDirectPush:
+		who := r.MergedBy
+		if who == "" {
+			who = "unknown"
+		}
+		e.Details = append([]string{"pushed without a pull request by " + who}, e.Details...)
+	case ClassBypassed:
+		if r.Verdict != VerdictBypassed {
+			e.Details = append([]string{fmt.Sprintf("verdict %q is not one twokey writes", r.Verdict)}, e.Details...)
+			break
+		}
+		msg := "merged without a passing gate by " + auditOrNone(r.MergedBy)
+		if r.Reason != "" {
+			msg += ": " + r.Reason
+		}
+		e.Details = append([]string{msg}, e.Details...)
+	}
+	return e
+}
+
+// recordGaps recomputes from record r the required kinds without a sign-off
+// and, for each sign-off of another commit than the head (and not one with
+// the same files), why it is stale.
+func recordGaps(r Record) (missing, stale []string) {
 	for _, kind := range r.Required {
 		if !slices.ContainsFunc(r.Signoffs, func(s RecordSignoff) bool { return s.Kind == kind }) {
 			missing = append(missing, kind)
@@ -404,36 +437,39 @@ func ClassifyRecords(recs []Record) AuditEntry {
 			stale = append(stale, fmt.Sprintf("%s sign-off by %s covers %s, not the merged head %s", s.Kind, s.Login, auditOrNone(auditShort(s.SHA)), auditShort(r.Head)))
 		}
 	}
-	for _, k := range missing {
-		e.Details = append(e.Details, fmt.Sprintf("no %s sign-off", k))
-	}
-	e.Details = append(e.Details, stale...)
+	return missing, stale
+}
+
+// recordClass is the class record r earns on its own (see ClassifyRecords).
+func recordClass(r Record, missing, stale []string) AuditClass {
 	switch {
 	case r.Type == RecordPush || r.Verdict == VerdictDirectPush:
-		e.Class = ClassDirectPush
-		who := r.MergedBy
-		if who == "" {
-			who = "unknown"
-		}
-		e.Details = append([]string{"pushed without a pull request by " + who}, e.Details...)
-	case r.Verdict == VerdictBypassed:
-		e.Class = ClassBypassed
-		msg := "merged without a passing gate by " + auditOrNone(r.MergedBy)
-		if r.Reason != "" {
-			msg += ": " + r.Reason
-		}
-		e.Details = append([]string{msg}, e.Details...)
+		return ClassDirectPush
 	case r.Verdict != VerdictPass:
-		e.Class = ClassBypassed
-		e.Details = append([]string{fmt.Sprintf("verdict %q is not one twokey writes", r.Verdict)}, e.Details...)
+		return ClassBypassed
 	case len(missing) > 0:
-		e.Class = ClassMissingSignoff
+		return ClassMissingSignoff
 	case len(stale) > 0:
-		e.Class = ClassStaleSignoff
-	default:
-		e.Class = ClassOK
+		return ClassStaleSignoff
 	}
-	return e
+	return ClassOK
+}
+
+// severity orders the classes a record can earn, ok first: of two records
+// of the same time, the one with the higher severity decides.
+func severity(r Record) int {
+	missing, stale := recordGaps(r)
+	switch recordClass(r, missing, stale) {
+	case ClassOK:
+		return 0
+	case ClassStaleSignoff:
+		return 1
+	case ClassMissingSignoff:
+		return 2
+	case ClassBypassed:
+		return 3
+	}
+	return 4
 }
 
 // pickRecord applies the precedence rule of ClassifyRecords.
@@ -456,9 +492,9 @@ func pickRecord(recs []Record) Record {
 			return sorted[i].MergedAt.After(sorted[j].MergedAt)
 		}
 		// Two judgements of one merge (a re-run written before records were
-		// fixed at merge time, a hand-written line): the stricter decides,
-		// never the order of the note's lines.
-		return sorted[i].Verdict != VerdictPass && sorted[j].Verdict == VerdictPass
+		// fixed at merge time, a hand-written line): the one whose recomputed
+		// class is worse decides, never the order of the note's lines.
+		return severity(sorted[i]) > severity(sorted[j])
 	})
 	return sorted[0]
 }

@@ -51,6 +51,12 @@ func TestClassifyRecords(t *testing.T) {
 		{"same tree is not stale", []Record{with(func(r *Record) { r.Signoffs[1].SHA, r.Signoffs[1].SameTree = headB, true })}, ClassOK, []string{}},
 		{"same merged_at: the stricter verdict decides", []Record{passRecord(), with(func(r *Record) { r.Verdict = VerdictBypassed; r.Reason = "late" })}, ClassBypassed,
 			[]string{"merged without a passing gate by alice: late", "2 records on this commit; the merge record of 2026-03-01T12:00:00Z decides"}},
+		// Both say pass; the second has no backend sign-off when recomputed:
+		// the worse class decides, not the line order.
+		{"same merged_at: the worse recomputed class decides", []Record{passRecord(), with(func(r *Record) { r.Signoffs = r.Signoffs[:1] })}, ClassMissingSignoff,
+			[]string{"2 records on this commit; the merge record of 2026-03-01T12:00:00Z decides", "no backend sign-off"}},
+		{"same merged_at: stale beats ok", []Record{passRecord(), with(func(r *Record) { r.Signoffs[1].SHA = headB })}, ClassStaleSignoff,
+			[]string{"2 records on this commit; the merge record of 2026-03-01T12:00:00Z decides", "backend sign-off by be covers bbbbbbbbbbbb, not the merged head aaaaaaaaaaaa"}},
 		{"missing beats stale", []Record{with(func(r *Record) { r.Signoffs = []RecordSignoff{{Kind: "usability", Login: "ux", SHA: headB}} })},
 			ClassMissingSignoff, []string{"no backend sign-off", "usability sign-off by ux covers bbbbbbbbbbbb, not the merged head aaaaaaaaaaaa"}},
 		{"bypassed", []Record{with(func(r *Record) { r.Verdict = VerdictBypassed; r.Signoffs = nil; r.Reason = "outage" })}, ClassBypassed,
