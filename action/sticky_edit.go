@@ -12,7 +12,9 @@ import (
 // editorQuery asks who wrote a comment and who last edited it. The REST API
 // does not say who edited a comment, and anyone with write access to the
 // repository (any workflow's GITHUB_TOKEN with issues or pull-requests:
-// write among them) can edit twokey's.
+// write among them) can edit twokey's. With GITHUB_TOKEN the check cannot
+// tell twokey from another workflow (both are github-actions[bot]); it stops
+// people and other Apps, and an App token makes it whole.
 const editorQuery = `query($id:ID!){node(id:$id){... on IssueComment{author{login} editor{login}}}}`
 
 type editorAnswer struct {
