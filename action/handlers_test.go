@@ -812,10 +812,11 @@ func TestTriggerCommentAfterPush(t *testing.T) {
 	}
 }
 
-// Commands are matched without case, and so is the binding of a comment to
-// its head: a /SignOff whose own run never came still counts.
-func TestBindingIgnoresCase(t *testing.T) {
-	h := newHarness(t)
+// signedLate opens pull request #2 on sha1A with uma's approval, lets twokey
+// see it at 10:00:00, then has bea post body at 10:00:30 without a run of its
+// own, and runs twokey for an edit of the pull request. It returns that event.
+func signedLate(t *testing.T, h *harness, body string) map[string]any {
+	t.Helper()
 	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) })
 	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
 	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
@@ -824,11 +825,19 @@ func TestBindingIgnoresCase(t *testing.T) {
 		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
 	}
 	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC) })
-	h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/SignOff backend") // its run never came
+	h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), body) // its run never came
 	ev["action"] = "edited"
 	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
 		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
 	}
+	return ev
+}
+
+// Commands are matched without case, and so is the binding of a comment to
+// its head: a /SignOff whose own run never came still counts.
+func TestBindingIgnoresCase(t *testing.T) {
+	h := newHarness(t)
+	signedLate(t, h, "/SignOff backend")
 	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
 		t.Errorf("status = %v, want success: /SignOff was made after twokey first saw the head", st)
 	}
@@ -839,19 +848,7 @@ func TestBindingIgnoresCase(t *testing.T) {
 // nothing is changed, and a re-run picks up where it left off.
 func TestEditorUnknownChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) })
-	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
-	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
-	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC) })
-	h.gh.AddComment(testRepo, 2, fakegithub.User("bea", 12), "/signoff backend") // bound by the state's head time
-	ev["action"] = "edited"
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
+	ev := signedLate(t, h, "/signoff backend")
 	before := h.gh.Comments(testRepo, 2)[0].GetBody()
 	if !strings.Contains(before, `"h":"`+sha1A+`"`) {
 		t.Fatalf("no state in the gate comment:\n%s", before)
