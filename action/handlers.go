@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/twokey/twokey/tracker"
+	"github.com/twokey/twokey/tracker/gitstore"
 )
 
 // maxLinkedBriefs bounds how many referenced issues a run looks up.
@@ -393,9 +394,19 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 		return err
 	}
 	if err := r.records().AppendRecord(ctx, commit, rec); err != nil {
-		return r.write(fmt.Errorf("record the merge of pull request #%d on %s (the job needs contents: write): %w", raw.GetNumber(), shortSHA(commit), err))
+		return r.write(fmt.Errorf("record the merge of pull request #%d on %s%s: %w", raw.GetNumber(), shortSHA(commit), recordHint(err), err))
 	}
 	return r.pub.summary(fmt.Sprintf("## twokey: recorded the merge of #%d\n\n`%s` — verdict **%s**%s\n", raw.GetNumber(), commit, rec.Verdict, reasonSuffix(rec.Reason)))
+}
+
+// recordHint says what to do about a failed notes push: wait and re-run
+// when other writers kept getting there first (a re-run adds the record
+// once), otherwise check the job's permission.
+func recordHint(err error) string {
+	if errors.Is(err, gitstore.ErrPushRejected) {
+		return " (other runs kept pushing notes at the same time; re-run the job, which adds the record once)"
+	}
+	return " (the job needs contents: write)"
 }
 
 func reasonSuffix(s string) string {
@@ -426,7 +437,12 @@ func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
 		if err != nil {
 			return err
 		}
-		if len(prs) > 0 {
+		// Only a pull request merged into this branch brought the commit;
+		// an open one that also contains it (its branch was pushed to
+		// main directly) did not.
+		if slices.ContainsFunc(prs, func(pr *github.PullRequest) bool {
+			return pr.MergedAt != nil && pr.GetBase().GetRef() == r.defBranch
+		}) {
 			continue
 		}
 		rec := tracker.Record{
@@ -435,7 +451,7 @@ func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
 			Verdict: tracker.VerdictDirectPush, Policy: p.SHA,
 		}
 		if err := r.records().AppendRecord(ctx, sha, rec); err != nil {
-			return r.write(fmt.Errorf("record the direct push of %s (the job needs contents: write): %w", shortSHA(sha), err))
+			return r.write(fmt.Errorf("record the direct push of %s%s: %w", shortSHA(sha), recordHint(err), err))
 		}
 		recorded = append(recorded, shortSHA(sha))
 	}

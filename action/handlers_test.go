@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -58,11 +59,15 @@ type memRecords struct {
 	mu   sync.Mutex
 	url  string
 	recs map[string][]tracker.Record
+	err  error // returned by every AppendRecord when set
 }
 
 func (m *memRecords) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
 	m.recs[commit] = append(m.recs[commit], rec)
 	return nil
 }
@@ -208,6 +213,28 @@ func TestMergedPullIsRecorded(t *testing.T) {
 	}
 }
 
+// TestRecordFailureSaysWhatToDo: a notes push that failed tells the
+// maintainer what to do, and the hint depends on why it failed.
+func TestRecordFailureSaysWhatToDo(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		hint string
+	}{
+		{fmt.Errorf("push refs/notes/twokey after 24 attempts: %w", gitstore.ErrPushRejected), "other runs kept pushing notes at the same time; re-run the job"},
+		{errors.New("authorization failed"), "the job needs contents: write"},
+	} {
+		h := newHarness(t)
+		h.records.err = tt.err
+		h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, User: fakegithub.User("dev", 7), Head: sha1A,
+			Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"})
+		code := h.run("pull_request_target", "pull_request.closed.json", map[string]any{"pull_request.head.sha": sha1A, "pull_request.number": 13})
+		out := h.stdout.String() + h.stderr.String()
+		if code != ExitError || !strings.Contains(out, "::error") || !strings.Contains(out, tt.hint) {
+			t.Errorf("Run with AppendRecord failing with %q = %d\n%s\nwant %d and an error saying %q", tt.err, code, out, ExitError, tt.hint)
+		}
+	}
+}
+
 func TestDirectPushIsRecorded(t *testing.T) {
 	h := newHarness(t)
 	// push.json has one commit, 0d1a26e6…; it has no pull request.
@@ -231,13 +258,29 @@ func TestDirectPushIsRecorded(t *testing.T) {
 	}
 	data, _ := os.ReadFile("testdata/webhooks/push.json")
 	json.Unmarshal(data, &ev)
-	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 4, User: fakegithub.User("dev", 7), Head: "x"})
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 4, User: fakegithub.User("dev", 7), Head: "x", Merged: true, Merge: ev.Commits[0].ID})
 	h.gh.SetCommitPulls(testRepo, ev.Commits[0].ID, 4)
 	h.run("push", "push.json", map[string]any{"ref": "refs/heads/main"})
 	if len(h.records.recs) != 0 {
-		t.Errorf("records = %v, want none for a commit of a pull request", h.records.recs)
+		t.Errorf("records = %v, want none for a commit of a merged pull request", h.records.recs)
+	}
+
+	// A commit that an open pull request (or one merged elsewhere) also
+	// contains was still pushed directly.
+	for _, p := range []fakegithub.Pull{
+		{Number: 5, User: fakegithub.User("dev", 7), Head: ev.Commits[0].ID},
+		{Number: 6, User: fakegithub.User("dev", 7), Head: "y", Base: "release", Merged: true, Merge: "z"},
+	} {
+		h = newHarness(t)
+		h.gh.AddPull(testRepo, p)
+		h.gh.SetCommitPulls(testRepo, ev.Commits[0].ID, p.Number)
+		h.run("push", "push.json", map[string]any{"ref": "refs/heads/main"})
+		if recs := h.records.recs[ev.Commits[0].ID]; len(recs) != 1 || recs[0].Verdict != tracker.VerdictDirectPush {
+			t.Errorf("pull request #%d (base %q, merged %v): records = %v, want one direct_push", p.Number, p.Base, p.Merged, h.records.recs)
+		}
 	}
 	// A push to another branch is not recorded.
+	h = newHarness(t)
 	h.run("push", "push.json", map[string]any{"ref": "refs/heads/feature"})
 	if len(h.records.recs) != 0 || len(h.gh.Requests()) != 0 {
 		t.Errorf("push to a feature branch: records %v, requests %v; want none", h.records.recs, h.gh.Requests())

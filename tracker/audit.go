@@ -293,6 +293,8 @@ func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions
 	}
 	// A rebase merge puts several commits on the branch and records the
 	// last; the record names the others, which come after it in the walk.
+	// They sit right below it, so the first commit that is not one of them
+	// ends the claim: a record cannot vouch for commits further down.
 	covered := map[string]int{}
 	for i := range rep.Entries {
 		e := &rep.Entries[i]
@@ -300,6 +302,8 @@ func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions
 			by := rep.Entries[j]
 			e.Class, e.PR, e.Repo, e.Briefs = by.Class, by.PR, by.Repo, slices.Clone(by.Briefs)
 			e.Details = append([]string{fmt.Sprintf("landed with the rebase merge of #%d, recorded on %s", by.PR, auditShort(by.Commit))}, by.Details...)
+		} else {
+			clear(covered)
 		}
 		for _, c := range e.landed {
 			covered[c] = i
@@ -342,8 +346,8 @@ func (b *auditBatch) run(ctx context.Context, n Notes) {
 		if skipped > 0 {
 			b.warnings = append(b.warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", auditShort(c.Hash), skipped))
 		}
-		e := ClassifyRecords(recs)
-		e.Commit, e.Date, e.Subject = c.Hash, c.Time, c.Subject
+		e := ClassifyRecords(c.Hash, recs)
+		e.Date, e.Subject = c.Time, c.Subject
 		// The record's strings share its whole line: keep a copy of the
 		// repository's name, not 100,000 lines.
 		if len(b.entries) > 0 && b.entries[len(b.entries)-1].Repo == e.Repo {
@@ -355,8 +359,13 @@ func (b *auditBatch) run(ctx context.Context, n Notes) {
 	}
 }
 
-// ClassifyRecords classifies a commit from the records in its note. Commit,
-// Date and Subject of the result are left for the caller.
+// ClassifyRecords classifies commit from the records in its note. Date and
+// Subject of the result are left for the caller.
+//
+// A record that names another commit (its "commit" field) does not count:
+// it was copied onto this one (git notes copy, notes.rewriteRef on a rebase
+// or amend) and says nothing about what this commit went through. It is
+// named in Details; a record without the field (hand-written) counts.
 //
 // When a note holds several records, one decides: a merge record beats a
 // push record (the push event of a merge is recorded too, and the merge is
@@ -375,11 +384,26 @@ func (b *auditBatch) run(ctx context.Context, n Notes) {
 //
 // The audit recomputes missing and stale from the record instead of trusting
 // its verdict, so a hand-written "pass" without sign-offs is not ok.
-func ClassifyRecords(recs []Record) AuditEntry {
-	e := AuditEntry{Briefs: []int{}, Details: []string{}}
+func ClassifyRecords(commit string, recs []Record) AuditEntry {
+	e := AuditEntry{Commit: commit, Briefs: []int{}, Details: []string{}}
+	if i := slices.IndexFunc(recs, func(r Record) bool { return !recordOf(r, commit) }); i >= 0 {
+		own := make([]Record, 0, len(recs))
+		for _, r := range recs {
+			if recordOf(r, commit) {
+				own = append(own, r)
+				continue
+			}
+			what := "a " + r.Type + " record"
+			if r.PR != 0 {
+				what += fmt.Sprintf(" of #%d", r.PR)
+			}
+			e.Details = append(e.Details, fmt.Sprintf("%s names commit %s, not this one: it was copied here (git notes copy, or a rebase or amend with notes.rewriteRef) and does not count", what, auditShort(r.Commit)))
+		}
+		recs = own
+	}
 	if len(recs) == 0 {
 		e.Class = ClassNoRecord
-		e.Details = append(e.Details, "no twokey record in refs/notes/twokey")
+		e.Details = append([]string{"no twokey record in refs/notes/twokey"}, e.Details...)
 		return e
 	}
 	r := pickRecord(recs)
@@ -421,6 +445,13 @@ func ClassifyRecords(recs []Record) AuditEntry {
 		e.Details = append([]string{msg}, e.Details...)
 	}
 	return e
+}
+
+// recordOf reports whether record r was written for commit: it names it, or
+// names no commit at all (a hand-written record), or the caller does not
+// know the commit.
+func recordOf(r Record, commit string) bool {
+	return r.Commit == "" || commit == "" || strings.EqualFold(r.Commit, commit)
 }
 
 // recordGaps recomputes from record r the required kinds without a sign-off

@@ -71,7 +71,7 @@ func TestClassifyRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ClassifyRecords(tt.recs)
+			got := ClassifyRecords(headA, tt.recs)
 			if got.Class != tt.class {
 				t.Errorf("ClassifyRecords(%s).Class = %q, want %q", tt.name, got.Class, tt.class)
 			}
@@ -362,5 +362,49 @@ func TestAuditRebaseMerge(t *testing.T) {
 	}
 	if want := (AuditSummary{OK: 3, NoRecord: 1, Total: 4}); rep.Summary != want {
 		t.Errorf("summary = %+v, want %+v", rep.Summary, want)
+	}
+}
+
+// TestAuditRecordOfAnotherCommit: a record copied onto another commit (git
+// notes copy, notes.rewriteRef) does not make that commit ok, and a rebase
+// record cannot vouch for commits that are not right below it.
+func TestAuditRecordOfAnotherCommit(t *testing.T) {
+	rec := passRecord()
+	rec.Commit = "c1"
+	line, err := rec.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebase := passRecord()
+	rebase.PR, rebase.Method, rebase.Commit, rebase.Landed = 9, "rebase", "r2", []string{"r1", "c0"}
+	rline, err := rebase.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fakeHistory{
+		{Hash: "c4", Subject: "copied onto"},
+		{Hash: "r2", Subject: "rebase, last"},
+		{Hash: "r1", Subject: "rebase, first"},
+		{Hash: "x", Subject: "unrelated"},
+		{Hash: "c1", Subject: "the real one"},
+		{Hash: "c0", Subject: "claimed from afar"},
+	}
+	notes := fakeNotes{"c4": string(line), "c1": string(line), "r2": string(rline)}
+	rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range rep.Entries {
+		got = append(got, fmt.Sprintf("%s %s #%d", e.Commit, e.Class, e.PR))
+	}
+	want := []string{"c4 no_record #0", "r2 ok #9", "r1 ok #9", "x no_record #0", "c1 ok #7", "c0 no_record #0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	wantDetails := []string{"no twokey record in refs/notes/twokey",
+		"a merge record of #7 names commit c1, not this one: it was copied here (git notes copy, or a rebase or amend with notes.rewriteRef) and does not count"}
+	if diff := cmp.Diff(wantDetails, rep.Entries[0].Details); diff != "" {
+		t.Errorf("details of c4 (-want +got):\n%s", diff)
 	}
 }

@@ -105,7 +105,7 @@ func TestRecordSameTreeAuditsOK(t *testing.T) {
 	if skipped != 0 || len(recs) != 1 {
 		t.Fatalf("ParseRecords = %v, skipped %d", recs, skipped)
 	}
-	if e := ClassifyRecords(recs); e.Class != ClassOK {
+	if e := ClassifyRecords(rec.Commit, recs); e.Class != ClassOK {
 		t.Errorf("audit class = %s (%v), want ok", e.Class, e.Details)
 	}
 }

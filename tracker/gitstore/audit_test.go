@@ -52,7 +52,7 @@ func TestAuditMatchesGitLog(t *testing.T) {
 	var want []row
 	for _, l := range strings.Split(strings.TrimSuffix(g.run("log", "--first-parent", "--notes=twokey", "--format=%H%x00%N%x01", "main"), "\x01"), "\x01\n") {
 		hash, note, _ := strings.Cut(l, "\x00")
-		e := tracker.ClassifyRecords(recordsOf(tracker.ParseRecords([]byte(note))))
+		e := tracker.ClassifyRecords(hash, recordsOf(tracker.ParseRecords([]byte(note))))
 		want = append(want, row{hash, e.PR, e.Class})
 	}
 	if len(want) != n {

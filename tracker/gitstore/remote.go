@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -35,9 +36,10 @@ type Remote struct {
 
 	Name, Email string           // signature of the notes commits; DefaultName, DefaultEmail
 	Now         func() time.Time // clock for the notes commits; time.Now
-	// Attempts bounds the fetch-merge-push rounds (default 8). Sleep waits
+	// Attempts bounds the fetch-merge-push rounds (default 24). Sleep waits
 	// between them (default: time.Sleep unless ctx ends); the n-th wait is
-	// Backoff(n) (default 100ms doubling to 3.2s).
+	// Backoff(n) (default: random, up to 200ms doubling to 3.2s, so that
+	// writers rejected together do not come back together).
 	Attempts int
 	Sleep    func(ctx context.Context, d time.Duration) error
 	Backoff  func(attempt int) time.Duration
@@ -67,11 +69,23 @@ func (r *Remote) attempts() int {
 	if r.Attempts > 0 {
 		return r.Attempts
 	}
-	return 8
+	return defaultAttempts
+}
+
+// defaultAttempts rounds are enough for 20 writers pushing at once (see
+// TestConcurrentAppend, which runs with the defaults); together they wait
+// at most about 40s.
+const defaultAttempts = 24
+
+// backoff is the default wait before round attempt+2: full jitter over a
+// window that doubles from 200ms to 3.2s, plus 20ms.
+func backoff(attempt int) time.Duration {
+	window := 200 * time.Millisecond << min(attempt, 4)
+	return 20*time.Millisecond + rand.N(window)
 }
 
 func (r *Remote) wait(ctx context.Context, attempt int) error {
-	d := 100 * time.Millisecond << min(attempt, 5)
+	d := backoff(attempt)
 	if r.Backoff != nil {
 		d = r.Backoff(attempt)
 	}
