@@ -147,12 +147,6 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 	if err != nil {
 		return nil, err
 	}
-	for _, rv := range reviews {
-		pr.Reviews = append(pr.Reviews, tracker.Review{
-			ID: rv.GetID(), User: actor(rv.GetUser()), State: rv.GetState(), Body: rv.GetBody(),
-			CommitID: rv.GetCommitID(), URL: rv.GetHTMLURL(), SubmittedAt: rv.GetSubmittedAt().Time,
-		})
-	}
 	comments, err := r.api.comments(ctx, number)
 	if err != nil {
 		return nil, err
@@ -163,22 +157,43 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		return nil, err
 	}
 	g.sticky, g.state = findSticky(comments, gateMarker, self)
+	// Two things hang on edits GitHub's REST answers do not show, asked in
+	// one GraphQL request: the state in twokey's comment decides which head
+	// a /signoff was made on, so it is trusted only when nobody but twokey
+	// edited the comment; and a review whose text was edited after it was
+	// submitted no longer shows what was signed.
+	var ask *github.IssueComment
 	if g.sticky != nil && (len(g.state.C) > 0 || g.state.H != "") {
-		// The state decides which head a /signoff was made on: trust it only
-		// when nobody but twokey edited the comment.
-		editor, other, err := r.api.editedByOther(ctx, g.sticky)
+		ask = g.sticky
+	}
+	var signing []*github.PullRequestReview
+	for _, rv := range reviews {
+		if signingReview(rv) {
+			signing = append(signing, rv)
+		}
+	}
+	ed := edits{}
+	if ask != nil || len(signing) > 0 {
+		ed, err = r.api.edits(ctx, ask, signing)
 		switch {
 		case err != nil && isRateLimit(err):
 			return nil, err
 		case err != nil:
-			// Judging without the state could lose sign-offs, and writing
-			// the comment back would lose the state for good: fail instead,
-			// and a re-run reads it again.
-			return nil, fmt.Errorf("twokey cannot tell who last edited its comment on #%d, whose state says which head each /signoff was made on; nothing was changed, re-run the job: %w", number, err)
-		case other:
-			r.warn("twokey's comment on #%d was edited by @%s: its state is not used; a /signoff without a SHA may need its SHA", number, editor)
+			// Judging without the state could lose sign-offs, writing the
+			// comment back would lose the state for good, and an edited
+			// review could count: fail instead, and a re-run reads it again.
+			return nil, fmt.Errorf("twokey cannot tell who last edited its comment on #%d (whose state says which head each /signoff was made on) or whether its reviews were edited; nothing was changed, re-run the job: %w", number, err)
+		case ed.stickyEditor != "":
+			r.warn("twokey's comment on #%d was edited by @%s: its state is not used; a /signoff without a SHA may need its SHA", number, ed.stickyEditor)
 			g.state = stickyState{}
 		}
+	}
+	for _, rv := range reviews {
+		pr.Reviews = append(pr.Reviews, tracker.Review{
+			ID: rv.GetID(), User: actor(rv.GetUser()), State: rv.GetState(), Body: rv.GetBody(),
+			CommitID: rv.GetCommitID(), URL: rv.GetHTMLURL(), SubmittedAt: rv.GetSubmittedAt().Time,
+			Edited: ed.reviews[rv.GetID()],
+		})
 	}
 	// Since when twokey has known the head: GitHub's clock when this head
 	// was first read, plus a second for the Date header's truncation. Every

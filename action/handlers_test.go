@@ -353,6 +353,57 @@ func TestTeamUnreadableStaysPending(t *testing.T) {
 	}
 }
 
+// TestEditedReviewDoesNotSign: a review whose text was edited after it was
+// submitted (REST does not show it; GraphQL's lastEditedAt does) signs
+// nothing, and the comment says why. One GraphQL request asks about every
+// review that could sign, with twokey's comment when it has state.
+func TestEditedReviewDoesNotSign(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    users: [uma]\n  backend:\n    users: [bea]\nrequire:\n  - kinds: [usability, backend]\nlink:\n  required: false\n")
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	bea := h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "COMMENTED", "looks fine", sha1A)
+	h.gh.AddReview(testRepo, 2, fakegithub.User("chatty", 13), "COMMENTED", "no command here", sha1A)
+	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Fatalf("status = %v, want pending (backend missing)", st)
+	}
+	var gql []string
+	for _, q := range h.gh.Requests() {
+		if q.Path == "/graphql" && strings.Contains(string(q.Body), "lastEditedAt") {
+			gql = append(gql, string(q.Body))
+		}
+	}
+	// Only uma's approval can sign: neither comment review has a command.
+	if len(gql) != 1 || strings.Count(gql[0], "PRR_") != 1 {
+		t.Errorf("edit queries = %q, want one asking about uma's review only", gql)
+	}
+
+	// Someone edits bea's comment review to add a sign-off: it does not count.
+	h.gh.EditReview(testRepo, 2, bea.GetID(), "looks fine\n/signoff backend", time.Now().Add(time.Hour))
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Errorf("status after the edit = %v, want pending: an edited review signs nothing", st)
+	}
+	if body := h.gh.Comments(testRepo, 2)[0].GetBody(); !strings.Contains(body, "edited after it was submitted") {
+		t.Errorf("gate comment does not say the review was edited:\n%s", body)
+	}
+
+	// The same text in a new review signs.
+	h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "COMMENTED", "/signoff backend", sha1A)
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
+		t.Errorf("status after a new review = %v, want success", st)
+	}
+}
+
 // TestForgedStickyIgnored: a person's comment that imitates twokey's sticky
 // comment, with state binding their /signoff to the head, is not trusted.
 func TestForgedStickyIgnored(t *testing.T) {

@@ -27,6 +27,11 @@ type Review struct {
 	CommitID    string // the commit the review was given on
 	URL         string
 	SubmittedAt time.Time
+	// Edited says its text was changed after it was submitted (anyone with
+	// write access can): an approval or a /signoff in it then signs nothing,
+	// since the text that was signed is gone. Requesting changes still
+	// withdraws.
+	Edited bool
 }
 
 // Comment is a conversation comment on a pull request.

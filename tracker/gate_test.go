@@ -282,6 +282,31 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"alice: the comment was edited"},
 		},
 		{
+			// Anyone with write access can edit a review's text: a comment
+			// review edited to add /signoff, or an approval whose kinds were
+			// edited, signs nothing. Requesting changes still withdraws.
+			name: "edited reviews do not count",
+			pr: func(pr *PullRequest) {
+				commented := gReview(1, "bob", ReviewCommented, gHead, 1, "looks fine\n/signoff backend")
+				commented.Edited = true
+				approved := gApprove(2, "alice", gHead, 2)
+				approved.Edited = true
+				kept := gApprove(3, "uma", gHead, 3)
+				pr.Reviews = []Review{commented, approved, kept}
+			},
+			state: StatePending, kinds: "usability=satisfied(uma) backend=missing", link: LinkSatisfied,
+			ignored: []string{"bob: the review's text was edited after it was submitted", "alice: the review's text was edited after it was submitted"},
+		},
+		{
+			name: "an edited review that requests changes still withdraws",
+			pr: func(pr *PullRequest) {
+				changes := gReview(2, "bob", ReviewChangesRequested, gHead, 2, "not yet")
+				changes.Edited = true
+				pr.Reviews = []Review{gApprove(1, "bob", gHead, 1), changes}
+			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+		},
+		{
 			name:  "unauthorised signer is ignored, with who can",
 			pr:    func(pr *PullRequest) { pr.Comments = []Comment{gComment(1, "mallory", "/signoff backend", gHead, 1)} },
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,

@@ -284,7 +284,8 @@ func (e event) id() int64 {
 // judged afresh. For each event, oldest first (ties by id):
 //
 //   - bots never count; edited comments (UpdatedAt more than a second after
-//     CreatedAt) never count, since the text that was signed is gone;
+//     CreatedAt) and edited reviews (Review.Edited) never sign, since the
+//     text that was signed is gone;
 //   - a DISMISSED review counts for nothing;
 //   - a CHANGES_REQUESTED review withdraws every earlier sign-off of its author;
 //   - an APPROVED review signs, for its CommitID, each required kind its author
@@ -371,6 +372,10 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					delete(t.live, sk)
 				}
 			}
+			continue
+		}
+		if r := e.review; r != nil && r.Edited {
+			ignore("the review's text was edited after it was submitted; edited reviews do not count, submit a new review")
 			continue
 		}
 

@@ -124,7 +124,8 @@ type Repo struct {
 	pullFiles     map[int][]*github.CommitFile
 	reviews       map[int][]*github.PullRequestReview
 	comments      []*github.IssueComment
-	editors       map[int64]string // comment id -> login of the last editor
+	editors       map[int64]string    // comment id -> login of the last editor
+	reviewEdits   map[int64]time.Time // review id -> when its body was last edited
 	commentIssue  map[int64]int
 	labels        map[string]*github.Label
 	statuses      map[string][]*github.RepoStatus
@@ -201,6 +202,7 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		reviews:      map[int][]*github.PullRequestReview{},
 		commentIssue: map[int64]int{},
 		editors:      map[int64]string{},
+		reviewEdits:  map[int64]time.Time{},
 		labels:       map[string]*github.Label{},
 		statuses:     map[string][]*github.RepoStatus{},
 		permissions:  map[string]string{},
@@ -343,9 +345,9 @@ func (s *Server) AddReview(repo string, number int, user *github.User, state, bo
 	r := s.repo(repo, true)
 	id := s.id()
 	rv := &github.PullRequestReview{
-		ID: github.Int64(id), User: user, State: github.String(state), Body: github.String(body), CommitID: github.String(commit),
-		SubmittedAt: &github.Timestamp{Time: s.now()},
-		HTMLURL:     github.String(fmt.Sprintf("https://github.com/%s/pull/%d#pullrequestreview-%d", repo, number, id)),
+		ID: github.Int64(id), NodeID: github.String(fmt.Sprintf("PRR_kwDOfake%d", id)), User: user, State: github.String(state),
+		Body: github.String(body), CommitID: github.String(commit), SubmittedAt: &github.Timestamp{Time: s.now()},
+		HTMLURL: github.String(fmt.Sprintf("https://github.com/%s/pull/%d#pullrequestreview-%d", repo, number, id)),
 	}
 	r.reviews[number] = append(r.reviews[number], rv)
 	return rv
@@ -393,6 +395,21 @@ func (s *Server) EditCommentAs(repo string, id int64, body string, at time.Time,
 				editor = c.User
 			}
 			r.editors[id] = editor.GetLogin()
+		}
+	}
+}
+
+// EditReview changes a review's body at time at, as its author (or anyone
+// with write access) can after it was submitted. REST does not show the
+// edit; GraphQL's lastEditedAt does.
+func (s *Server) EditReview(repo string, number int, id int64, body string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	for _, rv := range r.reviews[number] {
+		if rv.GetID() == id {
+			rv.Body = github.String(body)
+			r.reviewEdits[id] = at
 		}
 	}
 }
@@ -1303,8 +1320,8 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"})
 		return
 	}
-	if gqlNodeQuery(req.Query) {
-		s.gqlCommentNode(w, req.Variables["id"])
+	if gqlNodesQuery(req.Query) {
+		s.gqlNodes(w, req.Variables["ids"])
 		return
 	}
 	q, err := parseRepoQuery(req.Query)
@@ -1339,36 +1356,75 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"repository": data}})
 }
 
-// gqlNodeQuery reports whether query is the other shape the fake answers,
-// the author and last editor of a comment:
+// gqlNodesQuery reports whether query is the other shape the fake answers:
+// the author and last editor of comments and when reviews were submitted
+// and last edited, by node id:
 //
-//	query($id:ID!){ node(id:$id){ ... on IssueComment { author { login } editor { login } } } }
-func gqlNodeQuery(query string) bool {
+//	query($ids:[ID!]!){ nodes(ids:$ids){ __typename
+//	  ... on IssueComment { id author { login } editor { login } }
+//	  ... on PullRequestReview { id submittedAt lastEditedAt } } }
+func gqlNodesQuery(query string) bool {
 	q := strings.Join(strings.Fields(query), "")
-	return strings.Contains(q, "node(id:$id){...onIssueComment{author{login}editor{login}}}")
+	return strings.Contains(q, "nodes(ids:$ids){__typename...onIssueComment{idauthor{login}editor{login}}...onPullRequestReview{idsubmittedAtlastEditedAt}}")
 }
 
-// gqlCommentNode answers the node query for a comment's node id: its author
-// and its last editor (null when it was never edited), with logins as GraphQL
-// gives them (a bot's without "[bot]").
-func (s *Server) gqlCommentNode(w http.ResponseWriter, id any) {
-	nodeID, _ := id.(string)
+// gqlNodes answers the nodes query: for a comment its author and last
+// editor (null when never edited), with logins as GraphQL gives them (a
+// bot's without "[bot]"); for a review when it was submitted and last
+// edited (null when never). Like GitHub, more than 100 ids is an error, and
+// an id that resolves to nothing is a null node and a NOT_FOUND error.
+func (s *Server) gqlNodes(w http.ResponseWriter, v any) {
+	raw, _ := v.([]any)
+	if len(raw) > 100 {
+		gqlErrors(w, nil, map[string]any{"type": "EXCESSIVE_PAGINATION", "message": "You may not request more than 100 node IDs; you requested " + strconv.Itoa(len(raw)) + "."})
+		return
+	}
 	login := func(l string) map[string]any { return map[string]any{"login": strings.TrimSuffix(l, "[bot]")} }
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	nodes := make([]any, len(raw))
+	var errs []map[string]any
+	for i, id := range raw {
+		nodeID, _ := id.(string)
+		nodes[i] = s.gqlNode(nodeID, login, stamp)
+		if nodes[i] == nil {
+			errs = append(errs, map[string]any{"type": "NOT_FOUND", "path": []any{"nodes", i},
+				"message": fmt.Sprintf("Could not resolve to a node with the global id of '%s'", nodeID)})
+		}
+	}
+	data := map[string]any{"nodes": nodes}
+	if len(errs) > 0 {
+		gqlErrors(w, data, errs...)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+}
+
+func (s *Server) gqlNode(nodeID string, login func(string) map[string]any, stamp func(time.Time) string) map[string]any {
 	for _, r := range s.repos {
 		for _, c := range r.comments {
 			if c.GetNodeID() != nodeID {
 				continue
 			}
-			node := map[string]any{"author": login(c.GetUser().GetLogin()), "editor": nil}
+			node := map[string]any{"__typename": "IssueComment", "id": nodeID, "author": login(c.GetUser().GetLogin()), "editor": nil}
 			if e, ok := r.editors[c.GetID()]; ok {
 				node["editor"] = login(e)
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"node": node}})
-			return
+			return node
+		}
+		for _, rvs := range r.reviews {
+			for _, rv := range rvs {
+				if rv.GetNodeID() != nodeID {
+					continue
+				}
+				node := map[string]any{"__typename": "PullRequestReview", "id": nodeID, "submittedAt": stamp(rv.GetSubmittedAt().Time), "lastEditedAt": nil}
+				if at, ok := r.reviewEdits[rv.GetID()]; ok {
+					node["lastEditedAt"] = stamp(at)
+				}
+				return node
+			}
 		}
 	}
-	gqlErrors(w, map[string]any{"node": nil}, map[string]any{"type": "NOT_FOUND", "path": []string{"node"},
-		"message": fmt.Sprintf("Could not resolve to a node with the global id of '%s'", nodeID)})
+	return nil
 }
 
 func objectVars(q *gqlRepoQuery) []string {
