@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -36,7 +37,12 @@ func (e *RateLimitError) Error() string {
 // retryTransport retries what GitHub asks to be retried: 5xx answers,
 // secondary rate limits (403 with Retry-After or the secondary-rate-limit
 // documentation URL) and 429 (Retry-After), with exponential backoff and
-// jitter, for at most budget in total. A used-up primary limit
+// jitter. budget bounds the waits of the whole run, not of each request: a
+// run of a dozen requests that each meet a secondary limit still gives up
+// after budget. A request marked with once (creating a comment) is not sent
+// again after an answer that may mean GitHub carried it out (a 5xx, a broken
+// connection): a second comment would be worse than a failed run, which a
+// re-run repairs. A used-up primary limit
 // (X-RateLimit-Remaining: 0) is passed through at once: go-github turns it
 // into *github.RateLimitError and apiError into *RateLimitError.
 type retryTransport struct {
@@ -45,6 +51,28 @@ type retryTransport struct {
 	now      func() time.Time
 	budget   time.Duration
 	attempts int
+
+	mu     sync.Mutex
+	waited time.Duration // by every request of the run
+}
+
+type onceKey struct{}
+
+// once marks the requests made with ctx as not to be repeated after an
+// answer that may mean GitHub carried them out (see retryTransport).
+func once(ctx context.Context) context.Context {
+	return context.WithValue(ctx, onceKey{}, true)
+}
+
+// spend reserves wait from the run's budget; false when it would exceed it.
+func (t *retryTransport) spend(wait time.Duration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.waited+wait > t.budget {
+		return false
+	}
+	t.waited += wait
+	return true
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -57,7 +85,6 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
-	start := t.now()
 	for attempt := 0; ; attempt++ {
 		r := req.Clone(req.Context())
 		if body != nil {
@@ -66,7 +93,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := t.base.RoundTrip(r)
 		wait, retry := t.retryAfter(resp, err, attempt)
-		if !retry || attempt+1 >= t.attempts || t.now().Sub(start)+wait > t.budget {
+		if retry && req.Context().Value(onceKey{}) != nil && (err != nil || resp.StatusCode >= 500) {
+			retry = false
+		}
+		if !retry || attempt+1 >= t.attempts || !t.spend(wait) {
 			return resp, err
 		}
 		if resp != nil {

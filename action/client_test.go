@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -86,6 +87,63 @@ func TestRetries(t *testing.T) {
 				t.Errorf("slept %v in total, more than the 60s budget", total)
 			}
 		})
+	}
+}
+
+// TestRetryBudgetIsPerRun: the minute of waiting is for the whole run, not
+// for each request: requests that each meet a secondary limit stop waiting
+// once the run has waited a minute.
+func TestRetryBudgetIsPerRun(t *testing.T) {
+	gh := fakegithub.New(t)
+	for n := 1; n <= 4; n++ {
+		gh.AddIssue("o/r", n, "t", "b", fakegithub.User("ann", 1))
+		gh.Fail(fakegithub.SecondaryRateLimit(fmt.Sprintf("/repos/o/r/issues/%d", n), 1, 25))
+	}
+	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	api := testAPI(t, gh, clk)
+	var errs []error
+	for n := 1; n <= 4; n++ {
+		_, err := api.issue(context.Background(), n)
+		errs = append(errs, err)
+	}
+	// 25s each (plus jitter): the first two fit in 60s, the third does not.
+	if errs[0] != nil || errs[1] != nil || errs[2] == nil || errs[3] == nil {
+		t.Errorf("issue() errors = %v, want the first two to succeed after a wait and the rest to fail", errs)
+	}
+	var total time.Duration
+	for _, d := range clk.sleeps {
+		total += d
+	}
+	if len(clk.sleeps) != 2 || total > 60*time.Second {
+		t.Errorf("sleeps = %v (%v in total), want two within the run's 60s", clk.sleeps, total)
+	}
+}
+
+// TestCommentNotPostedTwice: creating a comment is not repeated after a 5xx
+// (GitHub may have created it), so one run never leaves two; the error says
+// to re-run. A rate limit, which GitHub answers before doing anything, is
+// still retried.
+func TestCommentNotPostedTwice(t *testing.T) {
+	const path = "/repos/o/r/issues/1/comments"
+	gh := fakegithub.New(t)
+	gh.AddIssue("o/r", 1, "t", "b", fakegithub.User("ann", 1))
+	gh.Fail(fakegithub.Fault{Method: "POST", Path: path, Times: 1, Status: 502, Body: `{"message":"Server Error"}`})
+	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	api := testAPI(t, gh, clk)
+	_, err := api.createComment(context.Background(), 1, "hello")
+	if err == nil || !strings.Contains(err.Error(), "re-run the job") {
+		t.Errorf("createComment after a 502 = %v, want an error saying to re-run", err)
+	}
+	if n := len(gh.Requests()); n != 1 {
+		t.Errorf("requests = %d, want 1: no second POST after a 502", n)
+	}
+	gh.ResetRequests()
+	gh.Fail(fakegithub.SecondaryRateLimit(path, 1, 3))
+	if _, err := api.createComment(context.Background(), 1, "hello"); err != nil {
+		t.Errorf("createComment after a secondary limit = %v, want success after a retry", err)
+	}
+	if n := len(gh.Requests()); n != 2 || len(gh.Comments("o/r", 1)) != 1 {
+		t.Errorf("requests = %d, comments = %d; want 2 and 1", n, len(gh.Comments("o/r", 1)))
 	}
 }
 

@@ -161,7 +161,12 @@ func (g *repoAPI) setLabels(ctx context.Context, n int, have, want, owned []stri
 }
 
 func (g *repoAPI) createComment(ctx context.Context, n int, body string) (*github.IssueComment, error) {
-	c, _, err := g.c.Issues.CreateComment(ctx, g.owner, g.name, n, &github.IssueComment{Body: github.String(body)})
+	c, _, err := g.c.Issues.CreateComment(once(ctx), g.owner, g.name, n, &github.IssueComment{Body: github.String(body)})
+	var broken *url.Error
+	if err != nil && (statusOf(err) >= 500 || errors.As(err, &broken)) {
+		// Not retried: GitHub may have created it. A re-run finds it.
+		return nil, apiError(fmt.Sprintf("comment on #%d of %s (GitHub may have posted it anyway: re-run the job, which finds and updates it)", n, g.full()), err)
+	}
 	return c, apiError(fmt.Sprintf("comment on #%d of %s", n, g.full()), err)
 }
 
