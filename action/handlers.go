@@ -325,6 +325,13 @@ func (r *runner) handlePull(ctx context.Context, number int, trigger int64) erro
 	if err != nil {
 		return fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err)
 	}
+	if v.State == tracker.StatePending {
+		for _, k := range v.Kinds {
+			if k.Problem != "" {
+				r.warn("pull request #%d, %s: %s", number, k.Kind, k.Problem)
+			}
+		}
+	}
 	text := v.Comment()
 	if err := r.pub.outputs(Output{"verdict", v.State}); err != nil {
 		return err

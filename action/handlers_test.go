@@ -348,8 +348,14 @@ func TestTeamUnreadableStaysPending(t *testing.T) {
 		t.Errorf("status = %v, want pending", st)
 	}
 	body := h.gh.Comments(testRepo, 2)[0].GetBody()
-	if !strings.Contains(body, "read") || !strings.Contains(strings.ToLower(body), "token") {
+	if !strings.Contains(body, "could not read the members of @acme/web-ux") || !strings.Contains(body, "read:org") {
 		t.Errorf("gate comment does not say the token cannot read teams:\n%s", body)
+	}
+	if d := st.GetDescription(); d != "waiting for usability (token cannot read its team)" {
+		t.Errorf("status description = %q, want it to say the token cannot read the team", d)
+	}
+	if out := h.stdout.String(); !strings.Contains(out, "::warning::pull request #2, usability: could not read the members of @acme/web-ux") {
+		t.Errorf("stdout = %q, want a warning annotation naming the team", out)
 	}
 }
 

@@ -35,6 +35,12 @@ func (v *Verdict) Description() string {
 		for _, r := range v.Kinds {
 			switch r.Status {
 			case KindMissing:
+				if r.Problem != "" {
+					// The only problem that leaves the gate pending: its team
+					// cannot be read with this token.
+					wait = append(wait, r.Kind+" (token cannot read its team)")
+					break
+				}
 				wait = append(wait, r.Kind)
 			case KindStale:
 				wait = append(wait, r.Kind+" (stale)")
