@@ -65,17 +65,49 @@ func ownComment(c *github.IssueComment, self string) bool {
 // renderSticky is the body of a sticky comment: the marker, the visible
 // Markdown and, when there is any, the hidden state. json.Marshal escapes <
 // and >, so the state cannot close its HTML comment.
+//
+// GitHub refuses a comment longer than 65,536 characters (422). A text that
+// would make the body longer is cut at a line, before the state (which must
+// survive whole), with a note saying where the rest is.
 func renderSticky(marker, text string, st stickyState) string {
+	var state []byte
+	if len(st.C) > 0 || len(st.L) > 0 || st.H != "" {
+		data, _ := json.Marshal(st)
+		state = append(append([]byte("<!-- twokey:state "), data...), " -->\n"...)
+	}
+	text = strings.TrimRight(text, "\n")
+	if room := maxCommentBytes - len(marker) - len(state) - 2; len(text) > room {
+		text = cutText(text, room-len(cutNote)-len("\n</details>\n"))
+	}
 	var b strings.Builder
 	b.WriteString(marker)
 	b.WriteString("\n")
-	b.WriteString(strings.TrimRight(text, "\n"))
+	b.WriteString(text)
 	b.WriteString("\n")
-	if len(st.C) > 0 || len(st.L) > 0 || st.H != "" {
-		data, _ := json.Marshal(st)
-		b.WriteString("<!-- twokey:state ")
-		b.Write(data)
-		b.WriteString(" -->\n")
-	}
+	b.Write(state)
 	return b.String()
+}
+
+// maxCommentBytes keeps a comment under GitHub's limit of 65,536
+// characters: a character is at least a byte.
+const maxCommentBytes = 65000
+
+const cutNote = "\n\n… cut here: the rest is longer than a GitHub comment may be. `twokey check --pr N` and the run's summary show all of it."
+
+// cutText cuts text to at most n bytes at the end of a line, closes a
+// <details> it cut open, and says so.
+func cutText(text string, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	cut := text[:n]
+	if i := strings.LastIndexByte(cut, '\n'); i >= 0 {
+		cut = cut[:i]
+	} else {
+		cut = strings.ToValidUTF8(cut, "") // one long line: a character cut in two goes
+	}
+	if strings.Count(cut, "<details>") > strings.Count(cut, "</details>") {
+		cut += "\n</details>"
+	}
+	return cut + cutNote
 }
