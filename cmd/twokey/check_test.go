@@ -231,6 +231,52 @@ func TestCheckTokenFromGh(t *testing.T) {
 	}
 }
 
+// TestCheckPolicyCannotBeMet: a gate that fails (nobody but the author may
+// give a required kind) is exit 2, with the reason.
+func TestCheckPolicyCannotBeMet(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.SetFile(e2eRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    users: [dev]\nrequire:\n  - kinds: [usability]\nlink:\n  required: false\n")
+	code, out, errs := w.check("--pr", "2")
+	if code != exitError || !strings.Contains(out+errs, "nobody can give usability") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 2 saying nobody can give usability", code, out, errs)
+	}
+}
+
+// TestCheckTokenOrder: GH_TOKEN wins over GITHUB_TOKEN, which wins over gh's
+// login, and every request carries the one chosen.
+func TestCheckTokenOrder(t *testing.T) {
+	old := ghAuthToken
+	t.Cleanup(func() { ghAuthToken = old })
+	ghAuthToken = func(context.Context, string) string { return "gho_from_gh" }
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"GH_TOKEN": "gho_a", "GITHUB_TOKEN": "ghs_b"}, "Bearer gho_a"},
+		{map[string]string{"GITHUB_TOKEN": "ghs_b"}, "Bearer ghs_b"},
+		{map[string]string{}, "Bearer gho_from_gh"},
+	} {
+		w := newCheckWorld(t)
+		delete(w.env, "GH_TOKEN")
+		for k, v := range tt.env {
+			w.env[k] = v
+		}
+		if code, out, errs := w.check("--pr", "2"); code != exitNotOK {
+			t.Fatalf("env %v: exit %d, want 1\n%s%s", tt.env, code, out, errs)
+		}
+		reqs := w.gh.Requests()
+		if len(reqs) == 0 {
+			t.Fatalf("env %v: no requests", tt.env)
+		}
+		for _, q := range reqs {
+			if q.Authorization != tt.want {
+				t.Errorf("env %v: %s sent Authorization %q, want %q", tt.env, q, q.Authorization, tt.want)
+				break
+			}
+		}
+	}
+}
+
 func TestCheckRepoFromOrigin(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")

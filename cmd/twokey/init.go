@@ -84,9 +84,12 @@ func runInit(stdout, stderr io.Writer, opts initOptions) error {
 		return fmt.Errorf("--dir %s: not a directory", opts.dir)
 	}
 
-	branch, inRepo := initDefaultBranch(opts.dir)
+	branch, top, inRepo := initDefaultBranch(opts.dir)
 	if !inRepo {
 		fmt.Fprintf(stderr, "warning: %s is not inside a git repository; twokey reads its policy from the default branch of a GitHub repository, so commit these files to one\n", opts.dir)
+	}
+	if top != "" && !sameDir(top, opts.dir) {
+		fmt.Fprintf(stderr, "warning: %s is not the top of its git repository (%s); GitHub reads .github/ only there, so these files do nothing here: run twokey init --dir %s\n", opts.dir, top, top)
 	}
 	files, err := initScaffold(branch)
 	if err != nil {
@@ -137,7 +140,8 @@ Next steps:
      the action a GitHub App or personal token that can (see the comment in
      %[2]s).
 The labels (brief, brief: ready, ...) are created on the first run.
-Check a brief before filing it: twokey validate FILE
+Check a brief against this policy before filing it (from the repository root):
+  twokey validate --policy %[1]s FILE
 `, tracker.DefaultPolicyFile, tracker.DefaultWorkflowFile)
 	if branch == "" && inRepo {
 		fmt.Fprintf(stdout, "The workflow records direct pushes to %q; if your default branch has another name, change on.push.branches in %s.\n",
@@ -167,23 +171,34 @@ func initScaffold(branch string) ([]scaffoldFile, error) {
 	}, nil
 }
 
-// initDefaultBranch reports whether dir is inside a git repository and, when the
-// repository has a remote "origin" whose HEAD is known (a clone), the name of
-// that default branch.
-func initDefaultBranch(dir string) (branch string, inRepo bool) {
+// initDefaultBranch reports whether dir is inside a git repository, the top
+// of its work tree ("" for a bare repository), and, when the repository has
+// a remote "origin" whose HEAD is known (a clone), the name of that default
+// branch.
+func initDefaultBranch(dir string) (branch, top string, inRepo bool) {
 	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if err != nil {
-		return "", false
+		return "", "", false
+	}
+	if wt, err := repo.Worktree(); err == nil {
+		top = wt.Filesystem.Root()
 	}
 	ref, err := repo.Reference(plumbing.NewRemoteHEADReferenceName("origin"), false)
 	if err != nil || ref.Type() != plumbing.SymbolicReference {
-		return "", true
+		return "", top, true
 	}
 	name, ok := strings.CutPrefix(ref.Target().String(), "refs/remotes/origin/")
 	if !ok || name == "" || name == "HEAD" {
-		return "", true
+		return "", top, true
 	}
-	return name, true
+	return name, top, true
+}
+
+// sameDir reports whether a and b name the same directory.
+func sameDir(a, b string) bool {
+	ai, err1 := os.Stat(a)
+	bi, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(ai, bi)
 }
 
 // initWriteAll writes every file through a temporary file and a rename, so that a

@@ -112,6 +112,7 @@ func TestInitEmptyRepository(t *testing.T) {
 		"cannot read team membership",
 		"created on the first run",
 		`records direct pushes to "main"`,
+		"twokey validate --policy .github/twokey.yml FILE",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("twokey init stdout lacks %q:\n%s", want, stdout)
@@ -213,6 +214,24 @@ func TestInitNotAGitRepository(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantScaffold(), readTree(t, dir)); diff != "" {
 		t.Errorf("files after twokey init outside git: diff (-want +got)\n%s", diff)
+	}
+}
+
+// TestInitBelowTheTop: init into a folder inside a repository warns that
+// GitHub reads .github/ only at the top, and names the top.
+func TestInitBelowTheTop(t *testing.T) {
+	dir := t.TempDir()
+	gitCmd(t, dir, "init", "-q", "-b", "main")
+	sub := filepath.Join(dir, "site")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runInitCLI(t, "init", "--dir", sub)
+	if code != exitOK {
+		t.Fatalf("twokey init --dir %s = exit %d, want %d (a warning); stderr:\n%s", sub, code, exitOK, stderr)
+	}
+	if want := "is not the top of its git repository"; !strings.Contains(stderr, want) || !strings.Contains(stderr, "--dir "+dir) {
+		t.Errorf("stderr = %q, want a warning containing %q and the top %s", stderr, want, dir)
 	}
 }
 

@@ -34,6 +34,8 @@ type Request struct {
 	EscapedPath string
 	Query       string // raw query
 	Body        []byte
+	// Authorization is the request's Authorization header, e.g. "Bearer ghs_x".
+	Authorization string
 }
 
 // String returns "METHOD path" (with ?query when there is one).
@@ -667,7 +669,7 @@ func (s *Server) routes() http.Handler {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body, Authorization: r.Header.Get("Authorization")})
 		f := s.takeFault(r, body)
 		ro := s.readOnly && s.requests[len(s.requests)-1].Write()
 		// GitHub's Date header and its created_at come from one clock.
