@@ -23,7 +23,8 @@ type Value struct {
 	// Text is the answer with GitHub's placeholders removed: "" for
 	// _No response_, for None in an optional dropdown and for an empty render
 	// fence; the fenced content for a render textarea; the option for a
-	// single dropdown.
+	// single dropdown. When text was typed next to a placeholder, Text is that
+	// text without the placeholder, and a placeholder finding says so.
 	Text string
 	// Choices are the selected options of a dropdown (one for a single
 	// dropdown), matched against the form's options.
@@ -34,9 +35,13 @@ type Value struct {
 	// Raw is the answer exactly as written in the body (CRLF normalised,
 	// blank lines around it removed).
 	Raw string
-	// Duplicates are the raw texts of later sections with this field's
-	// heading. They are never merged into the answer: a finding reports them.
-	Duplicates []string
+	// Copies are the later sections with this field's heading, each read as
+	// an answer of its own (Raw is its text). They never change Text,
+	// Choices or Checked, and a duplicate_section finding reports them; but
+	// since either copy may be the one typed to fake the answer, Is and
+	// Condition.Holds count every copy, so that a copy can add a label or a
+	// requirement and never take one away.
+	Copies []*Value
 }
 
 // Answer returns the value of field id, or nil when the body has no section
@@ -54,11 +59,27 @@ func (v *Value) Empty() bool {
 }
 
 // Is reports whether the answer is s or, for multi-choice answers and
-// checkboxes, includes s. Comparison ignores case and surrounding space.
+// checkboxes, includes s; or whether any copy of the section (see Copies)
+// does. Comparison ignores case and surrounding space.
 func (v *Value) Is(s string) bool {
 	if v == nil {
 		return false
 	}
+	for _, r := range v.readings() {
+		if r.is(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// readings returns the answer and each copy of its section.
+func (v *Value) readings() []*Value {
+	return append([]*Value{v}, v.Copies...)
+}
+
+// is is Is for this reading alone, copies left out.
+func (v *Value) is(s string) bool {
 	s = strings.TrimSpace(s)
 	for _, c := range v.Choices {
 		if strings.EqualFold(strings.TrimSpace(c), s) {
@@ -75,16 +96,21 @@ func (v *Value) Is(s string) bool {
 
 // Holds reports whether the condition holds for brief b. A condition on a
 // field that b does not answer does not hold for Is, and holds for IsNot.
+// When the body repeats the field's section, the condition holds when it
+// holds for the answer or for any copy (see Value.Copies): a rule or a
+// requirement that one copy switches on stays on whatever the other says.
 func (c *Condition) Holds(b *Brief) bool {
 	if c == nil {
 		return true
 	}
 	v := b.Answer(c.Field)
-	if c.Is != "" && !v.Is(c.Is) {
-		return false
+	if v == nil {
+		return c.Is == ""
 	}
-	if c.IsNot != "" && v.Is(c.IsNot) {
-		return false
+	for _, r := range v.readings() {
+		if (c.Is == "" || r.is(c.Is)) && (c.IsNot == "" || !r.is(c.IsNot)) {
+			return true
+		}
 	}
-	return true
+	return false
 }

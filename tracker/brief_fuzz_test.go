@@ -29,9 +29,17 @@ func FuzzParseBrief(f *testing.F) {
 	f.Add(renderBody(forms[0], nil))
 	f.Add("### Objective\n\n```\n### Audience\n```\n### Audience\n\n### Audience\n\nx\r\n### What does it touch?\n\nPayments, Payments, None of these")
 	f.Add("### Working agreement\n\n- [X] I will answer questions about this brief within two working days.\n- [ ] nope\n* [x] I will test the usability of the change before it ships.")
+	// Placeholders next to typed text, a byte order mark, copied sections,
+	// a repeated choice, ### in the middle of a line.
+	f.Add(renderBody(forms[0], with(completeAnswers(), "new_vendor", "Yes", "vendor", "_No response_\n\nNote from Bob: please hurry.")))
+	f.Add(renderBody(forms[0], with(completeAnswers(), "audience", "Note.\n\n_No response_\n\n```\n_No response_\n```")))
+	f.Add("\uFEFF" + renderBody(forms[0], completeAnswers()))
+	f.Add("### Operating System\n\nNone\n\nLinux\n\n### Relevant log output\n\n```shell\n\n```\n\nsee the attached log\n\n### Relevant log output\n\n~~~\n~~~")
+	f.Add(renderBody(forms[0], with(completeAnswers(), "touches", "None of these\n\n### What does it touch?\n\nPayments, Personal data, Payments")))
+	f.Add(renderBody(forms[0], with(completeAnswers(), "objective", "C### Audience\nsee ### Size\n\n### Working agreement\n\n- [x] I will answer questions about this brief within two working days.")))
 	policy := DefaultPolicy()
 	f.Fuzz(func(t *testing.T, body string) {
-		rules := []string{RuleRequired, RuleOption, RuleCheckbox, RuleMissingSection, RuleDuplicateSection, RuleOrder, RuleMinWords, RulePattern, RuleLink, RuleDate}
+		rules := []string{RuleRequired, RuleOption, RuleCheckbox, RuleMissingSection, RuleDuplicateSection, RuleOrder, RulePlaceholder, RuleMinWords, RulePattern, RuleLink, RuleDate}
 		for _, form := range forms {
 			b, fs := ParseBrief(form, body)
 			if len(b.Order) != len(b.Fields) {
@@ -44,16 +52,18 @@ func FuzzParseBrief(f *testing.F) {
 					t.Fatalf("Order %v is not in form order (or has unknown keys)", b.Order)
 				}
 				last = i
-				fl, v := form.Fields[i], b.Fields[k]
-				for _, c := range v.Choices {
-					if !slices.Contains(fl.OptionLabels(), c) {
-						t.Fatalf("field %s choice %q is not an option", k, c)
+				fl := form.Fields[i]
+				for _, v := range b.Fields[k].readings() {
+					for j, c := range v.Choices {
+						if !slices.Contains(fl.OptionLabels(), c) || slices.Contains(v.Choices[:j], c) {
+							t.Fatalf("field %s choice %q is not an option, or is there twice (%q)", k, c, v.Choices)
+						}
 					}
-				}
-				if fl.Type == TypeCheckboxes {
-					all := append(append([]string(nil), v.Checked...), v.Unchecked...)
-					if len(all) != len(fl.Checkboxes) {
-						t.Fatalf("field %s: checked %v + unchecked %v are not the form's %d boxes", k, v.Checked, v.Unchecked, len(fl.Checkboxes))
+					if fl.Type == TypeCheckboxes {
+						all := append(append([]string(nil), v.Checked...), v.Unchecked...)
+						if len(all) != len(fl.Checkboxes) {
+							t.Fatalf("field %s: checked %v + unchecked %v are not the form's %d boxes", k, v.Checked, v.Unchecked, len(fl.Checkboxes))
+						}
 					}
 				}
 			}
@@ -66,6 +76,10 @@ func FuzzParseBrief(f *testing.F) {
 			b2, fs2 := ParseBrief(form, strings.ReplaceAll(body, "\n", "\r\n"))
 			if !strings.Contains(body, "\r") && !reflect.DeepEqual(toGolden(b, fs), toGolden(b2, fs2)) {
 				t.Fatalf("CRLF body parses differently: diff (-LF +CRLF):\n%s", cmp.Diff(toGolden(b, fs), toGolden(b2, fs2)))
+			}
+			b3, fs3 := ParseBrief(form, "\uFEFF"+body)
+			if !strings.HasPrefix(body, "\uFEFF") && !reflect.DeepEqual(toGolden(b, fs), toGolden(b3, fs3)) {
+				t.Fatalf("body after a byte order mark parses differently: diff (-without +with):\n%s", cmp.Diff(toGolden(b, fs), toGolden(b3, fs3)))
 			}
 			res := CheckBrief(form, policy, body, filed)
 			errs := slices.ContainsFunc(res.Findings, func(fd Finding) bool { return fd.Severity == SeverityError })

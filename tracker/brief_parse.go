@@ -3,6 +3,7 @@ package tracker
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -27,20 +28,26 @@ type section struct {
 //
 // Sections are found against the form. A line is a section boundary only when
 // it is exactly "### <label>" for a field of f; every other line (other
-// headings, #### typed in an answer) belongs to the answer above it. Headings
-// inside a closed code fence are content too, unless the field has no heading
-// outside fences (a fence left open in one answer must not swallow the rest
-// of the body). Of the boundaries, the longest run in form order is taken as
-// the real sections (earliest first); a later heading for a field that already
-// has a section is a duplicate_section finding and its text is kept apart in
-// Value.Duplicates, never merged, so a heading typed inside an answer cannot
-// change another answer or tick a box. A section out of form order is still
-// read, with an order warning. A field without a section is missing_section.
+// headings, #### typed in an answer, a line with ### in its middle) belongs to
+// the answer above it. Headings inside a closed code fence are content too,
+// unless the field has no heading outside fences (a fence left open in one
+// answer must not swallow the rest of the body). A field without a section is
+// missing_section. Of the boundaries, the longest run in form order is taken
+// as the form's order: a field none of whose sections is in that run is read
+// with an order warning.
+//
+// A field with more than one section is a duplicate_section error, whichever
+// copy is the real one. Its answer is read from the first copy in the body;
+// the others are read into Value.Copies, never merged into the answer, but
+// counted by Value.Is and Condition.Holds, so that a heading typed inside an
+// answer can neither tick a box nor take away a label or a requirement
+// that the other copy brings.
 func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 	b := &Brief{Fields: map[string]*Value{}, Form: f}
 	if f == nil {
 		return b, nil
 	}
+	body = strings.TrimPrefix(body, "\uFEFF") // a byte order mark some editors write
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	body = strings.ReplaceAll(body, "\r", "\n")
 	lines := strings.Split(body, "\n")
@@ -53,34 +60,17 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 	b.Preamble = trimBlankLines(strings.Join(lines[:first], "\n"))
 
 	chosen := inOrder(secs)
-	primary := make([]*section, len(f.Fields))
-	var findings []Finding
-	for i := range secs {
-		if chosen[i] {
-			primary[secs[i].field] = &secs[i]
-		}
-	}
-	var dups [][]*section = make([][]*section, len(f.Fields))
+	copies := make([][]*section, len(f.Fields)) // per field, in body order
+	ordered := make([]bool, len(f.Fields))
 	for i := range secs {
 		s := &secs[i]
-		if chosen[i] {
-			continue
-		}
-		if primary[s.field] == nil {
-			primary[s.field] = s
-			fl := f.Fields[s.field]
-			findings = append(findings, Finding{
-				Field: fl.Key, Rule: RuleOrder, Severity: SeverityWarning,
-				Message: fmt.Sprintf("the %q section (line %d) is out of the form's order; it was read, but check that the answers are under the right headings", fl.Label, s.line+1),
-				Why:     defaultWhy[RuleOrder],
-			})
-			continue
-		}
-		dups[s.field] = append(dups[s.field], s)
+		copies[s.field] = append(copies[s.field], s)
+		ordered[s.field] = ordered[s.field] || chosen[i]
 	}
+	var findings []Finding
 	for i, fl := range f.Fields {
-		p := primary[i]
-		if p == nil {
+		cs := copies[i]
+		if len(cs) == 0 {
 			sev := SeverityWarning
 			if fl.mustAnswer() {
 				sev = SeverityError
@@ -92,25 +82,31 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 			})
 			continue
 		}
+		p := cs[0]
+		if !ordered[i] {
+			findings = append(findings, Finding{
+				Field: fl.Key, Rule: RuleOrder, Severity: SeverityWarning,
+				Message: fmt.Sprintf("the %q section (line %d) is out of the form's order; it was read, but check that the answers are under the right headings", fl.Label, p.line+1),
+				Why:     defaultWhy[RuleOrder],
+			})
+		}
 		v, fs := parseValue(fl, p.body)
 		findings = append(findings, fs...)
-		if ds := dups[i]; len(ds) > 0 {
-			lines := make([]string, len(ds))
-			for k, d := range ds {
-				v.Duplicates = append(v.Duplicates, d.body)
-				lines[k] = fmt.Sprint(ds[k].line + 1)
-			}
-			if len(lines) > 5 {
-				lines = append(lines[:5], "…")
-			}
-			what := "a second"
-			if len(ds) > 1 {
-				what = fmt.Sprintf("%d more", len(ds))
+		if len(cs) > 1 {
+			at := make([]string, 0, 6)
+			for k, c := range cs[1:] {
+				cv, _ := parseValue(fl, c.body) // the duplicate finding covers the copy
+				v.Copies = append(v.Copies, cv)
+				if k < 5 {
+					at = append(at, fmt.Sprint(c.line+1))
+				} else if k == 5 {
+					at = append(at, "…")
+				}
 			}
 			findings = append(findings, Finding{
 				Field: fl.Key, Rule: RuleDuplicateSection, Severity: SeverityError,
-				Message: fmt.Sprintf("the body has %s %q %s (line %s; the first is at line %d) and only the first counts: delete the copy, or turn a heading you typed inside an answer into ####",
-					what, fl.Label, plural(len(ds), "section", "sections"), strings.Join(lines, ", "), p.line+1),
+				Message: fmt.Sprintf("the body has %d %q sections, at line %d and %s %s; the answer is read from the first (line %d), and labels and required sign-offs count the answers of every copy: delete the copies you did not mean, or turn a heading you typed inside an answer into ####",
+					len(cs), fl.Label, p.line+1, plural(len(cs)-1, "line", "lines"), strings.Join(at, ", "), p.line+1),
 				Why: defaultWhy[RuleDuplicateSection],
 			})
 		}
@@ -178,8 +174,9 @@ func headingText(line string) (string, bool) {
 }
 
 // inOrder marks the longest subsequence of secs whose fields are in strictly
-// increasing form order, preferring the earliest sections on ties. It runs in
-// O(len(secs) × fields).
+// increasing form order, preferring the earliest sections on ties. It decides
+// only the order warnings: which copy of a repeated section is read does not
+// depend on it. It runs in O(len(secs) × fields).
 func inOrder(secs []section) []bool {
 	n := len(secs)
 	chosen := make([]bool, n)
@@ -224,6 +221,18 @@ func inOrder(secs []section) []bool {
 // lines included. An opening fence that is never closed marks nothing.
 func fenceMask(lines []string) []bool {
 	mask := make([]bool, len(lines))
+	for _, bl := range fenceBlocks(lines) {
+		for j := bl[0]; j <= bl[1]; j++ {
+			mask[j] = true
+		}
+	}
+	return mask
+}
+
+// fenceBlocks returns the closed code fences of lines, in order: the line of
+// each opening fence and of its closing fence. An opening fence that is never
+// closed is an ordinary line.
+func fenceBlocks(lines []string) [][2]int {
 	type closer struct {
 		line int
 		n    int
@@ -234,6 +243,7 @@ func fenceMask(lines []string) []bool {
 			closers[c] = append(closers[c], closer{i, n})
 		}
 	}
+	var blocks [][2]int
 	for i := 0; i < len(lines); i++ {
 		c, n, info := fenceLine(lines[i])
 		if n == 0 || (c == '`' && strings.Contains(info, "`")) {
@@ -251,12 +261,10 @@ func fenceMask(lines []string) []bool {
 		if end < 0 {
 			continue
 		}
-		for j := i; j <= end; j++ {
-			mask[j] = true
-		}
+		blocks = append(blocks, [2]int{i, end})
 		i = end
 	}
-	return mask
+	return blocks
 }
 
 // fenceLine reports whether ln is a code fence line (up to three spaces, then
@@ -297,6 +305,9 @@ func trimBlankLines(s string) string {
 	}
 }
 
+// repeatedChoiceWhy is the reason for the warning on an option chosen twice.
+const repeatedChoiceWhy = "GitHub lists each chosen option once; one written twice was typed by hand, and another option may have been meant."
+
 var checkboxRe = regexp.MustCompile(`^\s*[-*] \[([ xX])\] ?(.*)$`)
 
 // parseValue reads one section's text as the answer to fl.
@@ -315,22 +326,24 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 
 	switch fl.Type {
 	case TypeInput, TypeTextarea:
-		switch {
-		case raw == noResponse:
-		case fl.Render != "":
-			if inner, ok := unfence(raw); ok {
-				v.Text = inner
-			} else {
-				v.Text = raw
-			}
-		default:
-			v.Text = raw
+		text, ph := stripPlaceholders(fl, raw)
+		if ph != nil {
+			fs = append(fs, *ph)
 		}
+		if fl.Render != "" {
+			if inner, ok := unfence(text); ok {
+				text = inner
+			}
+		}
+		v.Text = text
 	case TypeDropdown:
-		s := strings.TrimSpace(raw)
+		s, ph := stripPlaceholders(fl, raw)
+		if ph != nil {
+			fs = append(fs, *ph)
+		}
+		s = strings.TrimSpace(s)
 		switch {
-		case s == "" || s == noResponse:
-		case s == noneChoice && !fl.Multiple && !fl.Required:
+		case s == "":
 		case !fl.Multiple:
 			v.Text = s
 			if o := matchOption(fl.Options, s); o != "" {
@@ -341,7 +354,20 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 		default:
 			v.Text = s
 			if cs, ok := splitChoices(s, fl.OptionLabels()); ok {
-				v.Choices = cs
+				var twice []string
+				for _, c := range cs {
+					if slices.Contains(v.Choices, c) {
+						if !slices.Contains(twice, c) {
+							twice = append(twice, c)
+						}
+						continue
+					}
+					v.Choices = append(v.Choices, c)
+				}
+				for _, c := range twice {
+					fs = append(fs, Finding{Field: fl.Key, Rule: RuleOption, Severity: SeverityWarning, Why: repeatedChoiceWhy,
+						Message: fmt.Sprintf("%q is chosen more than once; it counts once, so keep one", clip(c))})
+				}
 			} else {
 				optionFinding(fmt.Sprintf("%q is not a list of the options (%s) joined by \", \"; pick from them", clip(s), optionList(fl)))
 			}
@@ -388,6 +414,67 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 			Message: fmt.Sprintf("%d more %s do not match the form's options", extra, plural(extra, "line", "lines"))})
 	}
 	return v, fs
+}
+
+// stripPlaceholders removes from a text or dropdown answer the marks GitHub
+// writes for no answer: a line _No response_, a line None in an optional
+// single dropdown, an empty code fence in a render textarea (fences with
+// content, and whatever is inside them, are kept). What is left is the answer.
+// When a mark stood next to typed text, the text is not clearly an answer (it
+// may be a note typed under an empty answer), so a placeholder finding is
+// returned, naming the first mark.
+func stripPlaceholders(fl *Field, raw string) (string, *Finding) {
+	lines := strings.Split(raw, "\n")
+	blocks := fenceBlocks(lines)
+	var kept []string
+	mark, leading := "", false
+	typed := false // non-blank text kept so far
+	drop := func(i int, m string) int {
+		if mark == "" {
+			mark, leading = m, !typed
+		}
+		for i < len(lines) && strings.TrimSpace(lines[i]) == "" && (len(kept) == 0 || strings.TrimSpace(kept[len(kept)-1]) == "") {
+			i++ // no run of blank lines where the mark was
+		}
+		return i
+	}
+	for i := 0; i < len(lines); {
+		if len(blocks) > 0 && blocks[0][0] == i {
+			bl := blocks[0]
+			blocks = blocks[1:]
+			if fl.Render != "" && strings.TrimSpace(strings.Join(lines[bl[0]+1:bl[1]], "")) == "" {
+				i = drop(bl[1]+1, "an empty code block")
+				continue
+			}
+			kept = append(kept, lines[bl[0]:bl[1]+1]...)
+			typed, i = true, bl[1]+1
+			continue
+		}
+		t := strings.TrimSpace(lines[i])
+		switch {
+		case t == noResponse:
+			i = drop(i+1, noResponse)
+		case t == noneChoice && fl.Type == TypeDropdown && !fl.Multiple && !fl.Required:
+			i = drop(i+1, noneChoice)
+		default:
+			kept = append(kept, lines[i])
+			typed = typed || t != ""
+			i++
+		}
+	}
+	text := trimBlankLines(strings.Join(kept, "\n"))
+	if mark == "" || text == "" {
+		return text, nil
+	}
+	what := mark
+	if mark == "an empty code block" {
+		what = "the empty code block"
+	}
+	msg := fmt.Sprintf("the answer still starts with %s and the text under it is not clearly an answer: delete %s if the text is the answer, or move the text where it belongs", mark, what)
+	if !leading {
+		msg = fmt.Sprintf("the answer still has %s after the text, so the text is not clearly an answer: delete %s if the text is the answer, or move the text where it belongs", mark, what)
+	}
+	return text, &Finding{Field: fl.Key, Rule: RulePlaceholder, Severity: SeverityError, Message: msg, Why: defaultWhy[RulePlaceholder]}
 }
 
 // unfence returns the content of a section that is one fenced code block.

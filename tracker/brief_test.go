@@ -36,7 +36,11 @@ func toGolden(b *Brief, fs []Finding) *goldenBrief {
 		g.Findings = []Finding{}
 	}
 	for k, v := range b.Fields {
-		g.Fields[k] = &goldenValue{Text: v.Text, Choices: v.Choices, Checked: v.Checked, Unchecked: v.Unchecked, Duplicates: v.Duplicates}
+		gv := &goldenValue{Text: v.Text, Choices: v.Choices, Checked: v.Checked, Unchecked: v.Unchecked}
+		for _, c := range v.Copies {
+			gv.Duplicates = append(gv.Duplicates, c.Raw)
+		}
+		g.Fields[k] = gv
 	}
 	return g
 }
@@ -187,14 +191,102 @@ func TestParseBriefEdgeCases(t *testing.T) {
 			findings: []string{"is_there_an_existing_issue_for_the_same_bug:duplicate_section", "is_there_an_existing_issue_for_the_same_bug:checkbox", "os:duplicate_section"},
 		},
 		{
-			name: "fake heading typed before the real one is the duplicate",
+			name: "fake heading typed before the real one: the first copy is read, the other kept",
 			form: openhands,
 			body: sprintf(ohBox, "x") + "### Describe the bug and reproduction steps\n\nIt breaks.\n\n### Operating System\n\nMacOS\n\n### OpenHands Installation\n\nDocker command in README\n\n### OpenHands Version\n\n0.24\n\n### Operating System\n\nLinux\n\n### Logs, Errors, Screenshots, and Additional Context\n\n_No response_",
 			want: map[string]*goldenValue{
-				"os":              {Text: "Linux", Choices: []string{"Linux"}, Duplicates: []string{"MacOS"}},
+				"os":              {Text: "MacOS", Choices: []string{"MacOS"}, Duplicates: []string{"Linux"}},
 				"bug-description": {Text: "It breaks."},
 			},
 			findings: []string{"os:duplicate_section"},
+		},
+		{
+			name: "a copy typed right after the real section: the first is read",
+			form: openhands,
+			body: sprintf(ohBox, "x") + strings.Replace(ohRest, "\nLinux\n", "\nLinux\n\n### Operating System\n\nMacOS\n", 1) + "_No response_",
+			want: map[string]*goldenValue{
+				"os": {Text: "Linux", Choices: []string{"Linux"}, Duplicates: []string{"MacOS"}},
+			},
+			findings: []string{"os:duplicate_section"},
+		},
+		{
+			name: "a line with ### in its middle is never a section",
+			form: openhands,
+			body: sprintf(ohBox, "x") + "### Describe the bug and reproduction steps\n\nIt breaks.\nC### Operating System\nsee ### Operating System\n\n" + strings.TrimPrefix(ohRest, "### Describe the bug and reproduction steps\n\nIt breaks.\n\n") + "_No response_",
+			want: map[string]*goldenValue{
+				"bug-description": {Text: "It breaks.\nC### Operating System\nsee ### Operating System"},
+				"os":              {Text: "Linux", Choices: []string{"Linux"}},
+			},
+		},
+		{
+			name: "byte order mark before the first heading",
+			form: openhands,
+			body: "\uFEFF" + sprintf(ohBox, "x") + ohRest + "done",
+			want: map[string]*goldenValue{
+				"is_there_an_existing_issue_for_the_same_bug": {Checked: []string{"I have checked the existing issues."}},
+				"additional-context":                          {Text: "done"},
+			},
+		},
+		{
+			name:     "_No response_ followed by typed text",
+			form:     openhands,
+			body:     sprintf(ohBox, "x") + ohRest + "_No response_\n\nNote from Bob: please hurry.",
+			want:     map[string]*goldenValue{"additional-context": {Text: "Note from Bob: please hurry."}},
+			findings: []string{"additional-context:placeholder"},
+		},
+		{
+			name:     "_No response_ left under typed text",
+			form:     openhands,
+			body:     sprintf(ohBox, "x") + ohRest + "Note from Bob.\n\n_No response_",
+			want:     map[string]*goldenValue{"additional-context": {Text: "Note from Bob."}},
+			findings: []string{"additional-context:placeholder"},
+		},
+		{
+			name: "_No response_ inside a code block is content",
+			form: openhands,
+			body: sprintf(ohBox, "x") + ohRest + "```\n_No response_\n```",
+			want: map[string]*goldenValue{"additional-context": {Text: "```\n_No response_\n```"}},
+		},
+		{
+			name:     "None in an optional dropdown followed by typed text",
+			form:     openhands,
+			body:     sprintf(ohBox, "x") + strings.Replace(ohRest, "\nLinux\n", "\nNone\n\nLinux\n", 1) + "_No response_",
+			want:     map[string]*goldenValue{"os": {Text: "Linux", Choices: []string{"Linux"}}},
+			findings: []string{"os:placeholder"},
+		},
+		{
+			name:     "None followed by a note that is no option",
+			form:     openhands,
+			body:     sprintf(ohBox, "x") + strings.Replace(ohRest, "\nLinux\n", "\nNone\n\nask Bob\n", 1) + "_No response_",
+			want:     map[string]*goldenValue{"os": {Text: "ask Bob"}},
+			findings: []string{"os:placeholder", "os:option"},
+		},
+		{
+			name:     "_No response_ in a multi-select followed by a choice",
+			form:     maui,
+			body:     renderBody(maui, map[string]string{"is-regression": "Not sure, did not test other versions", "platforms-affected": "_No response_\n\niOS", "description": "Broken.", "version-with-bug": "7.0.101", "version-that-worked": "6.0"}),
+			want:     map[string]*goldenValue{"platforms-affected": {Text: "iOS", Choices: []string{"iOS"}}},
+			findings: []string{"platforms-affected:placeholder"},
+		},
+		{
+			name:     "multi-select repeating an option counts it once",
+			form:     maui,
+			body:     renderBody(maui, map[string]string{"is-regression": "Not sure, did not test other versions", "platforms-affected": "iOS, Android, iOS, iOS", "description": "Broken.", "version-with-bug": "7.0.101", "version-that-worked": "6.0"}),
+			want:     map[string]*goldenValue{"platforms-affected": {Text: "iOS, Android, iOS, iOS", Choices: []string{"iOS", "Android"}}},
+			findings: []string{"platforms-affected:option"},
+		},
+		{
+			name:     "empty render fence followed by typed text",
+			form:     ollama,
+			body:     renderBody(ollama, map[string]string{"description": "Crash.", "logs": "```shell\n\n```\n\nThe log is attached."}),
+			want:     map[string]*goldenValue{"logs": {Text: "The log is attached."}},
+			findings: []string{"logs:placeholder"},
+		},
+		{
+			name: "filled render fence followed by typed text is kept whole",
+			form: ollama,
+			body: renderBody(ollama, map[string]string{"description": "Crash.", "logs": "```shell\nboom\n```\n\nThat is all."}),
+			want: map[string]*goldenValue{"logs": {Text: "```shell\nboom\n```\n\nThat is all."}},
 		},
 		{
 			name: "headings inside a fence and #### are part of the answer",

@@ -153,6 +153,12 @@ func gatePR() *PullRequest {
 	}
 }
 
+// parsedBrief is body parsed against the default form.
+func parsedBrief(body string) *Brief {
+	b, _ := ParseBrief(DefaultForm(), body)
+	return b
+}
+
 var gateBriefs = []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true, Labels: []string{"brief", "brief: ready"}}}
 
 // gateSummary is a compact view of a verdict for table tests.
@@ -464,6 +470,12 @@ func TestEvaluate(t *testing.T) {
 			name: "a linked brief's answer adds kinds",
 			briefs: []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true,
 				Brief: &Brief{Fields: map[string]*Value{"new_vendor": {Text: "Yes", Choices: []string{"Yes"}}}}}},
+			state: StatePending, kinds: "usability=missing backend=missing vendor=missing", link: LinkSatisfied,
+		},
+		{
+			name: "a linked brief's answer in a copied section adds kinds too",
+			briefs: []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true,
+				Brief: parsedBrief(copySection(t, completeAnswers(), "new_vendor", "Yes", false))}},
 			state: StatePending, kinds: "usability=missing backend=missing vendor=missing", link: LinkSatisfied,
 		},
 		{

@@ -27,7 +27,7 @@ const (
 	SeverityWarning = "warning"
 )
 
-// Rules a brief Finding can name. The first six come from the form and the
+// Rules a brief Finding can name. The first seven come from the form and the
 // body's shape; the rest from the policy's brief rules.
 const (
 	RuleRequired         = "required"
@@ -36,6 +36,7 @@ const (
 	RuleMissingSection   = "missing_section"
 	RuleDuplicateSection = "duplicate_section"
 	RuleOrder            = "order"
+	RulePlaceholder      = "placeholder"
 	RuleMinWords         = "min_words"
 	RulePattern          = "pattern"
 	RuleLink             = "link"
@@ -51,6 +52,7 @@ var defaultWhy = map[string]string{
 	RuleMissingSection:   "twokey finds each answer under its question's heading; without the heading it cannot tell what the answer is.",
 	RuleDuplicateSection: "A question answered twice is ambiguous, and a heading typed inside another answer could otherwise change an answer or tick a box unnoticed.",
 	RuleOrder:            "Answers moved around are easy to misread; twokey reads them by heading, so this is only a warning.",
+	RulePlaceholder:      "GitHub writes _No response_ (None for a dropdown, an empty code block for a log field) when a question is left empty; text typed next to it may be the answer or a note meant elsewhere, and twokey does not guess which.",
 }
 
 // BriefResult is a brief checked against its form and the policy: whether it
@@ -105,8 +107,8 @@ func CheckBrief(f *Form, p *Policy, body string, filed time.Time) *BriefResult {
 	return res
 }
 
-// formFindings checks what the form itself requires: required answers and
-// required boxes.
+// formFindings checks what the form itself requires: required answers (in
+// the answer read) and required boxes (in every copy of the section).
 func formFindings(f *Form, b *Brief) []Finding {
 	var out []Finding
 	for _, fl := range f.Fields {
@@ -119,9 +121,18 @@ func formFindings(f *Form, b *Brief) []Finding {
 				Message: "the question is not answered; the form requires an answer", Why: requiredWhy(fl)})
 		}
 		for _, c := range fl.Checkboxes {
-			if c.Required && !slices.Contains(v.Checked, c.Label) {
-				out = append(out, Finding{Field: fl.Key, Rule: RuleCheckbox, Severity: SeverityError,
-					Message: fmt.Sprintf("the box %q is not checked; the form requires it", clip(c.Label)), Why: defaultWhy[RuleCheckbox]})
+			if !c.Required {
+				continue
+			}
+			// A box ticked in one copy of a repeated section and not in
+			// another is not checked: a copy may add a finding, never
+			// remove one.
+			for _, r := range v.readings() {
+				if !slices.Contains(r.Checked, c.Label) {
+					out = append(out, Finding{Field: fl.Key, Rule: RuleCheckbox, Severity: SeverityError,
+						Message: fmt.Sprintf("the box %q is not checked; the form requires it", clip(c.Label)), Why: defaultWhy[RuleCheckbox]})
+					break
+				}
 			}
 		}
 	}

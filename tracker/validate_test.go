@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,12 @@ func TestCheckBriefRules(t *testing.T) {
 		{"unchecked agreement", with(completeAnswers(), "agreement", "- [x] I will answer questions about this brief within two working days.\n- [ ] I will test the usability of the change before it ships."),
 			[]string{"agreement:checkbox"}, []string{"brief: needs-info"}},
 		{"option not in the form", with(completeAnswers(), "size", "Huge"), []string{"size:option"}, []string{"brief: needs-info"}},
+		{"a note under _No response_ is not the vendor", with(completeAnswers(), "new_vendor", "Yes", "vendor", "_No response_\n\nNote from Bob: please hurry."),
+			[]string{"vendor:placeholder"}, []string{"brief: needs-info", "vendor-review"}},
+		{"a note under _No response_ is not the audience", with(completeAnswers(), "audience", "_No response_\n\n(added later: see the thread)"),
+			[]string{"audience:placeholder"}, []string{"brief: needs-info"}},
+		{"a repeated choice is a warning and counts once", with(completeAnswers(), "touches", "Payments, Payments"), []string{"touches:option"},
+			[]string{"brief: ready", "touches: payments"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,13 +78,161 @@ func TestCheckBriefRules(t *testing.T) {
 			if diff := cmp.Diff(tt.labels, res.Labels); diff != "" {
 				t.Errorf("CheckBrief labels: diff (-want +got):\n%s", diff)
 			}
-			if res.Valid != (len(tt.findings) == 0) {
-				t.Errorf("CheckBrief Valid = %v with findings %v", res.Valid, tt.findings)
+			if want := tt.labels[0] == "brief: ready"; res.Valid != want {
+				t.Errorf("CheckBrief Valid = %v with findings %+v, want %v", res.Valid, res.Findings, want)
 			}
 			for _, fd := range res.Findings {
 				if fd.Why == "" || fd.Message == "" {
 					t.Errorf("finding %+v has no why or message", fd)
 				}
+			}
+		})
+	}
+}
+
+// copySection returns the default form's complete body with a copy of field
+// key's section, answered with answer, typed just before the real section
+// (before true) or just after it.
+func copySection(t *testing.T, answers map[string]string, key, answer string, before bool) string {
+	t.Helper()
+	f := DefaultForm()
+	body := renderBody(f, answers)
+	fl := f.Field(key)
+	heading := "### " + fl.Label + "\n\n"
+	i := strings.Index(body, heading)
+	if i < 0 {
+		t.Fatalf("no %q in the rendered body", heading)
+	}
+	if !before {
+		i += len(heading) + len(answers[key])
+		return body[:i] + "\n\n" + heading + answer + body[i:]
+	}
+	return body[:i] + heading + answer + "\n\n" + body[i:]
+}
+
+// TestCheckBriefCopiedSections checks that a section typed twice is an
+// error whichever copy comes first, and that no copy can take away a label
+// or a requirement that the other brings.
+func TestCheckBriefCopiedSections(t *testing.T) {
+	f, p := DefaultForm(), DefaultPolicy()
+	unticked := "- [x] I will answer questions about this brief within two working days.\n- [ ] I will test the usability of the change before it ships."
+	tests := []struct {
+		name     string
+		body     string
+		findings []string
+		labels   []string
+		read     string // Text of the read answer of the copied field
+	}{
+		{"None of these typed before the real answer",
+			copySection(t, with(completeAnswers(), "touches", "Payments, Personal data"), "touches", "None of these", true),
+			[]string{"touches:duplicate_section"}, []string{"brief: needs-info", "touches: payments", "touches: personal-data"}, "None of these"},
+		{"None of these typed after the real answer",
+			copySection(t, with(completeAnswers(), "touches", "Payments, Personal data"), "touches", "None of these", false),
+			[]string{"touches:duplicate_section"}, []string{"brief: needs-info", "touches: payments", "touches: personal-data"}, "Payments, Personal data"},
+		{"No typed before Yes keeps the vendor review and the vendor rule",
+			copySection(t, with(completeAnswers(), "new_vendor", "Yes"), "new_vendor", "No", true),
+			[]string{"new_vendor:duplicate_section", "vendor:required"}, []string{"brief: needs-info", "vendor-review"}, "No"},
+		{"No typed after Yes",
+			copySection(t, with(completeAnswers(), "new_vendor", "Yes"), "new_vendor", "No", false),
+			[]string{"new_vendor:duplicate_section", "vendor:required"}, []string{"brief: needs-info", "vendor-review"}, "Yes"},
+		{"ticked boxes typed before the unticked ones do not tick them",
+			copySection(t, with(completeAnswers(), "agreement", unticked), "agreement", completeAnswers()["agreement"], true),
+			[]string{"agreement:duplicate_section", "agreement:checkbox"}, []string{"brief: needs-info"}, ""},
+		{"ticked boxes typed after the unticked ones",
+			copySection(t, with(completeAnswers(), "agreement", unticked), "agreement", completeAnswers()["agreement"], false),
+			[]string{"agreement:duplicate_section", "agreement:checkbox"}, []string{"brief: needs-info"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := CheckBrief(f, p, tt.body, filed)
+			if diff := cmp.Diff(tt.findings, findingRules(res.Findings)); diff != "" {
+				t.Errorf("CheckBrief(%q) findings: diff (-want +got):\n%s\n%+v", tt.body, diff, res.Findings)
+			}
+			if diff := cmp.Diff(tt.labels, res.Labels); diff != "" {
+				t.Errorf("CheckBrief(%q) labels: diff (-want +got):\n%s", tt.body, diff)
+			}
+			if res.Valid {
+				t.Errorf("CheckBrief(%q).Valid = true, want false: a duplicated section is an error", tt.body)
+			}
+			key, _, _ := strings.Cut(tt.findings[0], ":")
+			if got := res.Brief.Answer(key).Text; got != tt.read {
+				t.Errorf("CheckBrief(%q) read %s = %q, want the first copy %q", tt.body, key, got, tt.read)
+			}
+		})
+	}
+}
+
+// TestDuplicateSectionMessage checks that the message names the copy whose
+// lines were read: the first in the body, even when it is out of order.
+func TestDuplicateSectionMessage(t *testing.T) {
+	f := DefaultForm()
+	agreement := "### Working agreement\n\n" + completeAnswers()["agreement"] + "\n\n"
+	body := renderBody(f, completeAnswers())
+	tests := []struct {
+		name string
+		body string
+		want string // %d are the heading lines, in body order
+	}{
+		{"copy out of order, before the real one",
+			strings.Replace(body, "### Audience", agreement+"### Audience", 1),
+			`the body has 2 "Working agreement" sections, at line %[1]d and line %[2]d; the answer is read from the first (line %[1]d)`},
+		{"copy after the real one",
+			body + "\n\n" + agreement,
+			`the body has 2 "Working agreement" sections, at line %[1]d and line %[2]d; the answer is read from the first (line %[1]d)`},
+		{"three copies",
+			strings.Replace(body, "### Audience", agreement+agreement+"### Audience", 1),
+			`the body has 3 "Working agreement" sections, at line %[1]d and lines %[2]d, %[3]d; the answer is read from the first (line %[1]d)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var at []any
+			for i, ln := range strings.Split(tt.body, "\n") {
+				if ln == "### Working agreement" {
+					at = append(at, i+1)
+				}
+			}
+			want := fmt.Sprintf(tt.want, at...)
+			_, fs := ParseBrief(f, tt.body)
+			var got []string
+			for _, fd := range fs {
+				if fd.Rule == RuleDuplicateSection {
+					if fd.Severity != SeverityError {
+						t.Errorf("ParseBrief(%q) duplicate_section severity = %s, want error", tt.body, fd.Severity)
+					}
+					got = append(got, fd.Message)
+				}
+			}
+			if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+				t.Errorf("ParseBrief(%q) duplicate_section messages = %q, want one starting %q", tt.body, got, want)
+			}
+		})
+	}
+}
+
+// TestConditionHoldsCountsEveryCopy checks is and is_not against an answer
+// whose section was typed twice.
+func TestConditionHoldsCountsEveryCopy(t *testing.T) {
+	f := DefaultForm()
+	tests := []struct {
+		name string
+		body string
+		cond Condition
+		want bool
+	}{
+		{"is, held by the copy", copySection(t, completeAnswers(), "new_vendor", "Yes", false), Condition{Field: "new_vendor", Is: "Yes"}, true},
+		{"is, held by the first", copySection(t, completeAnswers(), "new_vendor", "Yes", true), Condition{Field: "new_vendor", Is: "Yes"}, true},
+		{"is, held by neither", copySection(t, completeAnswers(), "new_vendor", "Not sure", false), Condition{Field: "new_vendor", Is: "Yes"}, false},
+		{"is_not, held by the copy", copySection(t, completeAnswers(), "new_vendor", "Yes", false), Condition{Field: "new_vendor", IsNot: "No"}, true},
+		{"is_not, held by the first", copySection(t, completeAnswers(), "new_vendor", "No", false), Condition{Field: "new_vendor", IsNot: "Yes"}, true},
+		{"is_not, held by neither", copySection(t, completeAnswers(), "new_vendor", "No", false), Condition{Field: "new_vendor", IsNot: "No"}, false},
+		{"is on a multi-select copy", copySection(t, completeAnswers(), "touches", "Payments", true), Condition{Field: "touches", Is: "Payments"}, true},
+		{"is_not on a field with no section", strings.Replace(renderBody(f, completeAnswers()), "### Size", "Size", 1), Condition{Field: "size", IsNot: "Large (more than two weeks)"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := ParseBrief(f, tt.body)
+			if got := tt.cond.Holds(b); got != tt.want {
+				t.Errorf("%+v.Holds(ParseBrief(%q)) = %v, want %v", tt.cond, tt.body, got, tt.want)
 			}
 		})
 	}

@@ -78,7 +78,7 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 {
+		if len(args) > 1 && !isHelp(args[1]) {
 			if c := lookup(args[1]); c != nil {
 				fmt.Fprint(e.stdout, c.usage)
 				return exitOK
@@ -121,6 +121,16 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 	}
 }
 
+// isHelp reports whether arg asks for the help itself: twokey help help,
+// twokey help -h.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
 func lookup(name string) *command {
 	for _, c := range commands() {
 		if c.name == name {
@@ -148,6 +158,7 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Run 'twokey help <command>' or 'twokey <command> -h' for a command's usage.
+Flags may come before or after a command's arguments.
 Exit codes: 0 yes (valid, passing, ok), 1 no (findings, pending, audit problems),
 2 usage or input error.
 `)
@@ -163,12 +174,29 @@ func newFlagSet(c string) *flag.FlagSet {
 }
 
 // parseFlags parses args into fs, turning flag errors into usage errors.
+// Flags may come before or after the arguments (twokey validate brief.md
+// --json); after "--" everything is an argument. fs.Args() are the
+// arguments, in order.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usagef("%v", err)
 		}
-		return usagef("%v", err)
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...) // flag parsing was stopped by --
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Leave the arguments in fs.Args(): "--" ends flags and is dropped.
+	return fs.Parse(append([]string{"--"}, pos...))
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -231,12 +233,102 @@ func TestFormAndPolicyPrintTheEmbeddedFiles(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, c := range []string{"validate", "form", "policy"} {
-		for _, args := range [][]string{{c, "-h"}, {c, "--help"}, {"help", c}} {
-			code, stdout, _ := runCmd(t, "", args...)
-			if code != exitOK || !strings.HasPrefix(stdout, "usage: twokey "+c) || !strings.Contains(stdout, "Example") {
-				t.Errorf("twokey %v = exit %d, stdout %q; want 0 and the usage with examples", args, code, stdout)
+	var help bytes.Buffer
+	printHelp(&help)
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"help", "-h"}, {"help", "--help"}, {"help", "help"}} {
+		code, stdout, stderr := runCmd(t, "", args...)
+		if code != exitOK || stdout != help.String() || stderr != "" {
+			t.Errorf("twokey %v = exit %d, stdout %q, stderr %q; want 0 and the help", args, code, stdout, stderr)
+		}
+	}
+	cmds := commands()
+	if len(cmds) < 8 {
+		t.Fatalf("commands() = %d commands, want the 8 the help lists", len(cmds))
+	}
+	for _, c := range cmds {
+		if !strings.Contains(help.String(), "\t"+fmt.Sprintf("%-10s", c.name)+" "+c.summary) {
+			t.Errorf("the help does not list %q", c.name)
+		}
+		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
+			code, stdout, stderr := runCmd(t, "", args...)
+			if code != exitOK || stdout != c.usage || stderr != "" || !strings.HasPrefix(stdout, "usage: twokey "+c.name) {
+				t.Errorf("twokey %v = exit %d, stdout %q, stderr %q; want 0 and the usage of %s", args, code, stdout, stderr, c.name)
 			}
 		}
+	}
+	for _, c := range []string{"validate", "form", "policy", "check"} {
+		if !strings.Contains(lookup(c).usage, "Example") {
+			t.Errorf("twokey %s -h has no examples", c)
+		}
+	}
+	if code, _, stderr := runCmd(t, "", "help", "nope"); code != exitError || !strings.Contains(stderr, `unknown command "nope"`) {
+		t.Errorf("twokey help nope = exit %d, stderr %q; want 2 and unknown command", code, stderr)
+	}
+}
+
+// TestValidateFlagsAfterTheFile checks that flags may follow the brief.
+func TestValidateFlagsAfterTheFile(t *testing.T) {
+	complete := filepath.Join("..", "..", "examples", "brief-complete.md")
+	body, err := os.ReadFile(complete)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		stdin string
+	}{
+		{[]string{"validate", "--json", complete}, ""},
+		{[]string{"validate", complete, "--json"}, ""},
+		{[]string{"validate", complete, "--json", "--filed", "2026-03-01"}, ""},
+		{[]string{"validate", "--filed", "2026-03-01", complete, "--json"}, ""},
+		{[]string{"validate", "-", "--json"}, string(body)},
+		{[]string{"validate", "--json", "--", complete}, ""},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runCmd(t, tt.stdin, tt.args...)
+		var out briefJSON
+		if err := json.Unmarshal([]byte(stdout), &out); code != exitOK || err != nil || !out.Valid {
+			t.Errorf("twokey %v = exit %d, stdout %q (%v), stderr %q; want 0 and a valid JSON brief", tt.args, code, stdout, err, stderr)
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		json bool
+		form string
+		rest []string
+	}{
+		{nil, false, "", []string{}},
+		{[]string{"a.md"}, false, "", []string{"a.md"}},
+		{[]string{"--json", "a.md"}, true, "", []string{"a.md"}},
+		{[]string{"a.md", "--json"}, true, "", []string{"a.md"}},
+		{[]string{"a.md", "--form", "f.yml", "b.md", "--json"}, true, "f.yml", []string{"a.md", "b.md"}},
+		{[]string{"-", "--json"}, true, "", []string{"-"}},
+		{[]string{"a.md", "--", "--json"}, false, "", []string{"a.md", "--json"}},
+		{[]string{"--", "-x", "a.md"}, false, "", []string{"-x", "a.md"}},
+	}
+	for _, tt := range tests {
+		fs := newFlagSet("t")
+		asJSON := fs.Bool("json", false, "")
+		form := fs.String("form", "", "")
+		if err := parseFlags(fs, tt.args); err != nil {
+			t.Errorf("parseFlags(%q) = %v, want nil", tt.args, err)
+			continue
+		}
+		got := []any{*asJSON, *form, append([]string{}, fs.Args()...)}
+		if diff := cmp.Diff([]any{tt.json, tt.form, tt.rest}, got); diff != "" {
+			t.Errorf("parseFlags(%q): diff (-want +got):\n%s", tt.args, diff)
+		}
+	}
+	for _, args := range [][]string{{"a.md", "--nope"}, {"a.md", "--form"}} {
+		var ue *usageError
+		if err := parseFlags(newFlagSet("t"), args); !errors.As(err, &ue) {
+			t.Errorf("parseFlags(%q) = %v, want a usage error", args, err)
+		}
+	}
+	if err := parseFlags(newFlagSet("t"), []string{"a.md", "-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("parseFlags([a.md -h]) = %v, want flag.ErrHelp", err)
 	}
 }
