@@ -553,6 +553,33 @@ func TestActionForkReadOnly(t *testing.T) {
 	}
 }
 
+// TestActionForkUnderTarget: under pull_request_target a fork's pull request
+// gets the full treatment (status, comment, labels) through the API alone:
+// the run has no checkout and no code from the fork.
+func TestActionForkUnderTarget(t *testing.T) {
+	w := newWorld(t)
+	w.readyBrief()
+	w.gh.AddPull(e2eRepo, fakegithub.Pull{Number: 5, Title: "From a fork", Body: "Brief: #1", User: fakegithub.User("outsider", 99),
+		Head: headA, HeadRepo: "outsider/site", Files: []string{"checkout/pay.js"}})
+	r := w.run("pull_request_target", "pull_request.opened.json", func(m map[string]any) {
+		prEvent(5, headA)(m)
+		set(m, "pull_request.head.repo.full_name", "outsider/site")
+		set(m, "pull_request.head.repo.owner", user("outsider", 99))
+	})
+	assertOK(t, r)
+	if st := w.status(headA); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "usability") {
+		t.Errorf("status on the fork's head = %v, want pending, waiting for usability", st)
+	}
+	if cs := w.gh.Comments(e2eRepo, 5); len(cs) != 1 || !strings.Contains(cs[0].GetBody(), "twokey gate") {
+		t.Errorf("comments = %v, want the one gate comment", cs)
+	}
+	for _, q := range r.reqs {
+		if strings.Contains(q.Path, "outsider/") {
+			t.Errorf("request to the fork %s: twokey reads the pull request from the base repository only", q)
+		}
+	}
+}
+
 func TestActionRateLimitThenSuccess(t *testing.T) {
 	w := newWorld(t)
 	w.readyBrief()
