@@ -27,14 +27,11 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 		r.pub.notice("issue event on pull request #%d: nothing to do", is.GetNumber())
 		return nil
 	}
-	p, err := r.loadPolicy(ctx)
-	if err != nil {
-		return err
-	}
 	f, err := r.loadForm(ctx)
 	if err != nil {
 		return err
 	}
+	p := r.policy // read by loadForm and fitted to the form
 	if r.rerun() {
 		if is, err = r.api.issue(ctx, is.GetNumber()); err != nil {
 			return err
@@ -269,6 +266,7 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		if err != nil {
 			return nil, err
 		}
+		p = r.policy // fitted to the form by loadForm
 		if lb.Found || tracker.LooksLikeBrief(f, is.GetBody()) {
 			// The labels twokey owns (ready, needs-info, answer labels) are
 			// recomputed from the brief itself: anyone who can label the

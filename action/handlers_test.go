@@ -1017,3 +1017,78 @@ func TestMergeMethodLongRebase(t *testing.T) {
 		t.Errorf("method %q, %d landed; want rebase, %d", recs[0].Method, len(recs[0].Landed), len(want))
 	}
 }
+
+// TestOwnFormWithoutPolicy: a repository with its own brief form and no
+// policy gets the embedded default's gate; the default's rules for the
+// default form's fields are left out with a notice, and issues are judged by
+// the repository's form. The default's answer labels are left out with them,
+// so a label such as vendor-review set by hand is not twokey's to remove.
+func TestOwnFormWithoutPolicy(t *testing.T) {
+	form, err := os.ReadFile("../tracker/testdata/forms/ollama__ollama__10_bug_report.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete, err := os.ReadFile("../tracker/testdata/forms/ollama__ollama__10_bug_report__issue-13868.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	notice := "::notice::the default policy's rules for the default form's fields objective, audience, mvp, success, examples, deadline, vendor, new_vendor, touches do not apply to .github/ISSUE_TEMPLATE/brief.yml and are left out (7 brief rules, 6 answer labels, 1 require rule)"
+	tests := []struct {
+		name, body, verdict string
+		labels              []string
+	}{
+		{"a complete bug report", string(complete), "ready", []string{"brief", "brief: ready", "vendor-review"}},
+		{"a bug report without its description", "### OS\n\nLinux\n\n### GPU\n\nAMD\n\n### CPU\n\nIntel\n\n### Ollama version\n\n0.9\n", "needs-info", []string{"brief", "brief: needs-info", "vendor-review"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.gh = fakegithub.New(t) // no .github/twokey.yml
+			h.gh.Repo(testRepo)
+			h.env["GITHUB_API_URL"] = h.gh.URL
+			h.gh.SetFile(testRepo, "main", tracker.DefaultFormFile, string(form))
+			h.gh.AddIssue(testRepo, 1, "t", tt.body, fakegithub.User("ann", 1), "brief", "vendor-review")
+			patch := map[string]any{"issue.number": 1, "issue.body": tt.body, "issue.labels": []any{map[string]any{"name": "brief"}, map[string]any{"name": "vendor-review"}}}
+			if code := h.run("issues", "issues.opened.json", patch); code != ExitOK {
+				t.Fatalf("Run = %d, want 0\n%s%s", code, h.stdout.String(), h.stderr.String())
+			}
+			if n := strings.Count(h.stdout.String(), notice); n != 1 {
+				t.Errorf("stdout has %d notices %q, want one\n%s", n, notice, h.stdout.String())
+			}
+			if strings.Contains(h.stdout.String(), "::error") {
+				t.Errorf("stdout has an error annotation:\n%s", h.stdout.String())
+			}
+			out, _ := os.ReadFile(h.env["GITHUB_OUTPUT"])
+			if got := parseOutputs(t, string(out))["verdict"]; got != tt.verdict {
+				t.Errorf("verdict = %q, want %q", got, tt.verdict)
+			}
+			if diff := cmp.Diff(tt.labels, h.gh.Labels(testRepo, 1)); diff != "" {
+				t.Errorf("labels: diff (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUndefinedKindIsAConfigurationError: a required kind that is not
+// defined is refused when the policy is read (status error, not failure); an
+// error in a part the policy inherits is annotated with the default's line,
+// not placed on a line of the repository's file.
+func TestUndefinedKindIsAConfigurationError(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability: {users: [uma]}\n  backend: {users: [bea]}\n")
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A})
+	if code != ExitError {
+		t.Fatalf("Run = %d, want %d\n%s", code, ExitError, h.stdout.String())
+	}
+	want := `::error title=twokey configuration::(embedded default policy):110:13: require rule names kind "vendor", which is not defined under kinds: (defined: usability, backend); .github/twokey.yml has no require: section, so the default's applies: write your own to change it`
+	if !strings.Contains(h.stdout.String(), want) {
+		t.Errorf("stdout = %q, want the annotation %q", h.stdout.String(), want)
+	}
+	if strings.Contains(h.stdout.String(), "file=(embedded default policy)") || strings.Contains(h.stdout.String(), "line=1,") {
+		t.Errorf("stdout = %q, want no annotation placed in a file for the default's part", h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "error" {
+		t.Errorf("status = %v, want error", st)
+	}
+}

@@ -129,6 +129,11 @@ func (p *publisher) errorAnnotation(err error) {
 		return
 	}
 	for _, ce := range ces {
+		if ce.File == tracker.DefaultPolicyName {
+			// Not a file of the repository: an annotation cannot point into it.
+			p.gha.WithFieldsMap(map[string]string{"title": "twokey configuration"}).Errorf("%s", ce.Error())
+			continue
+		}
 		fields := map[string]string{"file": ce.File, "title": "twokey configuration"}
 		if ce.Line > 0 {
 			fields["line"] = strconv.Itoa(ce.Line)

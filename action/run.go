@@ -324,6 +324,8 @@ func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 
 // loadForm reads the brief form from the default branch: INPUT_FORM_PATH, or
 // the policy's brief.form; a missing file means the embedded default form.
+// It replaces r.policy with the policy fitted to the form (FitPolicyToForm),
+// and notices what of the default was left out.
 // The form read with the policy is used when it is that file; another
 // brief.form costs one more request.
 func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
@@ -353,10 +355,16 @@ func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 			return nil, &configError{err: err}
 		}
 	}
-	if err := tracker.CheckPolicyAgainstForm(p, f); err != nil {
+	fit, left, err := tracker.FitPolicyToForm(p, f)
+	if err != nil {
 		return nil, &configError{err: err}
 	}
-	r.form = f
+	if left != nil && r.pub != nil {
+		r.pub.notice("%s", left)
+	}
+	// From here on the policy is the one fitted to the form: the default's
+	// rules for fields the form lacks are gone.
+	r.policy, r.form = fit, f
 	return f, nil
 }
 

@@ -63,6 +63,11 @@ type AnswerLabel struct {
 type srcPos struct {
 	file      string
 	line, col int
+	// fromDefault is true for an entry of the embedded default policy,
+	// whether the whole policy is the default or the file left the entry's
+	// part out: FitPolicyToForm leaves such an entry out when it does not
+	// fit the form, where an entry of the file is an error.
+	fromDefault bool
 }
 
 // Defaults of the brief section's keys.
@@ -98,36 +103,27 @@ func (r *BriefRule) regexp() (*regexp.Regexp, error) {
 
 // check validates the brief section's values (regexps compile, each rule says
 // what it checks and why, ...) and applies key-level defaults: form, label
-// and labels take the defaults above; rules and answer_labels left out take
-// the embedded default policy's (an empty list means none).
-func (b *BriefPolicy) check(file string, root *yaml.Node) ConfigErrors {
-	sec := nodeAt(root, "brief")
-	if sec == nil {
-		return nil // the whole section came from the embedded default
-	}
+// and labels take the defaults above. (rules and answer_labels left out were
+// taken from the embedded default by loadPolicy; an empty list means none.)
+// Positions come from s, so that a rule taken from the default is reported,
+// and later compared with the form, at the default's line.
+func (b *BriefPolicy) check(s *policySource) ConfigErrors {
 	var errs ConfigErrors
 	errAt := func(msg string, path ...any) {
-		errs = append(errs, configErrorAt(file, root, msg, append([]any{"brief"}, path...)...))
+		errs = append(errs, s.errAt(msg, append([]any{"brief"}, path...)...))
 	}
 	pos := func(path ...any) srcPos {
-		e := configErrorAt(file, root, "", append([]any{"brief"}, path...)...)
-		return srcPos{file: file, line: e.Line, col: e.Column}
+		return s.pos(append([]any{"brief"}, path...)...)
+	}
+	b.applyDefaults()
+	sec := s.node("brief")
+	if sec == nil {
+		return nil // no brief: section in the embedded default itself
 	}
 	if sec.Kind != yaml.MappingNode {
 		errAt("brief must be a mapping of keys to values")
 		return errs
 	}
-	if nodeAt(sec, "rules") == nil || nodeAt(sec, "answer_labels") == nil {
-		if def, err := LoadPolicy("(embedded default policy)", DefaultPolicyYAML); err == nil {
-			if nodeAt(sec, "rules") == nil {
-				b.Rules = def.Brief.Rules
-			}
-			if nodeAt(sec, "answer_labels") == nil {
-				b.AnswerLabels = def.Brief.AnswerLabels
-			}
-		}
-	}
-	b.applyDefaults()
 	for _, k := range []string{"form", "label"} {
 		if n := nodeAt(sec, k); n != nil && strings.TrimSpace(n.Value) == "" {
 			errAt(fmt.Sprintf("brief.%s is empty; leave the key out to use the default", k), k)
@@ -138,9 +134,7 @@ func (b *BriefPolicy) check(file string, root *yaml.Node) ConfigErrors {
 	}
 	for i := range b.Rules {
 		r := &b.Rules[i]
-		if nodeAt(sec, "rules", i) != nil {
-			r.pos = pos("rules", i)
-		}
+		r.pos = pos("rules", i)
 		what := fmt.Sprintf("brief rule %d", i+1)
 		if r.Field != "" {
 			what += fmt.Sprintf(" (field %s)", r.Field)
@@ -199,9 +193,7 @@ func (b *BriefPolicy) check(file string, root *yaml.Node) ConfigErrors {
 	}
 	for i := range b.AnswerLabels {
 		al := &b.AnswerLabels[i]
-		if nodeAt(sec, "answer_labels", i) != nil {
-			al.pos = pos("answer_labels", i)
-		}
+		al.pos = pos("answer_labels", i)
 		for _, kv := range [][2]string{{"field", al.Field}, {"option", al.Option}, {"label", al.Label}} {
 			if strings.TrimSpace(kv[1]) == "" {
 				errAt(fmt.Sprintf("brief answer_labels entry %d has no %s (it needs field, option and label)", i+1, kv[0]), "answer_labels", i)

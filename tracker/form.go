@@ -149,7 +149,7 @@ func Slug(label string) string {
 // out of range and unquoted YAML booleans are all reported together as
 // ConfigErrors naming file:line:col.
 func LoadForm(file string, data []byte) (*Form, error) {
-	root, err := decodeStrict(file, data, nil)
+	root, err := parseYAML(file, data)
 	if err != nil {
 		return nil, err
 	}

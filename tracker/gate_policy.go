@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
-	"go.yaml.in/yaml/v3"
 )
 
 // Kind is a sign-off kind (usability, backend, ...) and who may give it.
@@ -78,70 +77,81 @@ const (
 // Sections the file leaves out were already taken whole from the embedded
 // default; here a section that is present gets defaults for its absent keys,
 // which matters for the bools whose default is true (a zero value cannot tell
-// "absent" from "false", the node tree can).
-func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors {
+// "absent" from "false", the node tree can). A section that did not decode
+// (s.bad) is neither checked nor compared with the others.
+func (p *Policy) checkGate(s *policySource) ConfigErrors {
 	var errs ConfigErrors
 	add := func(msg string, path ...any) {
-		errs = append(errs, configErrorAt(file, root, msg, path...))
+		errs = append(errs, s.errAt(msg, path...))
 	}
+	root := s.root
 
 	// kinds
-	if len(p.Kinds) == 0 {
-		add("no sign-off kinds: define at least one under kinds: (for example usability and backend)", "kinds")
-	}
-	names := p.KindOrder
-	if len(names) != len(p.Kinds) {
-		names = names[:0:0]
-		for k := range p.Kinds {
-			names = append(names, k)
+	if !s.bad["kinds"] {
+		if len(p.Kinds) == 0 {
+			add("no sign-off kinds: define at least one under kinds: (for example usability and backend)", "kinds")
 		}
-		sort.Strings(names)
-		p.KindOrder = names
-	}
-	for _, name := range names {
-		k := p.Kinds[name]
-		if k == nil {
-			k = &Kind{}
-			p.Kinds[name] = k
-		}
-		if name == "" || strings.ContainsAny(name, " \t\r\n") {
-			errs = append(errs, errAtKey(file, root, fmt.Sprintf("kind %q has whitespace in its name: people type it in /signoff <kind>, use one word such as %q", name, strings.Join(strings.Fields(name), "-")), "kinds", name))
-		}
-		if name == "revoke" {
-			errs = append(errs, errAtKey(file, root, `kind "revoke" clashes with the command /signoff revoke <kind>: choose another name`, "kinds", name))
-		}
-		for i, u := range k.Users {
-			if u = strings.TrimPrefix(strings.TrimSpace(u), "@"); u == "" || strings.ContainsAny(u, " /") {
-				add(fmt.Sprintf("kind %q: user %q is not a GitHub login", name, k.Users[i]), "kinds", name, "users", i)
-				continue
+		names := p.KindOrder
+		if len(names) != len(p.Kinds) {
+			names = names[:0:0]
+			for k := range p.Kinds {
+				names = append(names, k)
 			}
-			k.Users[i] = u
+			sort.Strings(names)
+			p.KindOrder = names
 		}
-		for i, t := range k.Teams {
-			t = strings.TrimPrefix(strings.TrimSpace(t), "@")
-			org, slug, ok := strings.Cut(t, "/")
-			if !ok || org == "" || slug == "" || strings.ContainsAny(slug, "/ ") || strings.Contains(org, " ") {
-				add(fmt.Sprintf("kind %q: team %q must be written org/slug, as in @acme/web-ux", name, k.Teams[i]), "kinds", name, "teams", i)
-				continue
+		for _, name := range names {
+			k := p.Kinds[name]
+			if k == nil {
+				k = &Kind{}
+				p.Kinds[name] = k
 			}
-			k.Teams[i] = t
-		}
-		switch {
-		case k.Permission == "" && len(k.Users) == 0 && len(k.Teams) == 0:
-			k.Permission = defaultPermission
-		case k.Permission != "" && permissionRank(k.Permission) == 0:
-			add(fmt.Sprintf("kind %q: permission %q is not one of %s", name, k.Permission, strings.Join(permissions, ", ")), "kinds", name, "permission")
+			if name == "" || strings.ContainsAny(name, " \t\r\n") {
+				errs = append(errs, s.keyErrAt(fmt.Sprintf("kind %q has whitespace in its name: people type it in /signoff <kind>, use one word such as %q", name, strings.Join(strings.Fields(name), "-")), "kinds", name))
+			}
+			if name == "revoke" {
+				errs = append(errs, s.keyErrAt(`kind "revoke" clashes with the command /signoff revoke <kind>: choose another name`, "kinds", name))
+			}
+			for i, u := range k.Users {
+				if u = strings.TrimPrefix(strings.TrimSpace(u), "@"); u == "" || strings.ContainsAny(u, " /") {
+					add(fmt.Sprintf("kind %q: user %q is not a GitHub login", name, k.Users[i]), "kinds", name, "users", i)
+					continue
+				}
+				k.Users[i] = u
+			}
+			for i, t := range k.Teams {
+				t = strings.TrimPrefix(strings.TrimSpace(t), "@")
+				org, slug, ok := strings.Cut(t, "/")
+				if !ok || org == "" || slug == "" || strings.ContainsAny(slug, "/ ") || strings.Contains(org, " ") {
+					add(fmt.Sprintf("kind %q: team %q must be written org/slug, as in @acme/web-ux", name, k.Teams[i]), "kinds", name, "teams", i)
+					continue
+				}
+				k.Teams[i] = t
+			}
+			switch {
+			case k.Permission == "" && len(k.Users) == 0 && len(k.Teams) == 0:
+				k.Permission = defaultPermission
+			case k.Permission != "" && permissionRank(k.Permission) == 0:
+				add(fmt.Sprintf("kind %q: permission %q is not one of %s", name, k.Permission, strings.Join(permissions, ", ")), "kinds", name, "permission")
+			}
 		}
 	}
 
 	// require
+	defined := strings.Join(p.KindOrder, ", ")
+	if s.inherited("kinds") {
+		defined += fmt.Sprintf("; these are the default's, as %s has no kinds: section", s.file)
+	}
 	for i, r := range p.Require {
+		if s.bad["require"] {
+			break
+		}
 		if len(r.Kinds) == 0 {
 			add("require rule names no kinds: add kinds: [KIND, ...] (the kinds it adds when its conditions hold)", "require", i)
 		}
 		for j, k := range r.Kinds {
-			if _, ok := p.Kinds[k]; !ok {
-				add(fmt.Sprintf("require rule names kind %q, which is not defined under kinds: (defined: %s)", k, strings.Join(p.KindOrder, ", ")), "require", i, "kinds", j)
+			if _, ok := p.Kinds[k]; !ok && !s.bad["kinds"] {
+				add(fmt.Sprintf("require rule names kind %q, which is not defined under kinds: (defined: %s)", k, defined), "require", i, "kinds", j)
 			}
 		}
 		for j, g := range r.Paths {
@@ -150,10 +160,10 @@ func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors {
 			}
 		}
 		if r.Brief != nil {
-			// Remember where the condition was written: CheckPolicyAgainstForm
-			// reports a field or option the form lacks at this line.
-			e := configErrorAt(file, root, "", "require", i, "brief")
-			r.Brief.pos = srcPos{file: file, line: e.Line, col: e.Column}
+			// Remember where the condition was written (in the file, or in
+			// the default for an inherited require:): FitPolicyToForm reports
+			// a field or option the form lacks at this line.
+			r.Brief.pos = s.pos("require", i, "brief")
 			if r.Brief.Field == "" {
 				add("require rule brief: condition names no field: write {field: ID, is: VALUE}", "require", i, "brief")
 			}
@@ -169,7 +179,7 @@ func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors {
 	}
 
 	// link
-	if nodeAt(root, "link") != nil {
+	if nodeAt(root, "link") != nil && !s.bad["link"] {
 		if nodeAt(root, "link", "required") == nil {
 			p.Link.Required = true
 		}
@@ -185,12 +195,12 @@ func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors {
 	}
 
 	// signoffs
-	if nodeAt(root, "signoffs") != nil && nodeAt(root, "signoffs", "keep_on_same_tree") == nil {
+	if nodeAt(root, "signoffs") != nil && !s.bad["signoffs"] && nodeAt(root, "signoffs", "keep_on_same_tree") == nil {
 		p.Signoffs.KeepOnSameTree = true
 	}
 
 	// pr_labels
-	if nodeAt(root, "pr_labels") != nil {
+	if nodeAt(root, "pr_labels") != nil && !s.bad["pr_labels"] {
 		if nodeAt(root, "pr_labels", "signed") == nil {
 			p.PRLabels.Signed = defaultSignedLabel
 		}
@@ -211,12 +221,4 @@ func (p *Policy) checkGate(file string, root *yaml.Node) ConfigErrors {
 		p.Bypass.Users[i] = u
 	}
 	return errs
-}
-
-// errAtKey is configErrorAt pointing at a mapping key rather than its value.
-func errAtKey(file string, root *yaml.Node, msg string, path ...any) *ConfigError {
-	if n := keyAt(root, path...); n != nil && n.Line > 0 {
-		return &ConfigError{File: file, Line: n.Line, Column: n.Column, Msg: msg}
-	}
-	return configErrorAt(file, root, msg, path...)
 }

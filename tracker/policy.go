@@ -1,9 +1,12 @@
 package tracker
 
 import (
-	"bytes"
+	"cmp"
 	"crypto/sha1"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -41,10 +44,14 @@ type Policy struct {
 // taken whole from the embedded default.
 var policySections = []string{"version", "brief", "kinds", "separate_signers", "require", "link", "signoffs", "pr_labels", "bypass"}
 
+// DefaultPolicyName is the file name that messages give the embedded default
+// policy, e.g. "(embedded default policy):27:7: ...".
+const DefaultPolicyName = "(embedded default policy)"
+
 // DefaultPolicy returns the embedded default policy. It panics only if the
 // embedded file is broken, which the tests rule out.
 func DefaultPolicy() *Policy {
-	p, err := LoadPolicy("(embedded default policy)", DefaultPolicyYAML)
+	p, _, err := loadPolicy(DefaultPolicyName, DefaultPolicyYAML, nil, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -52,48 +59,213 @@ func DefaultPolicy() *Policy {
 	return p
 }
 
-// LoadPolicy decodes and checks a policy file. Unknown keys, wrong types and
-// bad values are reported together as ConfigErrors naming file:line:col. A
-// top-level section that data leaves out takes the embedded default's.
+// LoadPolicy decodes and checks a policy file. A top-level section that data
+// leaves out is taken whole from the embedded default, and so are brief.rules
+// and brief.answer_labels left out of a brief: section.
+//
+// Mistakes are reported together as ConfigErrors naming file:line:col: every
+// unknown key, key written twice and value of the wrong type (a list where a
+// mapping belongs, "maybe" where true or false does), then the value checks
+// of every section that decoded. Only a YAML syntax error stops the reading
+// at once: the file is then not YAML, and the error names its line. A check
+// that fails on a part taken from the default points into the default
+// (DefaultPolicyName:line:col) and says that the file left the part out.
 func LoadPolicy(file string, data []byte) (*Policy, error) {
-	root, err := decodeStrict(file, data, nil)
+	def, defRoot, err := loadPolicy(DefaultPolicyName, DefaultPolicyYAML, nil, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("embedded default policy: %w", err)
 	}
-	p := &Policy{}
-	if _, err := decodeStrict(file, data, p); err != nil {
-		return nil, err
+	def.Default = true
+	p, _, err := loadPolicy(file, data, def, defRoot)
+	return p, err
+}
+
+// loadPolicy is LoadPolicy with the default at hand: def and defRoot are the
+// loaded default and its node tree, or nil when data is the embedded default
+// itself. It returns the policy and the file's node tree.
+func loadPolicy(file string, data []byte, def *Policy, defRoot *yaml.Node) (*Policy, *yaml.Node, error) {
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, nil, err
 	}
-	if !bytes.Equal(data, DefaultPolicyYAML) {
-		def, err := LoadPolicy("(embedded default policy)", DefaultPolicyYAML)
-		if err != nil {
-			return nil, fmt.Errorf("embedded default policy: %w", err)
+	s := &policySource{file: file, root: root, def: def, defRoot: defRoot, bad: map[string]bool{}}
+	p := &Policy{File: file, SHA: GitBlobSHA(data)}
+	errs := s.decode(p)
+	if s.def != nil {
+		for _, sec := range policySections {
+			if nodeAt(root, sec) == nil {
+				p.takeSection(s.def, sec)
+			}
 		}
-		for _, s := range policySections {
-			if nodeAt(root, s) == nil {
-				p.takeSection(def, s)
+		if nodeAt(root, "brief") != nil && !s.bad["brief"] {
+			if nodeAt(root, "brief", "rules") == nil {
+				p.Brief.Rules = slices.Clone(s.def.Brief.Rules)
+			}
+			if nodeAt(root, "brief", "answer_labels") == nil {
+				p.Brief.AnswerLabels = slices.Clone(s.def.Brief.AnswerLabels)
 			}
 		}
 	}
-	p.File = file
-	p.SHA = GitBlobSHA(data)
-	if p.KindOrder == nil {
-		if n := nodeAt(root, "kinds"); n != nil && n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				p.KindOrder = append(p.KindOrder, n.Content[i].Value)
-			}
+	p.KindOrder = nil
+	if n := s.node("kinds"); n != nil && n.Kind == yaml.MappingNode && !s.bad["kinds"] {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p.KindOrder = append(p.KindOrder, n.Content[i].Value)
 		}
 	}
-	var errs ConfigErrors
-	if p.Version != 1 {
-		errs = append(errs, configErrorAt(file, root, fmt.Sprintf("version %d is not supported (this twokey reads version 1)", p.Version), "version"))
+	if !s.bad["version"] && p.Version != 1 {
+		errs = append(errs, s.errAt(fmt.Sprintf("version %d is not supported (this twokey reads version 1)", p.Version), "version"))
 	}
-	errs = append(errs, p.Brief.check(file, root)...)
-	errs = append(errs, p.checkGate(file, root)...)
+	if !s.bad["brief"] {
+		errs = append(errs, p.Brief.check(s)...)
+	}
+	errs = append(errs, p.checkGate(s)...)
 	if len(errs) > 0 {
-		return nil, errs
+		// Top to bottom through the file, then what concerns the default.
+		inDefault := func(e *ConfigError) int {
+			if e.File == file {
+				return 0
+			}
+			return 1
+		}
+		slices.SortStableFunc(errs, func(a, b *ConfigError) int {
+			return cmp.Or(cmp.Compare(inDefault(a), inDefault(b)), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+		})
+		return nil, nil, errs
 	}
-	return p, nil
+	return p, root, nil
+}
+
+// policySource is where the parts of a policy being loaded were written: the
+// file's node tree, and for the parts taken from the embedded default, the
+// default's. Checks find positions through it, so that an error about an
+// inherited part points at the default's line, not at the file's 1:1.
+type policySource struct {
+	file string
+	root *yaml.Node
+	// def and defRoot are the embedded default and its tree; nil while
+	// loading the default itself.
+	def     *Policy
+	defRoot *yaml.Node
+	// bad holds the top-level sections that did not decode; their value
+	// checks, and the checks that compare other sections with them, are
+	// skipped (their errors are already reported).
+	bad map[string]bool
+}
+
+// decode decodes each top-level section of the file into p, one at a time:
+// a section with an unknown key or a wrong type is reported (all its
+// problems, see checkShape) and left out, the others decode.
+func (s *policySource) decode(p *Policy) ConfigErrors {
+	var errs ConfigErrors
+	top := nodeAt(s.root)
+	pv := reflect.ValueOf(p).Elem()
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		at := func(format string, args ...any) {
+			errs = append(errs, &ConfigError{File: s.file, Line: k.Line, Column: k.Column, Msg: fmt.Sprintf(format, args...)})
+		}
+		if first, dup := seen[k.Value]; dup {
+			at("the top level has key %q twice (first at line %d); keep one", k.Value, first.Line)
+			s.bad[k.Value] = true
+			continue
+		}
+		seen[k.Value] = k
+		fv, ok := yamlFieldValue(pv, k.Value)
+		if !ok {
+			at("unknown key %q at the top level (allowed: %s; check its spelling and indentation against the reference)", k.Value, strings.Join(policySections, ", "))
+			continue
+		}
+		if es := checkShape(s.file, k.Value, v, fv.Type()); len(es) > 0 {
+			errs = append(errs, es...)
+			s.bad[k.Value] = true
+			continue
+		}
+		if err := v.Decode(fv.Addr().Interface()); err != nil {
+			// checkShape lets through only what decodes; say so if not.
+			errs = append(errs, &ConfigError{File: s.file, Line: v.Line, Column: v.Column, Msg: fmt.Sprintf("%s: %v", k.Value, err)})
+			s.bad[k.Value] = true
+		}
+	}
+	return errs
+}
+
+// yamlFieldValue returns the field of struct v whose yaml name is key.
+func yamlFieldValue(v reflect.Value, key string) (reflect.Value, bool) {
+	t := v.Type()
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && yamlName(f) == key {
+			return v.Field(i), true
+		}
+	}
+	return reflect.Value{}, false
+}
+
+// inherited reports whether path (from the top of the policy) lies in a part
+// the file leaves out and the default provides: a top-level section, or
+// brief.rules or brief.answer_labels inside the file's brief: section.
+func (s *policySource) inherited(path ...any) bool {
+	if s.def == nil || len(path) == 0 {
+		return false
+	}
+	if nodeAt(s.root, path[0]) == nil {
+		return true
+	}
+	if path[0] == "brief" && len(path) > 1 && (path[1] == "rules" || path[1] == "answer_labels") {
+		return nodeAt(s.root, "brief", path[1]) == nil
+	}
+	return false
+}
+
+// tree returns the file name and node tree that path was read from.
+func (s *policySource) tree(path ...any) (string, *yaml.Node) {
+	if s.inherited(path...) {
+		return DefaultPolicyName, s.defRoot
+	}
+	return s.file, s.root
+}
+
+// node returns the node at path, in the file or, for an inherited part, in
+// the default.
+func (s *policySource) node(path ...any) *yaml.Node {
+	_, root := s.tree(path...)
+	return nodeAt(root, path...)
+}
+
+// errAt is configErrorAt for the part at path, wherever it was written; an
+// error in an inherited part says how to replace it.
+func (s *policySource) errAt(msg string, path ...any) *ConfigError {
+	file, root := s.tree(path...)
+	return configErrorAt(file, root, msg+s.hint(path...), path...)
+}
+
+// keyErrAt is errAt pointing at a mapping key rather than its value.
+func (s *policySource) keyErrAt(msg string, path ...any) *ConfigError {
+	file, root := s.tree(path...)
+	if n := keyAt(root, path...); n != nil && n.Line > 0 {
+		return &ConfigError{File: file, Line: n.Line, Column: n.Column, Msg: msg + s.hint(path...)}
+	}
+	return s.errAt(msg, path...)
+}
+
+// pos is where the part at path was written, remembered for the checks
+// against the form (FitPolicyToForm).
+func (s *policySource) pos(path ...any) srcPos {
+	file, root := s.tree(path...)
+	e := configErrorAt(file, root, "", path...)
+	return srcPos{file: file, line: e.Line, col: e.Column, fromDefault: s.def == nil || s.inherited(path...)}
+}
+
+// hint says, for an inherited part, that the file left it out.
+func (s *policySource) hint(path ...any) string {
+	switch {
+	case !s.inherited(path...):
+		return ""
+	case nodeAt(s.root, path[0]) == nil:
+		return fmt.Sprintf("; %s has no %s: section, so the default's applies: write your own to change it", s.file, path[0])
+	default:
+		return fmt.Sprintf("; %s has brief: without %s:, so the default's apply: write your own to change them", s.file, path[1])
+	}
 }
 
 // takeSection copies one top-level section from def.
@@ -120,9 +292,9 @@ func (p *Policy) takeSection(def *Policy, s string) {
 	}
 }
 
-// decodeStrict parses data as one YAML document and, when v is not nil,
-// decodes it into v rejecting unknown keys. It returns the parsed node tree.
-func decodeStrict(file string, data []byte, v any) (*yaml.Node, error) {
+// parseYAML parses data as one YAML document whose top level is a mapping
+// and returns its node tree.
+func parseYAML(file string, data []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(file, err)
@@ -132,13 +304,6 @@ func decodeStrict(file string, data []byte, v any) (*yaml.Node, error) {
 	}
 	if top := nodeAt(&root); top.Kind != yaml.MappingNode {
 		return nil, ConfigErrors{{File: file, Line: top.Line, Column: top.Column, Msg: "expected a mapping of keys to values at the top level"}}
-	}
-	if v != nil {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(v); err != nil {
-			return nil, yamlError(file, err)
-		}
 	}
 	return &root, nil
 }

@@ -389,87 +389,210 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// CheckPolicyAgainstForm reports every place where policy p names a field
-// that form f does not have, or an option that the field does not offer: the
-// brief rules and their when, answer_labels, and the brief conditions of
-// require. Errors are ConfigErrors at the policy's line.
-func CheckPolicyAgainstForm(p *Policy, f *Form) error {
+// FitPolicyToForm compares policy p with form f and returns the policy to
+// check briefs of f with. Every place where a part of the policy file names
+// a field that f does not have, or an option that the field does not offer
+// (the brief rules and their when, answer_labels, the brief conditions of
+// require), is an error: ConfigErrors at the policy's line.
+//
+// The embedded default policy is written for the embedded default form. Its
+// parts (all of them when p is the default, or the sections and lists a
+// policy file leaves out) that do not fit f are left out of the returned
+// policy instead, and LeftOut says which, so that a repository with a form
+// of its own and no policy still gets the default gate. LeftOut is nil when
+// nothing was left out. p itself is not changed.
+//
+// Leaving out a require rule whose condition is on a field f lacks does not
+// change the gate: a brief filed through f has no answer for it, so the
+// default's conditions (is: VALUE) never hold.
+func FitPolicyToForm(p *Policy, f *Form) (*Policy, *LeftOut, error) {
 	if p == nil || f == nil {
-		return nil
+		return p, nil, nil
 	}
-	var errs ConfigErrors
-	fields := func() string {
-		keys := make([]string, len(f.Fields))
-		for i, fl := range f.Fields {
-			keys[i] = fl.Key
-		}
-		return strings.Join(keys, ", ")
-	}
-	at := func(pos srcPos, format string, args ...any) {
-		file := pos.file
-		if file == "" {
-			file = p.File
-		}
-		errs = append(errs, &ConfigError{File: file, Line: pos.line, Column: pos.col, Msg: fmt.Sprintf(format, args...)})
-	}
-	field := func(pos srcPos, what, key string) *Field {
-		fl := f.Field(key)
-		if fl == nil {
-			at(pos, "%s names the field %q, which the form %s does not have (its fields: %s)", what, key, f.File, fields())
-		}
-		return fl
-	}
-	option := func(pos srcPos, what string, fl *Field, opt string) {
-		if fl == nil {
-			return
-		}
-		opts := fl.OptionLabels()
-		if len(opts) == 0 {
-			return // text answers can be anything
-		}
-		for _, o := range opts {
-			if strings.EqualFold(strings.TrimSpace(o), strings.TrimSpace(opt)) {
-				return
-			}
-		}
-		at(pos, "%s compares %q with %q, which is not one of its options (%s)", what, fl.Key, opt, optionList(fl))
-	}
-	cond := func(c *Condition, what string) {
-		if c == nil {
-			return
-		}
-		fl := field(c.pos, what+" when", c.Field)
-		if c.Is != "" {
-			option(c.pos, what+" when", fl, c.Is)
-		}
-		if c.IsNot != "" {
-			option(c.pos, what+" when", fl, c.IsNot)
-		}
-	}
-	for i := range p.Brief.Rules {
-		r := &p.Brief.Rules[i]
+	ft := &fitter{p: p, f: f, left: &LeftOut{Form: f.File}}
+	q := *p
+	q.Brief.Rules, q.Brief.AnswerLabels, q.Require = nil, nil, nil
+	for i, r := range p.Brief.Rules {
 		what := fmt.Sprintf("brief rule %d", i+1)
-		field(r.pos, what, r.Field)
-		cond(r.When, what)
+		ft.field(r.pos, what, r.Field)
+		ft.cond(r.When, what+" when")
+		if ft.keep(r.pos) {
+			q.Brief.Rules = append(q.Brief.Rules, r)
+		} else {
+			ft.left.Rules++
+		}
 	}
 	for i, al := range p.Brief.AnswerLabels {
 		what := fmt.Sprintf("brief answer_labels entry %d", i+1)
-		option(al.pos, what, field(al.pos, what, al.Field), al.Option)
+		ft.option(al.pos, what, ft.field(al.pos, what, al.Field), al.Option)
+		if ft.keep(al.pos) {
+			q.Brief.AnswerLabels = append(q.Brief.AnswerLabels, al)
+		} else {
+			ft.left.AnswerLabels++
+		}
 	}
 	for i, rq := range p.Require {
 		if rq.Brief != nil {
-			what := fmt.Sprintf("require rule %d brief", i+1)
-			fl := field(rq.Brief.pos, what, rq.Brief.Field)
-			if rq.Brief.Is != "" {
-				option(rq.Brief.pos, what, fl, rq.Brief.Is)
-			}
-			if rq.Brief.IsNot != "" {
-				option(rq.Brief.pos, what, fl, rq.Brief.IsNot)
+			ft.cond(rq.Brief, fmt.Sprintf("require rule %d brief", i+1))
+			if !ft.keep(rq.Brief.pos) {
+				ft.left.Require++
+				continue
 			}
 		}
+		q.Require = append(q.Require, rq)
 	}
-	if len(errs) > 0 {
-		return errs
+	if len(ft.errs) > 0 {
+		return nil, nil, ft.errs
 	}
-	return nil
+	if ft.left.Rules+ft.left.AnswerLabels+ft.left.Require == 0 {
+		return &q, nil, nil
+	}
+	return &q, ft.left, nil
+}
+
+// LeftOut says which parts of the embedded default policy FitPolicyToForm
+// left out because the form does not have the fields or options they name.
+type LeftOut struct {
+	Form string // the form's file
+	// Fields are the default form's fields that Form lacks, and Options the
+	// options (written field "option") that Form's fields do not offer, in
+	// the order the policy names them.
+	Fields, Options []string
+	// Rules, AnswerLabels and Require count the brief rules, answer labels
+	// and require rules left out.
+	Rules, AnswerLabels, Require int
+}
+
+// String says, for a notice, what was left out and how to check the form's
+// answers instead.
+func (l *LeftOut) String() string {
+	var names, parts, sections []string
+	if len(l.Fields) > 0 {
+		names = append(names, "fields "+strings.Join(l.Fields, ", "))
+	}
+	if len(l.Options) > 0 {
+		names = append(names, "options "+strings.Join(l.Options, ", "))
+	}
+	for _, c := range []struct {
+		n                int
+		one, many, where string
+	}{
+		{l.Rules, "brief rule", "brief rules", "brief.rules"},
+		{l.AnswerLabels, "answer label", "answer labels", "brief.answer_labels"},
+		{l.Require, "require rule", "require rules", "require"},
+	} {
+		switch {
+		case c.n == 1:
+			parts = append(parts, "1 "+c.one)
+		case c.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.many))
+		}
+		if c.n > 0 {
+			sections = append(sections, c.where)
+		}
+	}
+	if n := len(sections); n > 1 {
+		sections = append(sections[:n-2], sections[n-2]+" and "+sections[n-1])
+	}
+	return fmt.Sprintf("the default policy's rules for the default form's %s do not apply to %s and are left out (%s); to check its answers, write your own %s in the policy",
+		strings.Join(names, " and "), l.Form, strings.Join(parts, ", "), strings.Join(sections, ", "))
+}
+
+// fitter collects, entry by entry, where a policy does not fit a form.
+type fitter struct {
+	p    *Policy
+	f    *Form
+	errs ConfigErrors
+	left *LeftOut
+	miss []misfit // of the entry being compared
+}
+
+// misfit is one name in a policy entry that the form lacks: a field, or an
+// option of a field.
+type misfit struct {
+	pos                srcPos
+	msg, field, option string
+}
+
+// field returns the form's field key, noting a misfit when there is none.
+func (ft *fitter) field(pos srcPos, what, key string) *Field {
+	fl := ft.f.Field(key)
+	if fl == nil {
+		keys := make([]string, len(ft.f.Fields))
+		for i, fl := range ft.f.Fields {
+			keys[i] = fl.Key
+		}
+		ft.miss = append(ft.miss, misfit{
+			pos:   pos,
+			msg:   fmt.Sprintf("%s names the field %q, which the form %s does not have (its fields: %s)", what, key, ft.f.File, strings.Join(keys, ", ")),
+			field: key,
+		})
+	}
+	return fl
+}
+
+// option notes a misfit when fl offers options and opt is not one of them.
+func (ft *fitter) option(pos srcPos, what string, fl *Field, opt string) {
+	if fl == nil {
+		return
+	}
+	opts := fl.OptionLabels()
+	if len(opts) == 0 {
+		return // text answers can be anything
+	}
+	for _, o := range opts {
+		if strings.EqualFold(strings.TrimSpace(o), strings.TrimSpace(opt)) {
+			return
+		}
+	}
+	ft.miss = append(ft.miss, misfit{
+		pos:    pos,
+		msg:    fmt.Sprintf("%s compares %q with %q, which is not one of its options (%s)", what, fl.Key, opt, optionList(fl)),
+		option: fmt.Sprintf("%s %q", fl.Key, opt),
+	})
+}
+
+// cond compares a condition's field and value with the form.
+func (ft *fitter) cond(c *Condition, what string) {
+	if c == nil {
+		return
+	}
+	fl := ft.field(c.pos, what, c.Field)
+	if c.Is != "" {
+		ft.option(c.pos, what, fl, c.Is)
+	}
+	if c.IsNot != "" {
+		ft.option(c.pos, what, fl, c.IsNot)
+	}
+}
+
+// keep settles the entry written at pos: it fits the form (true); or its
+// misfits are errors, each at its own line (an entry of the policy file,
+// kept: the policy is refused anyway); or it is left out (false) and noted
+// in ft.left (an entry of the embedded default).
+func (ft *fitter) keep(pos srcPos) bool {
+	miss := ft.miss
+	ft.miss = nil
+	if len(miss) == 0 {
+		return true
+	}
+	if !pos.fromDefault {
+		for _, m := range miss {
+			file := m.pos.file
+			if file == "" {
+				file = ft.p.File
+			}
+			ft.errs = append(ft.errs, &ConfigError{File: file, Line: m.pos.line, Column: m.pos.col, Msg: m.msg})
+		}
+		return true
+	}
+	for _, m := range miss {
+		if m.field != "" && !slices.Contains(ft.left.Fields, m.field) {
+			ft.left.Fields = append(ft.left.Fields, m.field)
+		}
+		if m.option != "" && !slices.Contains(ft.left.Options, m.option) {
+			ft.left.Options = append(ft.left.Options, m.option)
+		}
+	}
+	return false
 }

@@ -328,12 +328,18 @@ func TestLooksLikeBrief(t *testing.T) {
 }
 
 func TestDefaultPolicyAgreesWithDefaultForm(t *testing.T) {
-	if err := CheckPolicyAgainstForm(DefaultPolicy(), DefaultForm()); err != nil {
-		t.Errorf("CheckPolicyAgainstForm(default policy, default form) = %v", err)
+	p := DefaultPolicy()
+	q, left, err := FitPolicyToForm(p, DefaultForm())
+	if err != nil || left != nil {
+		t.Fatalf("FitPolicyToForm(default policy, default form) = %v, %v; want nothing left out", left, err)
+	}
+	if len(q.Brief.Rules) != len(p.Brief.Rules) || len(q.Brief.AnswerLabels) != len(p.Brief.AnswerLabels) || len(q.Require) != len(p.Require) {
+		t.Errorf("FitPolicyToForm(default policy, default form) dropped parts: %d/%d rules, %d/%d answer labels, %d/%d require rules",
+			len(q.Brief.Rules), len(p.Brief.Rules), len(q.Brief.AnswerLabels), len(p.Brief.AnswerLabels), len(q.Require), len(p.Require))
 	}
 }
 
-func TestCheckPolicyAgainstForm(t *testing.T) {
+func TestFitPolicyToFormErrors(t *testing.T) {
 	src := `version: 1
 brief:
   rules:
@@ -357,7 +363,7 @@ require:
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = CheckPolicyAgainstForm(p, DefaultForm())
+	_, _, err = FitPolicyToForm(p, DefaultForm())
 	want := []string{
 		`p.yml:4:7: brief rule 1 names the field "objectve", which the form .github/ISSUE_TEMPLATE/brief.yml does not have`,
 		`p.yml:9:13: brief rule 2 when compares "new_vendor" with "Maybe", which is not one of its options`,
@@ -367,7 +373,7 @@ require:
 	}
 	ces := AsConfigErrors(err)
 	if len(ces) != len(want) {
-		t.Fatalf("CheckPolicyAgainstForm = %v, want %d errors", err, len(want))
+		t.Fatalf("FitPolicyToForm = %v, want %d errors", err, len(want))
 	}
 	for i, ce := range ces {
 		if !strings.HasPrefix(ce.Error(), want[i]) {
@@ -386,14 +392,14 @@ func TestLoadPolicyBriefErrors(t *testing.T) {
 		{"bad regexp", "version: 1\nbrief:\n  rules:\n    - field: a\n      pattern: '[a'\n      why: x\n", []string{"p.yml:5:16: brief rule 1 (field a) pattern \"[a\" does not compile"}},
 		{"no why", "version: 1\nbrief:\n  rules:\n    - field: a\n      link: true\n", []string{"p.yml:4:7: brief rule 1 (field a) has no why"}},
 		{"no field", "version: 1\nbrief:\n  rules:\n    - link: true\n      why: x\n", []string{"p.yml:4:7: brief rule 1 has no field"}},
-		{"date not a boolean", "version: 1\nbrief:\n  rules:\n    - field: a\n      date: YYYY-MM-DD\n      why: x\n", []string{"p.yml:5: "}},
+		{"date not a boolean", "version: 1\nbrief:\n  rules:\n    - field: a\n      date: YYYY-MM-DD\n      why: x\n", []string{`p.yml:5:13: brief.rules[].date: expected true or false, got "YYYY-MM-DD"`}},
 		{"when with both", "version: 1\nbrief:\n  rules:\n    - field: a\n      required: true\n      when: {field: b, is: x, is_not: y}\n      why: x\n", []string{"p.yml:6:13: brief rule 1 (field a) when needs exactly one of is or is_not"}},
 		{"when without field", "version: 1\nbrief:\n  rules:\n    - field: a\n      required: true\n      when: {is: x}\n      why: x\n", []string{"p.yml:6:13: brief rule 1 (field a) when has no field"}},
 		{"message without pattern", "version: 1\nbrief:\n  rules:\n    - field: a\n      link: true\n      message: m\n      why: x\n", []string{"p.yml:6:16: brief rule 1 (field a) has a message but no pattern"}},
 		{"negative min_words", "version: 1\nbrief:\n  rules:\n    - field: a\n      min_words: -2\n      why: x\n", []string{"p.yml:5:18: brief rule 1 (field a) min_words is -2"}},
 		{"same labels", "version: 1\nbrief:\n  labels: {ready: x, needs_info: x}\n", []string{"p.yml:3:11: brief.labels.ready and needs_info are both \"x\""}},
 		{"answer label incomplete", "version: 1\nbrief:\n  answer_labels:\n    - {field: a, option: b}\n", []string{"p.yml:4:7: brief answer_labels entry 1 has no label"}},
-		{"unknown key", "version: 1\nbrief:\n  lables: {}\n", []string{`p.yml:3: unknown key "lables"`}},
+		{"unknown key", "version: 1\nbrief:\n  lables: {}\n", []string{`p.yml:3:3: unknown key "lables" in brief (allowed: form, label, labels, rules, answer_labels;`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -431,5 +437,162 @@ func TestLoadPolicyBriefDefaults(t *testing.T) {
 	}
 	if len(p.Brief.Rules) != 0 {
 		t.Errorf("rules: [] gave %d rules, want none", len(p.Brief.Rules))
+	}
+}
+
+// TestFitPolicyToForm: with a form of the repository's own, the parts of the
+// embedded default that name fields or options the form lacks are left out
+// and said so; what fits stays, and so does the gate.
+func TestFitPolicyToForm(t *testing.T) {
+	bug := loadTestForm(t, "ollama__ollama__10_bug_report.yml")
+	mini, err := LoadForm("mini.yml", []byte(`name: Mini
+description: D
+body:
+  - type: textarea
+    id: objective
+    attributes: {label: Objective}
+  - type: dropdown
+    id: new_vendor
+    attributes: {label: "New vendor?", options: ["No", "Yes"]}
+  - type: dropdown
+    id: touches
+    attributes: {label: Touches, multiple: true, options: [Payments]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type kept struct {
+		Rules, AnswerLabels []string
+		Require             [][]string
+	}
+	gate := [][]string{{"usability", "backend"}, {"vendor"}, {"vendor"}}
+	tests := []struct {
+		name   string
+		policy string // "" for the embedded default
+		form   *Form
+		left   *LeftOut
+		kept   kept
+	}{
+		{
+			name: "the default policy, the default form",
+			form: DefaultForm(),
+			kept: kept{
+				Rules: []string{"objective", "audience", "mvp", "success", "examples", "deadline", "vendor"},
+				AnswerLabels: []string{"touches/Payments", "touches/Personal data", "touches/Sign-up or login",
+					"touches/Back-office systems (CRM, email, billing)", "new_vendor/Yes", "new_vendor/Not sure"},
+				Require: gate,
+			},
+		},
+		{
+			name: "the default policy, a bug-report form",
+			form: bug,
+			left: &LeftOut{
+				Form:   "ollama__ollama__10_bug_report.yml",
+				Fields: []string{"objective", "audience", "mvp", "success", "examples", "deadline", "vendor", "new_vendor", "touches"},
+				Rules:  7, AnswerLabels: 6, Require: 1,
+			},
+			kept: kept{Require: [][]string{{"usability", "backend"}, {"vendor"}}},
+		},
+		{
+			name:   "a policy that leaves require out",
+			policy: "brief: {rules: [], answer_labels: []}\n",
+			form:   bug,
+			left:   &LeftOut{Form: "ollama__ollama__10_bug_report.yml", Fields: []string{"new_vendor"}, Require: 1},
+			kept:   kept{Require: [][]string{{"usability", "backend"}, {"vendor"}}},
+		},
+		{
+			name:   "inherited rules that fit the form stay",
+			policy: "brief: {form: mini.yml}\n",
+			form:   mini,
+			left: &LeftOut{
+				Form:   "mini.yml",
+				Fields: []string{"audience", "mvp", "success", "examples", "deadline", "vendor"},
+				Options: []string{`touches "Personal data"`, `touches "Sign-up or login"`,
+					`touches "Back-office systems (CRM, email, billing)"`, `new_vendor "Not sure"`},
+				Rules: 6, AnswerLabels: 4,
+			},
+			kept: kept{Rules: []string{"objective"}, AnswerLabels: []string{"touches/Payments", "new_vendor/Yes"}, Require: gate},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := DefaultPolicy()
+			if tt.policy != "" {
+				var err error
+				if p, err = LoadPolicy("p.yml", []byte(tt.policy)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := len(p.Brief.Rules)
+			q, left, err := FitPolicyToForm(p, tt.form)
+			if err != nil {
+				t.Fatalf("FitPolicyToForm = %v, want no error", err)
+			}
+			if diff := cmp.Diff(tt.left, left); diff != "" {
+				t.Errorf("FitPolicyToForm left out: diff (-want +got):\n%s", diff)
+			}
+			var got kept
+			for _, r := range q.Brief.Rules {
+				got.Rules = append(got.Rules, r.Field)
+			}
+			for _, al := range q.Brief.AnswerLabels {
+				got.AnswerLabels = append(got.AnswerLabels, al.Field+"/"+al.Option)
+			}
+			for _, rq := range q.Require {
+				got.Require = append(got.Require, rq.Kinds)
+			}
+			if diff := cmp.Diff(tt.kept, got); diff != "" {
+				t.Errorf("FitPolicyToForm kept: diff (-want +got):\n%s", diff)
+			}
+			if len(p.Brief.Rules) != before {
+				t.Errorf("FitPolicyToForm changed its argument: %d rules, had %d", len(p.Brief.Rules), before)
+			}
+		})
+	}
+}
+
+func TestLeftOutString(t *testing.T) {
+	tests := []struct {
+		left LeftOut
+		want string
+	}{
+		{
+			LeftOut{Form: "bug.yml", Fields: []string{"objective", "new_vendor"}, Rules: 2, AnswerLabels: 1, Require: 1},
+			"the default policy's rules for the default form's fields objective, new_vendor do not apply to bug.yml and are left out (2 brief rules, 1 answer label, 1 require rule); to check its answers, write your own brief.rules, brief.answer_labels and require in the policy",
+		},
+		{
+			LeftOut{Form: "f.yml", Fields: []string{"vendor"}, Options: []string{`touches "Payments"`}, Rules: 1, AnswerLabels: 2},
+			`the default policy's rules for the default form's fields vendor and options touches "Payments" do not apply to f.yml and are left out (1 brief rule, 2 answer labels); to check its answers, write your own brief.rules and brief.answer_labels in the policy`,
+		},
+	}
+	for _, tt := range tests {
+		if got := tt.left.String(); got != tt.want {
+			t.Errorf("%+v.String() =\n%q, want\n%q", tt.left, got, tt.want)
+		}
+	}
+}
+
+// TestFitPolicyToFormOwnRulesStayErrors: what a policy file writes itself
+// must fit the form; only what it inherits is left out.
+func TestFitPolicyToFormOwnRulesStayErrors(t *testing.T) {
+	p, err := LoadPolicy("p.yml", []byte("brief:\n  rules:\n    - {field: objective, min_words: 3, why: x}\nrequire:\n  - kinds: [vendor]\n    brief: {field: new_vendor, is: \"Yes\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, left, err := FitPolicyToForm(p, loadTestForm(t, "ollama__ollama__10_bug_report.yml"))
+	var got []string
+	for _, ce := range AsConfigErrors(err) {
+		got = append(got, ce.Error())
+	}
+	fields := "(its fields: description, logs, os, gpu, cpu, version)"
+	want := []string{
+		`p.yml:3:7: brief rule 1 names the field "objective", which the form ollama__ollama__10_bug_report.yml does not have ` + fields,
+		`p.yml:6:12: require rule 1 brief names the field "new_vendor", which the form ollama__ollama__10_bug_report.yml does not have ` + fields,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FitPolicyToForm errors: diff (-want +got):\n%s", diff)
+	}
+	if left != nil {
+		t.Errorf("FitPolicyToForm left out %v with an error, want nil", left)
 	}
 }

@@ -29,7 +29,9 @@ Flags:
   --form FILE     the issue form the brief was filed through
                   (default: the embedded form, see 'twokey form'; with
                   --policy, the policy's brief.form when that file exists
-                  relative to the current directory)
+                  relative to the current directory); the default policy's
+                  rules for fields or options this form lacks are left out,
+                  and a line on stderr says which
   --policy FILE   the twokey policy (default: the embedded one, see 'twokey policy')
   --json          print one JSON object instead of text:
                   {"valid": bool, "fields": {id: value}, "findings": [...], "labels": [...]}
@@ -89,8 +91,14 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := tracker.CheckPolicyAgainstForm(policy, form); err != nil {
+	policy, left, err := tracker.FitPolicyToForm(policy, form)
+	if err != nil {
 		return err
+	}
+	if left != nil {
+		// Not an error: the default's gate part still applies, and the form's
+		// own checks run. Said once, on stderr, so --json output stays one object.
+		fmt.Fprintf(e.stderr, "twokey validate: %s\n", left)
 	}
 
 	name := "-"

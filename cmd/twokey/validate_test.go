@@ -332,3 +332,44 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("parseFlags([a.md -h]) = %v, want flag.ErrHelp", err)
 	}
 }
+
+// TestValidateOwnFormWithoutPolicy: with --form of a real project's form and
+// no policy, the embedded default's rules for the default form's fields are
+// left out with one line on stderr, and the exit status is the brief's.
+func TestValidateOwnFormWithoutPolicy(t *testing.T) {
+	forms := filepath.Join("..", "..", "tracker", "testdata", "forms")
+	form := filepath.Join(forms, "ollama__ollama__10_bug_report.yml")
+	body := filepath.Join(forms, "ollama__ollama__10_bug_report__issue-13868.md")
+	onlyBrief := writeFile(t, t.TempDir(), "p.yml", "brief: {rules: [], answer_labels: []}\n")
+	notice := "twokey validate: the default policy's rules for the default form's fields objective, audience, mvp, success, examples, deadline, vendor, new_vendor, touches do not apply to " +
+		form + " and are left out (7 brief rules, 6 answer labels, 1 require rule); to check its answers, write your own brief.rules, brief.answer_labels and require in the policy\n"
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout string // a line stdout must contain
+		stderr string
+	}{
+		{"a complete bug report", "", []string{"validate", "--form", form, body}, exitOK, "ready: 0 problems, 0 warnings; labels: brief: ready", notice},
+		{"a bug report without its description", "### OS\n\nLinux\n", []string{"validate", "--form", form}, exitNotOK, "needs info: ", notice},
+		{"json stays one object", "", []string{"validate", "--json", "--form", form, body}, exitOK, `"valid": true`, notice},
+		{"a policy that leaves require out", "", []string{"validate", "--policy", onlyBrief, "--form", form, body}, exitOK, "ready: ",
+			"twokey validate: the default policy's rules for the default form's fields new_vendor do not apply to " + form +
+				" and are left out (1 require rule); to check its answers, write your own require in the policy\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Errorf("twokey %v = exit %d, want %d\n%s%s", tt.args, code, tt.code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("twokey %v stdout = %q, want it to contain %q", tt.args, stdout, tt.stdout)
+			}
+			if diff := cmp.Diff(tt.stderr, stderr); diff != "" {
+				t.Errorf("twokey %v stderr: diff (-want +got):\n%s", tt.args, diff)
+			}
+		})
+	}
+}
