@@ -24,10 +24,42 @@ type Link struct {
 var refRe = regexp.MustCompile(`(?i)(?:\b(?:brief|close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s*)?` +
 	`(?:([a-z0-9][a-z0-9-]*/[a-z0-9._-]+)?#([0-9]+)|https?://[a-z0-9.:-]+/([a-z0-9][a-z0-9-]*)/([a-z0-9._-]+)/issues/([0-9]+))\b`)
 
-// branchRe matches one segment of a branch name that names a brief:
-// brief-12-…, brief_12, brief12, 12-…, 12_…, 12. Segments are split on "/",
-// so feature/12-new-checkout and brief/12 work too.
-var branchRe = regexp.MustCompile(`(?i)^(?:brief[-_]?)?([0-9]+)(?:[-_.].*)?$`)
+// A branch names a brief in one of these segment forms, split on "/", and
+// in no other: a version (1.2.3, 1.x), a year (2024) or a date (2024-01-15)
+// is never read as a brief.
+//
+//	brief-12  brief_12  brief-12-checkout  brief_12_checkout   briefRe
+//	12-checkout  12_checkout (a letter after the dash)          numberRe
+//	brief/12 (a bare number only right after a "brief" segment)
+var (
+	briefRe  = regexp.MustCompile(`(?i)^brief[-_]([0-9]+)(?:[-_].*)?$`)
+	numberRe = regexp.MustCompile(`^([0-9]+)[-_][A-Za-z]`)
+	digitsRe = regexp.MustCompile(`^[0-9]+$`)
+)
+
+// branchBrief returns the brief number a branch names, or 0. The first
+// segment that names one decides.
+func branchBrief(branch string) int {
+	segs := strings.Split(branch, "/")
+	for i, seg := range segs {
+		var num string
+		if m := briefRe.FindStringSubmatch(seg); m != nil {
+			num = m[1]
+		} else if m := numberRe.FindStringSubmatch(seg); m != nil {
+			num = m[1]
+		} else if strings.EqualFold(seg, "brief") && i+1 < len(segs) && digitsRe.MatchString(segs[i+1]) {
+			num = segs[i+1]
+		} else {
+			continue
+		}
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return 0 // too large to be an issue
+		}
+		return n
+	}
+	return 0
+}
 
 // codeSpanRe matches an inline code span.
 var codeSpanRe = regexp.MustCompile("(`+)[^`]*?(`+)")
@@ -36,9 +68,10 @@ var codeSpanRe = regexp.MustCompile("(`+)[^`]*?(`+)")
 // title, branch, and within each in reading order. A brief referenced twice is
 // listed once with its first source. References inside code spans, fenced or
 // indented code, HTML comments and "> " quotes do not count: quoting another
-// PR's "Closes #3" must not link #3. repo (owner/name) is the pull request's
-// own repository, used for bare #12; references to other repositories keep
-// their Repo.
+// PR's "Closes #3" must not link #3. The branch counts only in the forms of
+// briefRe and numberRe, or as brief/12. repo (owner/name) is the pull
+// request's own repository, used for bare #12; references to other
+// repositories keep their Repo.
 func FindLinks(repo, title, body, branch string) []Link {
 	var out []Link
 	seen := map[string]bool{}
@@ -82,14 +115,8 @@ func FindLinks(repo, title, body, branch string) []Link {
 	}
 	scan("body", body)
 	scan("title", title)
-	for _, seg := range strings.Split(branch, "/") {
-		if m := branchRe.FindStringSubmatch(seg); m != nil {
-			n, err := strconv.Atoi(m[1])
-			if err == nil {
-				add(repo, n, "branch: "+branch)
-			}
-			break // only the first segment that names a number
-		}
+	if n := branchBrief(branch); n > 0 {
+		add(repo, n, "branch: "+branch)
 	}
 	return out
 }
