@@ -61,16 +61,14 @@ func branchBrief(branch string) int {
 	return 0
 }
 
-// codeSpanRe matches an inline code span.
-var codeSpanRe = regexp.MustCompile("(`+)[^`]*?(`+)")
-
 // FindLinks returns the briefs a pull request references, in the order body,
 // title, branch, and within each in reading order. A brief referenced twice is
-// listed once with its first source. References inside code spans, fenced or
-// indented code, HTML comments and "> " quotes do not count: quoting another
-// PR's "Closes #3" must not link #3. The branch counts only in the forms of
-// briefRe and numberRe, or as brief/12. repo (owner/name) is the pull
-// request's own repository, used for bare #12; references to other
+// listed once with its first source. The body and title are read as GitHub
+// renders Markdown (see proseLines): references inside code spans, fenced or
+// indented code, block quotes, raw HTML and HTML comments do not count, so
+// quoting another PR's "Closes #3" does not link #3. The branch counts only
+// in the forms of briefRe and numberRe, or as brief/12. repo (owner/name) is
+// the pull request's own repository, used for bare #12; references to other
 // repositories keep their Repo.
 func FindLinks(repo, title, body, branch string) []Link {
 	var out []Link
@@ -87,8 +85,7 @@ func FindLinks(repo, title, body, branch string) []Link {
 		out = append(out, Link{Repo: r, Number: n, Source: src})
 	}
 	scan := func(where, text string) {
-		for _, line := range liveLines(text) {
-			line = codeSpanRe.ReplaceAllStringFunc(line, func(s string) string { return strings.Repeat(" ", len(s)) })
+		for _, line := range proseLines(text) {
 			for _, m := range refRe.FindAllStringSubmatchIndex(line, -1) {
 				// The reference must not continue a word, a path or an entity
 				// (abc#12, a/b/c#12, &#12;).
@@ -123,60 +120,4 @@ func FindLinks(repo, title, body, branch string) []Link {
 
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// liveLines returns the lines of a Markdown text that a reader sees as prose:
-// it drops fenced code blocks (``` or ~~~), indented code (four spaces or a
-// tab), block quotes (lines starting with >) and HTML comments. Commands and
-// references are only recognised on live lines.
-func liveLines(text string) []string {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	var out []string
-	var fence string   // the opening fence while inside a fenced block
-	inComment := false // inside <!-- ... -->
-	for _, line := range strings.Split(text, "\n") {
-		trimmed := strings.TrimLeft(line, " ")
-		indent := len(line) - len(trimmed)
-		if fence != "" {
-			if indent < 4 && strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]+" \t") == "" {
-				fence = ""
-			}
-			continue
-		}
-		if inComment {
-			if i := strings.Index(line, "-->"); i >= 0 {
-				inComment = false
-				line = line[i+3:]
-				trimmed = strings.TrimLeft(line, " ")
-				indent = 0
-			} else {
-				continue
-			}
-		}
-		if indent < 4 && (strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~")) {
-			c := trimmed[:1]
-			n := len(trimmed) - len(strings.TrimLeft(trimmed, c))
-			fence = strings.Repeat(c, n)
-			continue
-		}
-		if indent >= 4 || strings.HasPrefix(trimmed, "\t") || strings.HasPrefix(trimmed, ">") {
-			continue
-		}
-		// Drop HTML comments, which a reader never sees.
-		for {
-			i := strings.Index(line, "<!--")
-			if i < 0 {
-				break
-			}
-			j := strings.Index(line[i+4:], "-->")
-			if j < 0 {
-				line = line[:i]
-				inComment = true
-				break
-			}
-			line = line[:i] + " " + line[i+4+j+3:]
-		}
-		out = append(out, line)
-	}
-	return out
 }

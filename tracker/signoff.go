@@ -68,18 +68,12 @@ type command struct {
 	args []string // the words after it
 }
 
-// parseCommands returns the slash commands of a body: lines that start with
-// "/" outside code, quotes and HTML comments (see liveLines).
+// parseCommands returns the slash commands of a body: source lines that hold
+// nothing but a "/" command, in a paragraph outside code, quotes and raw
+// HTML, read the way GitHub renders Markdown (see commandLines).
 func parseCommands(body string) []command {
-	if !strings.Contains(body, "/") {
-		return nil
-	}
 	var out []command
-	for _, line := range liveLines(body) {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "/") {
-			continue
-		}
+	for _, line := range commandLines(body) {
 		f := strings.Fields(line)
 		out = append(out, command{name: strings.ToLower(f[0]), args: f[1:]})
 	}
