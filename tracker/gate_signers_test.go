@@ -40,7 +40,7 @@ func TestDefaultPolicyRequiresBothKeys(t *testing.T) {
 
 // TestEvaluateSigners covers who may turn a key and with what: a listed user
 // only for the kind that lists them, bots by login as well as by account
-// type, and commands that Markdown hides.
+// type, reviews that request changes, and commands that Markdown hides.
 func TestEvaluateSigners(t *testing.T) {
 	// A bot whose account type the API did not report: only the login says so.
 	unflagged := Actor{Login: "dependabot[bot]", ID: 49699333, Bot: false}
@@ -78,6 +78,30 @@ func TestEvaluateSigners(t *testing.T) {
 				"dependabot[bot]: @dependabot[bot] is a bot; bots never sign off",
 				"dependabot[bot]: @dependabot[bot] is a bot; bots never sign off",
 			},
+		},
+		{
+			name: "a /signoff in a review that requests changes is ignored with the reason",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{
+					gApprove(1, "bob", gHead, 1),
+					gReview(2, "bob", ReviewChangesRequested, gHead, 2, "The query is slow.\n/signoff backend\n/signoff revoke usability"),
+					gReview(3, "alice", ReviewChangesRequested, gHead, 3, "/signoff"),
+				}
+			},
+			kinds: "usability=missing backend=missing",
+			ignored: []string{
+				"bob: /signoff backend in a review that requests changes does not count",
+				"alice: /signoff in a review that requests changes does not count",
+			},
+		},
+		{
+			name: "a waive command in a review that requests changes is ignored with the reason",
+			pr: func(pr *PullRequest) {
+				pr.Body, pr.Branch = "typo", "typo"
+				pr.Reviews = []Review{gReview(1, "bob", ReviewChangesRequested, gHead, 1, "/no-brief")}
+			},
+			kinds:   "usability=missing backend=missing",
+			ignored: []string{"bob: /no-brief in a review that requests changes does not count"},
 		},
 		{
 			name: "commands hidden by Markdown nesting do not count",

@@ -280,7 +280,8 @@ func (e event) id() int64 {
 //   - bots never count; edited comments (UpdatedAt more than a second after
 //     CreatedAt) never count, since the text that was signed is gone;
 //   - a DISMISSED review counts for nothing;
-//   - a CHANGES_REQUESTED review withdraws every earlier sign-off of its author;
+//   - a CHANGES_REQUESTED review withdraws every earlier sign-off of its author,
+//     and a /signoff or waive command in its body is ignored with the reason;
 //   - an APPROVED review signs, for its CommitID, each required kind its author
 //     may give, or only the kinds named with /signoff <kind> lines in its body;
 //   - a /signoff <kind> [sha] line (in a comment or a COMMENTED review) signs
@@ -363,6 +364,12 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 			for sk := range t.live {
 				if sk.signer == strings.ToLower(who.Login) {
 					delete(t.live, sk)
+				}
+			}
+			for _, c := range cmds {
+				revoke := c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], "revoke")
+				if (c.name == "/signoff" && !revoke) || (p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand)) {
+					ignore(fmt.Sprintf("%s in a review that requests changes does not count: such a review signs nothing and withdraws your sign-offs; approve, or post the command as a comment, once the changes are in", strings.Join(append([]string{c.name}, c.args...), " ")))
 				}
 			}
 			continue
