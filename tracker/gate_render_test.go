@@ -33,7 +33,7 @@ func renderCases(t *testing.T) map[string]*Verdict {
 	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", "cccccccccccccccccccccccccccccccccccccccc", 2), gApprove(3, "mallory", gHead, 3)}
 	pr.Comments = []Comment{
 		gComment(4, "renovate[bot]", "/signoff backend", gHead, 4),
-		gComment(5, "dev", "/signoff usability | <b>@everyone</b>", gHead, 5),
+		gComment(5, "dev", "/signoff usability |<@everyone>", gHead, 5),
 	}
 	d := newGateDir()
 	d.trees = map[string]string{gHead: "t1", gOld: "t1"}

@@ -24,21 +24,52 @@ type Link struct {
 var refRe = regexp.MustCompile(`(?i)(?:\b(?:brief|close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s*)?` +
 	`(?:([a-z0-9][a-z0-9-]*/[a-z0-9._-]+)?#([0-9]+)|https?://[a-z0-9.:-]+/([a-z0-9][a-z0-9-]*)/([a-z0-9._-]+)/issues/([0-9]+))\b`)
 
-// branchRe matches one segment of a branch name that names a brief:
-// brief-12-…, brief_12, brief12, 12-…, 12_…, 12. Segments are split on "/",
-// so feature/12-new-checkout and brief/12 work too.
-var branchRe = regexp.MustCompile(`(?i)^(?:brief[-_]?)?([0-9]+)(?:[-_.].*)?$`)
+// A branch names a brief in one of these segment forms, split on "/", and
+// in no other: a version (1.2.3, 1.x), a year (2024) or a date (2024-01-15)
+// is never read as a brief.
+//
+//	brief-12  brief_12  brief-12-checkout  brief_12_checkout   briefRe
+//	12-checkout  12_checkout (a letter after the dash)          numberRe
+//	brief/12 (a bare number only right after a "brief" segment)
+var (
+	briefRe  = regexp.MustCompile(`(?i)^brief[-_]([0-9]+)(?:[-_].*)?$`)
+	numberRe = regexp.MustCompile(`^([0-9]+)[-_][A-Za-z]`)
+	digitsRe = regexp.MustCompile(`^[0-9]+$`)
+)
 
-// codeSpanRe matches an inline code span.
-var codeSpanRe = regexp.MustCompile("(`+)[^`]*?(`+)")
+// branchBrief returns the brief number a branch names, or 0. The first
+// segment that names one decides.
+func branchBrief(branch string) int {
+	segs := strings.Split(branch, "/")
+	for i, seg := range segs {
+		var num string
+		if m := briefRe.FindStringSubmatch(seg); m != nil {
+			num = m[1]
+		} else if m := numberRe.FindStringSubmatch(seg); m != nil {
+			num = m[1]
+		} else if strings.EqualFold(seg, "brief") && i+1 < len(segs) && digitsRe.MatchString(segs[i+1]) {
+			num = segs[i+1]
+		} else {
+			continue
+		}
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return 0 // too large to be an issue
+		}
+		return n
+	}
+	return 0
+}
 
 // FindLinks returns the briefs a pull request references, in the order body,
 // title, branch, and within each in reading order. A brief referenced twice is
-// listed once with its first source. References inside code spans, fenced or
-// indented code, HTML comments and "> " quotes do not count: quoting another
-// PR's "Closes #3" must not link #3. repo (owner/name) is the pull request's
-// own repository, used for bare #12; references to other repositories keep
-// their Repo.
+// listed once with its first source. The body and title are read as GitHub
+// renders Markdown (see proseLines): references inside code spans, fenced or
+// indented code, block quotes, raw HTML and HTML comments do not count, so
+// quoting another PR's "Closes #3" does not link #3. The branch counts only
+// in the forms of briefRe and numberRe, or as brief/12. repo (owner/name) is
+// the pull request's own repository, used for bare #12; references to other
+// repositories keep their Repo.
 func FindLinks(repo, title, body, branch string) []Link {
 	var out []Link
 	seen := map[string]bool{}
@@ -54,8 +85,7 @@ func FindLinks(repo, title, body, branch string) []Link {
 		out = append(out, Link{Repo: r, Number: n, Source: src})
 	}
 	scan := func(where, text string) {
-		for _, line := range liveLines(text) {
-			line = codeSpanRe.ReplaceAllStringFunc(line, func(s string) string { return strings.Repeat(" ", len(s)) })
+		for _, line := range proseLines(text) {
 			for _, m := range refRe.FindAllStringSubmatchIndex(line, -1) {
 				// The reference must not continue a word, a path or an entity
 				// (abc#12, a/b/c#12, &#12;).
@@ -82,74 +112,12 @@ func FindLinks(repo, title, body, branch string) []Link {
 	}
 	scan("body", body)
 	scan("title", title)
-	for _, seg := range strings.Split(branch, "/") {
-		if m := branchRe.FindStringSubmatch(seg); m != nil {
-			n, err := strconv.Atoi(m[1])
-			if err == nil {
-				add(repo, n, "branch: "+branch)
-			}
-			break // only the first segment that names a number
-		}
+	if n := branchBrief(branch); n > 0 {
+		add(repo, n, "branch: "+branch)
 	}
 	return out
 }
 
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// liveLines returns the lines of a Markdown text that a reader sees as prose:
-// it drops fenced code blocks (``` or ~~~), indented code (four spaces or a
-// tab), block quotes (lines starting with >) and HTML comments. Commands and
-// references are only recognised on live lines.
-func liveLines(text string) []string {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	var out []string
-	var fence string   // the opening fence while inside a fenced block
-	inComment := false // inside <!-- ... -->
-	for _, line := range strings.Split(text, "\n") {
-		trimmed := strings.TrimLeft(line, " ")
-		indent := len(line) - len(trimmed)
-		if fence != "" {
-			if indent < 4 && strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]+" \t") == "" {
-				fence = ""
-			}
-			continue
-		}
-		if inComment {
-			if i := strings.Index(line, "-->"); i >= 0 {
-				inComment = false
-				line = line[i+3:]
-				trimmed = strings.TrimLeft(line, " ")
-				indent = 0
-			} else {
-				continue
-			}
-		}
-		if indent < 4 && (strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~")) {
-			c := trimmed[:1]
-			n := len(trimmed) - len(strings.TrimLeft(trimmed, c))
-			fence = strings.Repeat(c, n)
-			continue
-		}
-		if indent >= 4 || strings.HasPrefix(trimmed, "\t") || strings.HasPrefix(trimmed, ">") {
-			continue
-		}
-		// Drop HTML comments, which a reader never sees.
-		for {
-			i := strings.Index(line, "<!--")
-			if i < 0 {
-				break
-			}
-			j := strings.Index(line[i+4:], "-->")
-			if j < 0 {
-				line = line[:i]
-				inComment = true
-				break
-			}
-			line = line[:i] + " " + line[i+4+j+3:]
-		}
-		out = append(out, line)
-	}
-	return out
 }

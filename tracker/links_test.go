@@ -28,6 +28,24 @@ func TestFindLinks(t *testing.T) {
 		{name: "not in code spans, fences, quotes, comments or indented code",
 			body: "`Closes #1`\n```\nCloses #2\n```\n~~~~\n#3\n~~~~\n> Closes #4\n<!-- Brief: #5 -->\n<!--\n#6\n-->\n    #7\nBrief: #8",
 			want: []Link{{repo, 8, "body: Brief: #8"}}},
+		{name: "not in a quote inside a list item", body: "- > Closes #4", want: nil},
+		{name: "not in a lazy continuation line of a quote", body: "> quote\nlazy Closes #5", want: nil},
+		{name: "not in a code span over two lines", body: "text `code\nCloses #12` more", want: nil},
+		{name: "not in a code span of two backticks", body: "``a ` Closes #13``", want: nil},
+		{name: "not in inline <code>, <kbd>, <q> or <pre>", body: "<code>Closes #17</code> <kbd>#18</kbd> <q>Fixes #20</q> x <pre>Resolves #21</pre>", want: nil},
+		{name: "not after an unclosed <code>, even in a later paragraph", body: "see <code>x\n\nCloses #22", want: nil},
+		{name: "not in an HTML block", body: "<div>\nCloses #23\n</div>\n\n<pre>\nCloses #24\n\nCloses #25\n</pre>", want: nil},
+		{name: "not in an inline HTML comment over two lines", body: "text <!-- a\nCloses #26 --> more", want: nil},
+		{name: "not in a fenced block inside a list item", body: "1. ```\n   #19\n   ```", want: nil},
+		{name: "not in indented code", body: "    Closes #7", want: nil},
+		{name: "not in indented code inside a list item", body: "- item\n\n      Closes #27", want: nil},
+		{name: "in emphasis, list items, tables and other HTML", body: "**Closes** #1\n- fixes #2\n\n| a |\n|---|\n| Resolves #3 |\n\n<b>Brief: #4</b>",
+			want: []Link{{repo, 1, "body: #1"}, {repo, 2, "body: fixes #2"}, {repo, 3, "body: Resolves #3"}, {repo, 4, "body: Brief: #4"}}},
+		{name: "after a closed <code> and inside <details>", body: "<details><summary>why</summary>\n\n<code>#1</code> Closes #9\n\n</details>",
+			want: []Link{{repo, 9, "body: Closes #9"}}},
+		{name: "nested too deep to be read", body: strings.Repeat("- ", 40) + "x\n\nCloses #4", want: nil},
+		{name: "bare URL and autolink", body: "see https://github.com/acme/briefs/issues/7 <https://github.com/acme/briefs/issues/8>",
+			want: []Link{{"acme/briefs", 7, "body: https://github.com/acme/briefs/issues/7"}, {"acme/briefs", 8, "body: https://github.com/acme/briefs/issues/8"}}},
 		{name: "not part of a word, a path or an entity", body: "abc#1 a/b/c#2 &#3; https://x.example/page#4 x.y/z#5 ab-#6", want: nil},
 		{name: "pull request URLs are not briefs", body: "https://github.com/acme/site/pull/3", want: nil},
 		{name: "deduplicated, first source kept, body before title before branch", title: "Checkout (#12)", body: "Closes #12\nsee #12 and ACME/SITE#12", branch: "brief-12-checkout",
@@ -38,6 +56,21 @@ func TestFindLinks(t *testing.T) {
 		{name: "branch prefix/N-", branch: "feature/12-checkout", want: []Link{{repo, 12, "branch: feature/12-checkout"}}},
 		{name: "branch brief/N", branch: "brief/12", want: []Link{{repo, 12, "branch: brief/12"}}},
 		{name: "branch without a number", branch: "feature/checkout-v2", want: nil},
+		{name: "branch brief_N", branch: "brief_12", want: []Link{{repo, 12, "branch: brief_12"}}},
+		{name: "branch N_", branch: "fix/12_checkout", want: []Link{{repo, 12, "branch: fix/12_checkout"}}},
+		{name: "branch brief-N_", branch: "brief-12_checkout", want: []Link{{repo, 12, "branch: brief-12_checkout"}}},
+		{name: "branch: the first segment that names a brief decides", branch: "v1.2/12-checkout/34-cart", want: []Link{{repo, 12, "branch: v1.2/12-checkout/34-cart"}}},
+		{name: "branch version number", branch: "hotfix/1.2.3", want: nil},
+		{name: "branch version with a letter", branch: "renovate/1.x-lodash", want: nil},
+		{name: "branch year", branch: "release/2024", want: nil},
+		{name: "branch date", branch: "release/2024-01-15", want: nil},
+		{name: "branch bare number not after brief", branch: "feature/12", want: nil},
+		{name: "branch number then a letter", branch: "12x-checkout", want: nil},
+		{name: "branch brief-N then a dot", branch: "brief-12.3", want: nil},
+		{name: "branch brief-N then a letter", branch: "brief-12b", want: nil},
+		{name: "branch briefN without a separator", branch: "brief12", want: nil},
+		{name: "branch brief/N then a dot", branch: "brief/1.2", want: nil},
+		{name: "branch dependency bump", branch: "dependabot/npm_and_yarn/lodash-4.17.21", want: nil},
 		{name: "number zero is no issue", body: "#0", want: nil},
 		{name: "CRLF bodies", body: "Adds it.\r\n\r\nCloses #4\r\n", want: []Link{{repo, 4, "body: Closes #4"}}},
 	}
@@ -52,16 +85,43 @@ func TestFindLinks(t *testing.T) {
 }
 
 func TestParseCommands(t *testing.T) {
+	signoff := func(args ...string) []command { return []command{{"/signoff", args}} }
 	tests := []struct {
 		body string
 		want []command
 	}{
-		{"/signoff usability", []command{{"/signoff", []string{"usability"}}}},
-		{"LGTM\r\n  /SignOff backend abc1234  \n", []command{{"/signoff", []string{"backend", "abc1234"}}}},
+		{"/signoff usability", signoff("usability")},
+		{"LGTM\r\n  /SignOff backend abc1234  \n", signoff("backend", "abc1234")},
 		{"please /signoff usability", nil},
 		{"`/signoff usability`", nil},
 		{"```\n/signoff usability\n```\n/bypass down", []command{{"/bypass", []string{"down"}}}},
 		{"> /signoff usability", nil},
+		// Read as GitHub renders Markdown: quotes, code and raw HTML hide
+		// a command however they are nested or continued.
+		{"- > /signoff usability", nil},
+		{"> quote\n/signoff usability", nil},
+		{"text `code\n/signoff usability` more", nil},
+		{"1. ```\n   /signoff usability\n   ```", nil},
+		{"- item\n\n      /signoff usability", nil},
+		{"    /signoff usability", nil},
+		{"x <code>\n/signoff usability\n</code>", nil},
+		{"<pre>\n/signoff usability\n</pre>", nil},
+		{"<div>\n/signoff usability\n</div>", nil},
+		{"see <code>x\n\n/signoff usability", nil},
+		{"text <!-- a\n/signoff usability -->", nil},
+		// A command fills its source line alone, as plain text.
+		{"- /signoff usability", nil},
+		{"# /signoff usability", nil},
+		{"| /signoff usability |\n|---|", nil},
+		{"/signoff `usability`", nil},
+		{"[/signoff usability](https://example.com)", nil},
+		// Where it does.
+		{"LGTM\n\n/signoff usability", signoff("usability")},
+		{"**done**\n/signoff backend", signoff("backend")},
+		{"- item\n\n  /signoff backend", signoff("backend")},
+		{"text <code>a</code>\n/signoff data_protection", signoff("data_protection")},
+		{"<details><summary>x</summary>\n\n/signoff usability\n\n</details>", signoff("usability")},
+		{"/signoff revoke usability\n/bypass checkout is down", []command{{"/signoff", []string{"revoke", "usability"}}, {"/bypass", []string{"checkout", "is", "down"}}}},
 	}
 	for _, tt := range tests {
 		got := parseCommands(tt.body)

@@ -68,18 +68,12 @@ type command struct {
 	args []string // the words after it
 }
 
-// parseCommands returns the slash commands of a body: lines that start with
-// "/" outside code, quotes and HTML comments (see liveLines).
+// parseCommands returns the slash commands of a body: source lines that hold
+// nothing but a "/" command, in a paragraph outside code, quotes and raw
+// HTML, read the way GitHub renders Markdown (see commandLines).
 func parseCommands(body string) []command {
-	if !strings.Contains(body, "/") {
-		return nil
-	}
 	var out []command
-	for _, line := range liveLines(body) {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "/") {
-			continue
-		}
+	for _, line := range commandLines(body) {
 		f := strings.Fields(line)
 		out = append(out, command{name: strings.ToLower(f[0]), args: f[1:]})
 	}
@@ -287,7 +281,8 @@ func (e event) id() int64 {
 //     CreatedAt) and edited reviews (Review.Edited) never sign, since the
 //     text that was signed is gone;
 //   - a DISMISSED review counts for nothing;
-//   - a CHANGES_REQUESTED review withdraws every earlier sign-off of its author;
+//   - a CHANGES_REQUESTED review withdraws every earlier sign-off of its author,
+//     and a /signoff or waive command in its body is ignored with the reason;
 //   - an APPROVED review signs, for its CommitID, each required kind its author
 //     may give, or only the kinds named with /signoff <kind> lines in its body;
 //   - a /signoff <kind> [sha] line (in a comment or a COMMENTED review) signs
@@ -370,6 +365,12 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 			for sk := range t.live {
 				if sk.signer == strings.ToLower(who.Login) {
 					delete(t.live, sk)
+				}
+			}
+			for _, c := range cmds {
+				revoke := c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], "revoke")
+				if (c.name == "/signoff" && !revoke) || (p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand)) {
+					ignore(fmt.Sprintf("%s in a review that requests changes does not count: such a review signs nothing and withdraws your sign-offs; approve, or post the command as a comment, once the changes are in", strings.Join(append([]string{c.name}, c.args...), " ")))
 				}
 			}
 			continue
