@@ -50,11 +50,15 @@ type edits struct {
 	reviews map[int64]bool
 }
 
-// signingReview reports whether review rv could sign off, so that an edit
-// of its text matters: an approval (its text may name the kinds it signs) or
-// a review whose text has a command.
-func signingReview(rv *github.PullRequestReview) bool {
-	return rv.GetState() == "APPROVED" || bindable(rv.GetBody())
+// signingReview reports whether review rv could sign off, bypass or waive
+// the brief, so that an edit of its text matters: an approval (its text may
+// name the kinds it signs) or a review whose text has a command (waive is
+// the policy's link waive command, "" for none).
+func signingReview(rv *github.PullRequestReview, waive string) bool {
+	if rv.GetState() == "APPROVED" || bindable(rv.GetBody()) {
+		return true
+	}
+	return waive != "" && strings.Contains(strings.ToLower(rv.GetBody()), strings.ToLower(waive))
 }
 
 // edits asks who last edited twokey's comment sticky (nil: do not ask) and

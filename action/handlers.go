@@ -140,10 +140,13 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		}
 		pr.FilesIncomplete = !complete
 	}
-	reviews, err := r.api.reviews(ctx, number)
+	all, err := r.api.reviews(ctx, number)
 	if err != nil {
 		return nil, err
 	}
+	// A pending review (the token's own draft, listed only to its author) is
+	// not submitted: it says nothing yet.
+	reviews := slices.DeleteFunc(all, func(rv *github.PullRequestReview) bool { return rv.GetState() == "PENDING" })
 	comments, err := r.api.comments(ctx, number)
 	if err != nil {
 		return nil, err
@@ -165,7 +168,7 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 	}
 	var signing []*github.PullRequestReview
 	for _, rv := range reviews {
-		if signingReview(rv) {
+		if signingReview(rv, p.Link.WaiveCommand) {
 			signing = append(signing, rv)
 		}
 	}
@@ -447,6 +450,27 @@ func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
 	if err != nil {
 		return err
 	}
+	// Only a pull request merged into this branch brings a commit; an open
+	// one that also contains it (its branch was pushed to main directly)
+	// does not.
+	mergedHere := func(prs []*github.PullRequest) bool {
+		return slices.ContainsFunc(prs, func(pr *github.PullRequest) bool {
+			return pr.MergedAt != nil && pr.GetBase().GetRef() == r.defBranch
+		})
+	}
+	// A push whose new head a pull request merged into this branch brought
+	// is that merge, whatever commits came with it: those of a pull request
+	// into another branch merged on here are GitHub's listing of that
+	// pull request, not pushes of anyone's.
+	if after := e.GetAfter(); after != "" && len(e.Commits) > 1 {
+		prs, err := r.api.commitPulls(ctx, after)
+		if err != nil {
+			return err
+		}
+		if mergedHere(prs) {
+			return r.pub.outputs(Output{"verdict", "none"})
+		}
+	}
 	var recorded []string
 	for _, c := range e.Commits {
 		sha := c.GetID()
@@ -457,12 +481,7 @@ func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
 		if err != nil {
 			return err
 		}
-		// Only a pull request merged into this branch brought the commit;
-		// an open one that also contains it (its branch was pushed to
-		// main directly) did not.
-		if slices.ContainsFunc(prs, func(pr *github.PullRequest) bool {
-			return pr.MergedAt != nil && pr.GetBase().GetRef() == r.defBranch
-		}) {
+		if mergedHere(prs) {
 			continue
 		}
 		rec := tracker.Record{

@@ -279,6 +279,22 @@ func TestDirectPushIsRecorded(t *testing.T) {
 			t.Errorf("pull request #%d (base %q, merged %v): records = %v, want one direct_push", p.Number, p.Base, p.Merged, h.records.recs)
 		}
 	}
+	// The merge of a pull request whose commits came from another branch's
+	// pull requests (develop into main): the push is that merge, and none of
+	// its commits is a direct push.
+	h = newHarness(t)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 8, User: fakegithub.User("dev", 7), Head: "d", Base: "develop", Merged: true, Merge: "m8"})
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 9, User: fakegithub.User("dev", 7), Head: "d", Merged: true, Merge: "m9"})
+	h.gh.SetCommitPulls(testRepo, ev.Commits[0].ID, 8)
+	h.gh.SetCommitPulls(testRepo, "m9", 9)
+	h.run("push", "push.json", map[string]any{"ref": "refs/heads/main", "after": "m9", "commits": []any{
+		map[string]any{"id": ev.Commits[0].ID, "timestamp": "2026-03-01T10:00:00Z"},
+		map[string]any{"id": "m9", "timestamp": "2026-03-01T10:00:00Z"},
+	}})
+	if len(h.records.recs) != 0 {
+		t.Errorf("records = %v, want none for the merge of #9 and the commits it brought", h.records.recs)
+	}
+
 	// A push to another branch is not recorded.
 	h = newHarness(t)
 	h.run("push", "push.json", map[string]any{"ref": "refs/heads/feature"})
@@ -407,6 +423,32 @@ func TestEditedReviewDoesNotSign(t *testing.T) {
 	}
 	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
 		t.Errorf("status after a new review = %v, want success", st)
+	}
+}
+
+// TestEditedReviewDoesNotWaive: a review edited to add the link waive
+// command does not waive the brief, and a draft review is not read at all.
+func TestEditedReviewDoesNotWaive(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    users: [uma]\n  backend:\n    users: [bea]\nrequire:\n  - kinds: [usability, backend]\n")
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
+	nit := h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "COMMENTED", "nit", sha1A)
+	h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "PENDING", "/no-brief", sha1A)
+	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "a brief link") {
+		t.Fatalf("status = %v, want pending for a brief link (the draft review's /no-brief is not submitted)", st)
+	}
+	h.gh.EditReview(testRepo, 2, nit.GetID(), "nit\n/no-brief", time.Now().Add(time.Hour))
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Errorf("status after the edit = %v, want pending: an edited review does not waive the brief", st)
 	}
 }
 

@@ -294,15 +294,20 @@ func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions
 	// A rebase merge puts several commits on the branch and records the
 	// last; the record names the others, which come after it in the walk.
 	// They sit right below it, so the first commit that is not one of them
-	// ends the claim: a record cannot vouch for commits further down.
+	// ends the claim: a record cannot vouch for commits further down. One of
+	// them with a record of its own (a push record written before GitHub
+	// linked the commit to its pull request) keeps that record and does not
+	// end the claim.
 	covered := map[string]int{}
 	for i := range rep.Entries {
 		e := &rep.Entries[i]
-		if j, ok := covered[e.Commit]; ok && e.Class == ClassNoRecord {
+		j, ok := covered[e.Commit]
+		if ok && e.Class == ClassNoRecord {
 			by := rep.Entries[j]
 			e.Class, e.PR, e.Repo, e.Briefs = by.Class, by.PR, by.Repo, slices.Clone(by.Briefs)
 			e.Details = append([]string{fmt.Sprintf("landed with the rebase merge of #%d, recorded on %s", by.PR, auditShort(by.Commit))}, by.Details...)
-		} else {
+		}
+		if !ok {
 			clear(covered)
 		}
 		for _, c := range e.landed {

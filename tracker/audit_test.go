@@ -376,20 +376,26 @@ func TestAuditRecordOfAnotherCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	rebase := passRecord()
-	rebase.PR, rebase.Method, rebase.Commit, rebase.Landed = 9, "rebase", "r2", []string{"r1", "c0"}
+	rebase.PR, rebase.Method, rebase.Commit, rebase.Landed = 9, "rebase", "r3", []string{"r2", "r1", "c0"}
 	rline, err := rebase.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	push := Record{V: 1, Type: RecordPush, Commit: "r2", MergedBy: "bot", Verdict: VerdictDirectPush}
+	pline, err := push.MarshalLine()
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := fakeHistory{
 		{Hash: "c4", Subject: "copied onto"},
-		{Hash: "r2", Subject: "rebase, last"},
+		{Hash: "r3", Subject: "rebase, last"},
+		{Hash: "r2", Subject: "rebase, with a push record of its own"},
 		{Hash: "r1", Subject: "rebase, first"},
 		{Hash: "x", Subject: "unrelated"},
 		{Hash: "c1", Subject: "the real one"},
 		{Hash: "c0", Subject: "claimed from afar"},
 	}
-	notes := fakeNotes{"c4": string(line), "c1": string(line), "r2": string(rline)}
+	notes := fakeNotes{"c4": string(line), "c1": string(line), "r3": string(rline), "r2": string(pline)}
 	rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -398,7 +404,7 @@ func TestAuditRecordOfAnotherCommit(t *testing.T) {
 	for _, e := range rep.Entries {
 		got = append(got, fmt.Sprintf("%s %s #%d", e.Commit, e.Class, e.PR))
 	}
-	want := []string{"c4 no_record #0", "r2 ok #9", "r1 ok #9", "x no_record #0", "c1 ok #7", "c0 no_record #0"}
+	want := []string{"c4 no_record #0", "r3 ok #9", "r2 direct_push #0", "r1 ok #9", "x no_record #0", "c1 ok #7", "c0 no_record #0"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}

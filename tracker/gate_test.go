@@ -304,6 +304,12 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"bob: the review's text was edited after it was submitted", "alice: the review's text was edited after it was submitted"},
 		},
 		{
+			// The token's own draft review is listed to it; it is not submitted.
+			name:  "a pending review signs nothing",
+			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gReview(1, "bob", ReviewPending, gHead, 1, "/signoff backend")} },
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+		},
+		{
 			name: "an edited review that requests changes still withdraws",
 			pr: func(pr *PullRequest) {
 				changes := gReview(2, "bob", ReviewChangesRequested, gHead, 2, "not yet")

@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -186,4 +187,20 @@ func TestLoadPolicyKindsReplaceTheDefault(t *testing.T) {
 	if len(p.Kinds) != 1 || p.Kinds["security"] == nil {
 		t.Errorf("Kinds = %v, want only security", p.Kinds)
 	}
+}
+
+// TestLoadPolicyAliasBomb: anchors that merge anchors, each doubling the
+// last, are checked in linear time (a check that followed every alias would
+// take 4^40 steps here and never return) and refused with a clear error.
+func TestLoadPolicyAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nkinds:\n  k0: &a0 {description: d}\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "  k%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i-1, i-1)
+	}
+	_, err := LoadPolicy("bomb.yml", []byte(b.String()))
+	if err == nil {
+		t.Fatal("LoadPolicy(alias bomb) = nil error, want one")
+	}
+	t.Logf("LoadPolicy(alias bomb): %v", err)
 }

@@ -54,6 +54,7 @@ const (
 	ReviewChangesRequested = "CHANGES_REQUESTED"
 	ReviewCommented        = "COMMENTED"
 	ReviewDismissed        = "DISMISSED"
+	ReviewPending          = "PENDING" // a draft, listed only to its author: never counts
 )
 
 // scopeHint is what a person must give the action when team membership cannot
@@ -346,7 +347,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 		if e.review != nil && (state == ReviewApproved || state == ReviewChangesRequested || state == ReviewDismissed) {
 			relevant = true
 		}
-		if !relevant {
+		if !relevant || (e.review != nil && state == ReviewPending) {
 			continue
 		}
 		if who.isBot() {

@@ -98,9 +98,34 @@ func yamlError(file string, err error) error {
 // twice, a list where a mapping belongs, text where true or false belongs.
 // A node that passes decodes into t without error. A null node decodes into
 // any type (as its zero value), so it always passes.
+//
+// A node reached through several aliases is checked once for each type, so
+// that a few hundred bytes of anchors merging anchors (`<<: [*a, *a]`, each
+// doubling the last) take linear time, not exponential.
 func checkShape(file, path string, n *yaml.Node, t reflect.Type) ConfigErrors {
+	return shapeChecker{file: file, done: map[aliasKey]bool{}}.check(path, n, t)
+}
+
+// aliasKey is an alias target checked against a type.
+type aliasKey struct {
+	n *yaml.Node
+	t reflect.Type
+}
+
+type shapeChecker struct {
+	file string
+	done map[aliasKey]bool
+}
+
+func (c shapeChecker) check(path string, n *yaml.Node, t reflect.Type) ConfigErrors {
+	file := c.file
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
+		k := aliasKey{n, t}
+		if c.done[k] {
+			return nil // checked (and any mismatch reported) where first reached
+		}
+		c.done[k] = true
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return nil
@@ -134,7 +159,7 @@ func checkShape(file, path string, n *yaml.Node, t reflect.Type) ConfigErrors {
 					merged = v.Content
 				}
 				for _, m := range merged {
-					errs = append(errs, checkShape(file, path, m, t)...)
+					errs = append(errs, c.check(path, m, t)...)
 				}
 				continue
 			}
@@ -148,7 +173,7 @@ func checkShape(file, path string, n *yaml.Node, t reflect.Type) ConfigErrors {
 			}
 			seen[k.Value] = k
 			if t.Kind() == reflect.Map {
-				errs = append(errs, checkShape(file, path+"."+k.Value, v, t.Elem())...)
+				errs = append(errs, c.check(path+"."+k.Value, v, t.Elem())...)
 				continue
 			}
 			ft, ok := yamlField(t, k.Value)
@@ -156,7 +181,7 @@ func checkShape(file, path string, n *yaml.Node, t reflect.Type) ConfigErrors {
 				errs = append(errs, errAt(k, "unknown key %q in %s (allowed: %s; check its spelling and indentation against the reference)", k.Value, path, strings.Join(yamlKeys(t), ", "))...)
 				continue
 			}
-			errs = append(errs, checkShape(file, path+"."+k.Value, v, ft)...)
+			errs = append(errs, c.check(path+"."+k.Value, v, ft)...)
 		}
 		return errs
 	case reflect.Slice:
@@ -165,7 +190,7 @@ func checkShape(file, path string, n *yaml.Node, t reflect.Type) ConfigErrors {
 		}
 		var errs ConfigErrors
 		for _, e := range n.Content {
-			errs = append(errs, checkShape(file, path+"[]", e, t.Elem())...)
+			errs = append(errs, c.check(path+"[]", e, t.Elem())...)
 		}
 		return errs
 	default:

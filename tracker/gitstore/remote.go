@@ -74,7 +74,7 @@ func (r *Remote) attempts() int {
 
 // defaultAttempts rounds are enough for 20 writers pushing at once (see
 // TestConcurrentAppend, which runs with the defaults); together they wait
-// at most about 40s.
+// at most about 64s, half that on average, besides the rounds themselves.
 const defaultAttempts = 24
 
 // backoff is the default wait before round attempt+2: full jitter over a
