@@ -305,8 +305,10 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			// The token's own draft review is listed to it; it is not submitted.
-			name:  "a pending review signs nothing",
-			pr:    func(pr *PullRequest) { pr.Reviews = []Review{gReview(1, "bob", ReviewPending, gHead, 1, "/signoff backend")} },
+			name: "a pending review signs nothing",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gReview(1, "bob", ReviewPending, gHead, 1, "/signoff backend")}
+			},
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
 		},
 		{
