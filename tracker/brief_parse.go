@@ -424,6 +424,11 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 // may be a note typed under an empty answer), so a placeholder finding is
 // returned, naming the first mark.
 func stripPlaceholders(fl *Field, raw string) (string, *Finding) {
+	noneCounts := fl.Type == TypeDropdown && !fl.Multiple && !fl.Required
+	if !strings.Contains(raw, noResponse) && !(noneCounts && strings.Contains(raw, noneChoice)) &&
+		!(fl.Render != "" && (strings.Contains(raw, "```") || strings.Contains(raw, "~~~"))) {
+		return trimBlankLines(raw), nil // nothing to drop: the common case, without splitting
+	}
 	lines := strings.Split(raw, "\n")
 	blocks := fenceBlocks(lines)
 	var kept []string
@@ -454,7 +459,7 @@ func stripPlaceholders(fl *Field, raw string) (string, *Finding) {
 		switch {
 		case t == noResponse:
 			i = drop(i+1, noResponse)
-		case t == noneChoice && fl.Type == TypeDropdown && !fl.Multiple && !fl.Required:
+		case t == noneChoice && noneCounts:
 			i = drop(i+1, noneChoice)
 		default:
 			kept = append(kept, lines[i])
