@@ -304,6 +304,14 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"bob: the review's text was edited after it was submitted", "alice: the review's text was edited after it was submitted"},
 		},
 		{
+			name: "a bypass in a review is ignored, with how to declare one",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gReview(1, "cto", ReviewCommented, gHead, 1, "/bypass outage")}
+			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"cto: /bypass counts only in a comment"},
+		},
+		{
 			// The token's own draft review is listed to it; it is not submitted.
 			name: "a pending review signs nothing",
 			pr: func(pr *PullRequest) {

@@ -444,7 +444,9 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					continue
 				}
 				t.live[signerKind{strings.ToLower(who.Login), kind}] = Signoff{Kind: kind, Signer: who, SHA: target, Via: src, ID: e.id(), URL: url, At: e.at}
-			case c.name == "/bypass" && e.comment != nil:
+			case c.name == "/bypass" && e.comment == nil:
+				ignore("/bypass counts only in a comment, not in a review: comment /bypass <reason>")
+			case c.name == "/bypass":
 				reason := strings.TrimSpace(strings.Join(c.args, " "))
 				switch {
 				case !p.isBypassUser(who.Login):
