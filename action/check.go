@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -33,6 +34,10 @@ type CheckConfig struct {
 	Sleep       func(ctx context.Context, d time.Duration) error
 	Now         func() time.Time
 	RetryBudget time.Duration
+	// Notes receives what the action would print as notices and warnings
+	// (the default policy's rules left out for another form, an edited gate
+	// comment), one line each; nil discards them.
+	Notes io.Writer
 }
 
 // Check evaluates the gate of a live pull request exactly as the action does
@@ -66,6 +71,7 @@ func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
 		cfg:   Config{Getenv: func(k string) string { return inputs[k] }, Now: cfg.Now, Sleep: cfg.Sleep},
 		api:   &repoAPI{c: c, owner: owner, name: name},
 		token: cfg.Token,
+		notes: cfg.Notes,
 	}
 	// A workstation has no event payload to name the default branch: ask.
 	repo, _, err := c.Repositories.Get(ctx, owner, name)

@@ -288,8 +288,22 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 // warn prints a warning annotation when there is a publisher (twokey check
 // has none).
 func (r *runner) warn(format string, args ...any) {
-	if r.pub != nil {
+	switch {
+	case r.pub != nil:
 		r.pub.warning(format, args...)
+	case r.notes != nil:
+		fmt.Fprintf(r.notes, "warning: "+format+"\n", args...)
+	}
+}
+
+// notice says something worth knowing that changes nothing: a ::notice::
+// in the action, a line on twokey check's standard error.
+func (r *runner) notice(format string, args ...any) {
+	switch {
+	case r.pub != nil:
+		r.pub.notice(format, args...)
+	case r.notes != nil:
+		fmt.Fprintf(r.notes, "note: "+format+"\n", args...)
 	}
 }
 

@@ -75,6 +75,9 @@ type runner struct {
 	fork       bool // the pull request comes from a fork under pull_request(_review): the token is read-only
 	readOnly   bool // a write was refused with 403
 	configErrs error
+	// notes receives notices and warnings when there is no publisher
+	// (twokey check at a terminal): one line each.
+	notes io.Writer
 }
 
 // Run handles the event the Actions runner describes in the environment and
@@ -359,8 +362,8 @@ func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 	if err != nil {
 		return nil, &configError{err: err}
 	}
-	if left != nil && r.pub != nil {
-		r.pub.notice("%s", left)
+	if left != nil {
+		r.notice("%s", left)
 	}
 	// From here on the policy is the one fitted to the form: the default's
 	// rules for fields the form lacks are gone.

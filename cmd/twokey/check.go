@@ -135,7 +135,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	v, err := action.Check(ctx, action.CheckConfig{
 		APIURL: apiURL, Token: token, Repo: *repo, Number: *pr,
-		PolicyPath: *policyPath, FormPath: *formPath, RetryBudget: checkRetryBudget,
+		PolicyPath: *policyPath, FormPath: *formPath, RetryBudget: checkRetryBudget, Notes: e.stderr,
 	})
 	if err != nil {
 		return err

@@ -242,6 +242,21 @@ func TestCheckPolicyCannotBeMet(t *testing.T) {
 	}
 }
 
+// TestCheckNotesWhatTheActionWouldNotice: with a brief form of the
+// repository's own, the default's rules for the default form's fields are
+// left out, and check says so on standard error, as the action notices it.
+func TestCheckNotesWhatTheActionWouldNotice(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.SetFile(e2eRepo, "main", ".github/ISSUE_TEMPLATE/brief.yml", "name: Change\ndescription: A change\nbody:\n  - type: textarea\n    id: what\n    attributes: {label: What}\n")
+	code, out, errs := w.check("--pr", "2")
+	if code != exitNotOK {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
+	}
+	if !strings.HasPrefix(errs, "note: the default policy's rules for the default form's fields") || !strings.Contains(errs, "are left out") {
+		t.Errorf("stderr = %q, want a note that the default's brief rules are left out", errs)
+	}
+}
+
 // TestCheckTokenOrder: GH_TOKEN wins over GITHUB_TOKEN, which wins over gh's
 // login, and every request carries the one chosen.
 func TestCheckTokenOrder(t *testing.T) {
