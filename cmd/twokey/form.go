@@ -17,7 +17,9 @@ an issue form (YAML) asking for the objective, audience, minimum viable
 product, success measure, examples, deadline, what the change touches, any
 new vendor, and the size. Save it as .github/ISSUE_TEMPLATE/brief.yml to
 offer it on GitHub's "New issue" page, and edit it to taste: keep the ids that
-the policy's brief rules name (twokey validate --form checks they agree).
+the policy's brief rules name (twokey validate --form FILE --policy POLICY
+reports rules naming ids the form lacks; the default policy's rules for the
+default form are left out for another form, with a line on standard error).
 
 Example:
   twokey form > .github/ISSUE_TEMPLATE/brief.yml

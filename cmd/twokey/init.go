@@ -139,7 +139,8 @@ Next steps:
   4. If the policy names teams, GITHUB_TOKEN cannot read team membership: give
      the action a GitHub App or personal token that can (see the comment in
      %[2]s).
-The labels (brief, brief: ready, ...) are created on the first run.
+twokey creates the labels it sets (brief: ready, ...) on first use; create the
+"brief" label yourself (Issues > Labels) so the form can apply it.
 Check a brief against this policy before filing it (from the repository root):
   twokey validate --policy %[1]s FILE
 `, tracker.DefaultPolicyFile, tracker.DefaultWorkflowFile)

@@ -110,7 +110,7 @@ func TestInitEmptyRepository(t *testing.T) {
 		"twokey/gate a required status check",
 		"git add .github",
 		"cannot read team membership",
-		"created on the first run",
+		`"brief" label yourself`,
 		`records direct pushes to "main"`,
 		"twokey validate --policy .github/twokey.yml FILE",
 	} {

@@ -17,7 +17,8 @@ with every key present and commented, so it doubles as the reference: how
 briefs are checked and labelled, the sign-off kinds and who may give them,
 which kinds a change needs, whether a brief must be linked, and who may
 bypass the gate. Save it as .github/twokey.yml on the default branch and
-edit it; keys you leave out take the defaults shown.
+edit it; keys you leave out take the defaults shown, and kinds and require,
+when given, replace the default's whole.
 
 Example:
   twokey policy > .github/twokey.yml

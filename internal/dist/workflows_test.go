@@ -188,26 +188,21 @@ func TestProjectWorkflowsPinActions(t *testing.T) {
 	}
 }
 
-// TestExampleWorkflowIsTheTemplate keeps the README's example workflow the
-// one twokey init writes (comments aside).
+// TestExampleWorkflowIsTheTemplate keeps the example workflow byte for byte
+// the one twokey init writes, and the README showing it whole.
 func TestExampleWorkflowIsTheTemplate(t *testing.T) {
-	var example, template any
-	for _, f := range []struct {
-		name string
-		v    *any
-	}{
-		{"examples/workflows/twokey.yml", &example},
-		{"tracker/defaults/workflow.yml", &template},
-	} {
-		b, err := os.ReadFile(filepath.Join(repoRoot, f.name))
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(repoRoot, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := yaml.Unmarshal(b, f.v); err != nil {
-			t.Fatalf("%s: %v", f.name, err)
-		}
+		return string(b)
 	}
+	template, example := read("tracker/defaults/workflow.yml"), read("examples/workflows/twokey.yml")
 	if diff := cmp.Diff(template, example); diff != "" {
 		t.Errorf("examples/workflows/twokey.yml differs from tracker/defaults/workflow.yml: diff (-template +example)\n%s", diff)
+	}
+	if !strings.Contains(read("README.md"), "```yaml\n"+template+"```\n") {
+		t.Errorf("README.md does not show tracker/defaults/workflow.yml whole in a yaml block")
 	}
 }
