@@ -140,7 +140,8 @@ Next steps:
      the action a GitHub App or personal token that can (see the comment in
      %[2]s).
 twokey creates the labels it sets (brief: ready, ...) on first use; create the
-"brief" label yourself (Issues > Labels) so the form can apply it.
+"brief" label yourself so the form can apply it (Issues > Labels, or
+  gh label create brief --description "A change request filed with the brief form")
 Check a brief against this policy before filing it (from the repository root):
   twokey validate --policy %[1]s FILE
 `, tracker.DefaultPolicyFile, tracker.DefaultWorkflowFile)
