@@ -527,6 +527,15 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"mallory: @mallory may not waive the brief link", "dev: @dev may not waive the brief link"},
 		},
 		{
+			name: "the waive command takes nothing after it",
+			pr: func(pr *PullRequest) {
+				pr.Body, pr.Branch = "typo", "typo"
+				pr.Comments = []Comment{gComment(1, "bob", "/no-brief would be wrong here, this needs #12", gHead, 1)}
+			},
+			briefs: []LinkedBrief{}, state: StatePending, kinds: "usability=missing backend=missing", link: LinkMissing,
+			ignored: []string{"bob: /no-brief takes nothing after it"},
+		},
+		{
 			name: "bypass by a bypass user passes and keeps the reason",
 			pr: func(pr *PullRequest) {
 				pr.Comments = []Comment{

@@ -38,6 +38,11 @@ func TestFindLinks(t *testing.T) {
 		{name: "not in an inline HTML comment over two lines", body: "text <!-- a\nCloses #26 --> more", want: nil},
 		{name: "not in a fenced block inside a list item", body: "1. ```\n   #19\n   ```", want: nil},
 		{name: "not in indented code", body: "    Closes #7", want: nil},
+		{name: "not in a quote after a lone CR", body: "x\r> Closes #3", want: nil},
+		{name: "not in a <code> tag split over lines", body: "x <code\nclass=a>\nCloses #3", want: nil},
+		{name: "not after a closing tag of another name", body: "x <q>\na</code>\nCloses #3", want: nil},
+		{name: "not in a link reference definition", body: "[x]: #3\n[y]: https://github.com/acme/site/issues/4", want: nil},
+		{name: "in an autolink", body: "<https://github.com/acme/site/issues/12>", want: []Link{{repo, 12, "body: https://github.com/acme/site/issues/12"}}},
 		{name: "not in indented code inside a list item", body: "- item\n\n      Closes #27", want: nil},
 		{name: "in emphasis, list items, tables and other HTML", body: "**Closes** #1\n- fixes #2\n\n| a |\n|---|\n| Resolves #3 |\n\n<b>Brief: #4</b>",
 			want: []Link{{repo, 1, "body: #1"}, {repo, 2, "body: fixes #2"}, {repo, 3, "body: Resolves #3"}, {repo, 4, "body: Brief: #4"}}},
@@ -109,6 +114,21 @@ func TestParseCommands(t *testing.T) {
 		{"<div>\n/signoff usability\n</div>", nil},
 		{"see <code>x\n\n/signoff usability", nil},
 		{"text <!-- a\n/signoff usability -->", nil},
+		// A lone CR ends a line, as in CommonMark: the fence and the quote
+		// begin on lines of their own.
+		{"x\r~~~\n/no-brief\n~~~", nil},
+		{"x\r> q\n/signoff backend", nil},
+		// Tags as a browser reads them: split over lines, written
+		// "self-closing", closed by a tag of another name.
+		{"x <code\nclass=a>\n/signoff backend", nil},
+		{"x <code/>\n/signoff backend", nil},
+		{"x <q>\n/signoff a</code>\n/signoff backend", nil},
+		// A link reference definition, which GitHub does not show.
+		{"[x]:\n/no-brief", nil},
+		{"[x]: /u '\n/bypass prod down\n'", nil},
+		// Rows of a table are cells, not lines.
+		{"| a |\n|---|\n/signoff backend", nil},
+		{"/no-brief | x\n--|--", nil},
 		// A command fills its source line alone, as plain text.
 		{"- /signoff usability", nil},
 		{"# /signoff usability", nil},
@@ -121,6 +141,11 @@ func TestParseCommands(t *testing.T) {
 		{"- item\n\n  /signoff backend", signoff("backend")},
 		{"text <code>a</code>\n/signoff data_protection", signoff("data_protection")},
 		{"<details><summary>x</summary>\n\n/signoff usability\n\n</details>", signoff("usability")},
+		// An autolink is text a reader sees: the command stands.
+		{"/bypass outage <https://status.example/42>", []command{{"/bypass", []string{"outage", "<https://status.example/42>"}}}},
+		{"/signoff revoke backend, see <https://x>", []command{{"/signoff", []string{"revoke", "backend,", "see", "<https://x>"}}}},
+		// A table needs its delimiter row: a pipe in prose is prose.
+		{"a | b\n/signoff backend", signoff("backend")},
 		{"/signoff revoke usability\n/bypass checkout is down", []command{{"/signoff", []string{"revoke", "usability"}}, {"/bypass", []string{"checkout", "is", "down"}}}},
 	}
 	for _, tt := range tests {

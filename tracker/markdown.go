@@ -15,9 +15,11 @@ import (
 // markdownParser reads comments, descriptions and titles with CommonMark's
 // block structure (paragraphs, headings, lists, block quotes with their lazy
 // continuation lines, fenced and indented code, HTML blocks) and the inline
-// constructs that decide what is code or HTML: code spans, raw HTML and
-// autolinks. Emphasis, strikethrough, links, images and tables are left as
-// text: they never hide words from a reader, and goldmark parses them in
+// constructs that decide what is code or HTML: code spans and raw HTML. Link
+// reference definitions ("[x]: /url") are taken out of paragraphs, as GitHub
+// shows nothing of them. Emphasis, strikethrough, links, autolinks, images
+// and tables are left as text (an autolink's URL is text a reader sees;
+// rows of a table are kept from command lines by commandRanges): they never hide words from a reader, and goldmark parses them in
 // super-linear time on hostile input (yuin/goldmark#555: 64 KiB of "*a_"
 // takes seconds), which anyone able to comment could use to stall the gate;
 // code spans are found by codeSpanParser, in linear time, for the same reason.
@@ -28,9 +30,9 @@ var markdownParser = parser.NewParser(
 	parser.WithBlockParsers(parser.DefaultBlockParsers()...),
 	parser.WithInlineParsers(
 		util.Prioritized(codeSpanParser{}, 100),
-		util.Prioritized(parser.NewAutoLinkParser(), 300),
 		util.Prioritized(parser.NewRawHTMLParser(), 400),
 	),
+	parser.WithParagraphTransformers(util.Prioritized(parser.LinkReferenceParagraphTransformer, 100)),
 )
 
 // codeSpanParser finds code spans as CommonMark defines them: a run of
@@ -113,7 +115,7 @@ const maxNesting = 32
 
 // hiddenTagRe matches an HTML tag whose content a reader sees as code or as a
 // quotation, never as the writer's own words.
-var hiddenTagRe = regexp.MustCompile(`(?i)<(/?)(code|pre|kbd|samp|tt|var|q|blockquote|script|style|textarea)\b[^>]*?(/?)>`)
+var hiddenTagRe = regexp.MustCompile(`(?i)<(/?)(code|pre|kbd|samp|tt|var|q|blockquote|script|style|textarea)\b[^>]*>`)
 
 // reading is what a reader sees of a Markdown text, recomputed from its
 // syntax tree: the prose (text outside code spans, code blocks, block quotes
@@ -124,16 +126,24 @@ type reading struct {
 	prose strings.Builder
 	live  []text.Segment // source bytes of prose text, in source order
 	lines []text.Segment // the source lines of paragraphs outside quotes
-	// hidden is the depth of open <code>, <pre>, <q>, … tags in raw HTML:
+	para  []int          // for each of lines, which paragraph it is in
+	// hidden is how many <code>, <pre>, <q>, … tags are open in raw HTML:
 	// text inside them is code or a quotation, even across paragraphs (a
-	// browser reopens an unclosed <code> in the next paragraph).
+	// browser reopens an unclosed <code> in the next paragraph). open counts
+	// them by name, since a browser ignores a closing tag of another name.
 	hidden int
+	open   map[string]int
+	paras  int // paragraphs seen
 }
 
-// readMarkdown parses s (CRLF or LF) and walks its syntax tree once. A text
-// nested deeper than maxNesting is read as empty.
+// lineEnds turns CRLF and a lone CR (a line ending to CommonMark, and so to
+// GitHub) into LF.
+var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// readMarkdown parses s (CRLF, CR or LF) and walks its syntax tree once. A
+// text nested deeper than maxNesting is read as empty.
 func readMarkdown(s string) *reading {
-	r := &reading{src: []byte(strings.ReplaceAll(s, "\r\n", "\n"))}
+	r := &reading{src: []byte(lineEnds.Replace(s))}
 	if tooDeep(r.src) {
 		r.src = nil
 		return r
@@ -198,15 +208,18 @@ func (r *reading) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if entering {
 			r.prose.WriteByte('\n')
 			if n.HTMLBlockType != ast.HTMLBlockType2 { // not a <!-- comment -->
+				// All of it at once: a tag may span lines.
+				var html []byte
 				lines := n.Lines()
 				for i := 0; i < lines.Len(); i++ {
 					seg := lines.At(i)
-					r.scanTags(seg.Value(r.src))
+					html = append(html, seg.Value(r.src)...)
 				}
 				if n.HasClosure() {
 					closure := n.ClosureLine
-					r.scanTags(closure.Value(r.src))
+					html = append(html, closure.Value(r.src)...)
 				}
+				r.scanTags(html)
 			}
 		}
 		return ast.WalkSkipChildren, nil
@@ -218,10 +231,13 @@ func (r *reading) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 	case *ast.RawHTML:
 		if entering {
 			r.prose.WriteByte(' ')
+			var html []byte // a tag may span lines
 			for i := 0; i < n.Segments.Len(); i++ {
 				seg := n.Segments.At(i)
-				r.scanTags(seg.Value(r.src))
+				html = append(html, seg.Value(r.src)...)
+				html = append(html, '\n')
 			}
+			r.scanTags(html)
 		}
 		return ast.WalkSkipChildren, nil
 	case *ast.Text:
@@ -238,19 +254,14 @@ func (r *reading) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 			r.prose.WriteByte('\n')
 		}
 		return ast.WalkContinue, nil
-	case *ast.AutoLink:
-		if entering && r.hidden == 0 {
-			r.prose.WriteByte(' ')
-			r.prose.Write(n.URL(r.src))
-			r.prose.WriteByte(' ')
-		}
-		return ast.WalkSkipChildren, nil
 	case *ast.Paragraph, *ast.TextBlock:
 		if entering {
 			r.prose.WriteByte('\n')
 			lines := n.Lines()
+			r.paras++
 			for i := 0; i < lines.Len(); i++ {
 				r.lines = append(r.lines, lines.At(i))
+				r.para = append(r.para, r.paras)
 			}
 		}
 		return ast.WalkContinue, nil
@@ -261,19 +272,24 @@ func (r *reading) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 	return ast.WalkContinue, nil
 }
 
-// scanTags follows the <code>, <pre>, … tags opened and closed in raw HTML.
+// scanTags follows the <code>, <pre>, … tags opened and closed in raw HTML,
+// as a browser does: "<code/>" opens (the slash means nothing on an element
+// that is not void), and "</code>" closes only an open <code>.
 func (r *reading) scanTags(html []byte) {
 	for _, m := range hiddenTagRe.FindAllSubmatchIndex(html, -1) {
-		closing, selfClosing := m[3] > m[2], m[7] > m[6]
-		switch {
-		case selfClosing:
-		case closing:
-			if r.hidden > 0 {
+		name := strings.ToLower(string(html[m[4]:m[5]]))
+		if m[3] > m[2] { // closing
+			if r.open[name] > 0 {
+				r.open[name]--
 				r.hidden--
 			}
-		default:
-			r.hidden++
+			continue
 		}
+		if r.open == nil {
+			r.open = map[string]int{}
+		}
+		r.open[name]++
+		r.hidden++
 	}
 }
 
@@ -303,10 +319,15 @@ func commandLines(s string) []string {
 	return out
 }
 
-// commandRanges returns the source ranges of the command lines.
+// commandRanges returns the source ranges of the command lines. A line of
+// a table (GitHub renders the line above a delimiter row such as |---|---|,
+// and the paragraph's lines after it, as a table) is a cell, not a line.
 func (r *reading) commandRanges() [][2]int {
 	var out [][2]int
-	for _, seg := range r.lines {
+	for i, seg := range r.lines {
+		if r.inTable(i) {
+			continue
+		}
 		start := bytes.LastIndexByte(r.src[:seg.Start], '\n') + 1
 		end := len(r.src)
 		if i := bytes.IndexByte(r.src[seg.Start:], '\n'); i >= 0 {
@@ -324,6 +345,29 @@ func (r *reading) commandRanges() [][2]int {
 	}
 	return out
 }
+
+// inTable reports whether paragraph line i is the header or a row of a
+// table: a later line of its paragraph, or the next, is a delimiter row, or
+// an earlier one is.
+func (r *reading) inTable(i int) bool {
+	para := r.para[i]
+	for j := i + 1; j < len(r.lines) && r.para[j] == para && j <= i+1; j++ {
+		if delimiterRowRe.Match(r.lines[j].Value(r.src)) {
+			return true
+		}
+	}
+	for j := i; j >= 0 && r.para[j] == para; j-- {
+		if delimiterRowRe.Match(r.lines[j].Value(r.src)) {
+			return true
+		}
+	}
+	return false
+}
+
+// delimiterRowRe matches a table's delimiter row: cells of hyphens with
+// optional colons, with at least one pipe (without one, "---" under a line
+// makes a heading).
+var delimiterRowRe = regexp.MustCompile(`^[ \t]*(\|[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?|:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?)[ \t]*\n?$`)
 
 // covered reports whether every byte of src[start:end] that is not white
 // space is prose text.
@@ -348,7 +392,7 @@ func (r *reading) covered(start, end int) bool {
 func hasSlashLine(s string) bool {
 	for s != "" {
 		line := s
-		if i := strings.IndexByte(s, '\n'); i >= 0 {
+		if i := strings.IndexAny(s, "\n\r"); i >= 0 {
 			line, s = s[:i], s[i+1:]
 		} else {
 			s = ""

@@ -10,6 +10,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
@@ -21,9 +22,9 @@ var goldmarkCodeSpans = parser.NewParser(
 	parser.WithBlockParsers(parser.DefaultBlockParsers()...),
 	parser.WithInlineParsers(
 		util.Prioritized(parser.NewCodeSpanParser(), 100),
-		util.Prioritized(parser.NewAutoLinkParser(), 300),
 		util.Prioritized(parser.NewRawHTMLParser(), 400),
 	),
+	parser.WithParagraphTransformers(util.Prioritized(parser.LinkReferenceParagraphTransformer, 100)),
 )
 
 // readWith is readMarkdown with another parser.
@@ -181,6 +182,10 @@ func fullLinks(s string) map[int]bool {
 			if entering && r.hidden == 0 {
 				r.prose.Write(n.Value)
 			}
+			return ast.WalkContinue, nil
+		case *ast.Emphasis, *east.Strikethrough:
+			// "#1*0*" shows #1 and an emphasised 0: GitHub links #1, not #10.
+			r.prose.WriteByte(' ')
 			return ast.WalkContinue, nil
 		}
 		return r.visit(n, entering)

@@ -460,6 +460,10 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 				default:
 					t.bypass = &Bypass{By: who, Reason: reason, URL: url, At: e.at}
 				}
+			case p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand) && len(c.args) > 0:
+				// "/no-brief would be wrong here" must not waive: like
+				// /signoff, the command is exactly what it says.
+				ignore(fmt.Sprintf("%s takes nothing after it; write %s alone on its line", p.Link.WaiveCommand, p.Link.WaiveCommand))
 			case p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand):
 				z := authzNo
 				for _, kind := range required {
