@@ -323,9 +323,25 @@ func commandLines(s string) []string {
 // a table (GitHub renders the line above a delimiter row such as |---|---|,
 // and the paragraph's lines after it, as a table) is a cell, not a line.
 func (r *reading) commandRanges() [][2]int {
+	// tableFrom[p] is the first line of paragraph p that is in a table (one
+	// pass; len(r.lines) when none).
+	tableFrom := make([]int, r.paras+1)
+	for p := range tableFrom {
+		tableFrom[p] = len(r.lines)
+	}
+	for j, seg := range r.lines {
+		p := r.para[j]
+		if tableFrom[p] < len(r.lines) || !delimiterRowRe.Match(seg.Value(r.src)) {
+			continue
+		}
+		tableFrom[p] = j
+		if j > 0 && r.para[j-1] == p {
+			tableFrom[p] = j - 1 // the header
+		}
+	}
 	var out [][2]int
 	for i, seg := range r.lines {
-		if r.inTable(i) {
+		if i >= tableFrom[r.para[i]] {
 			continue
 		}
 		start := bytes.LastIndexByte(r.src[:seg.Start], '\n') + 1
@@ -344,24 +360,6 @@ func (r *reading) commandRanges() [][2]int {
 		}
 	}
 	return out
-}
-
-// inTable reports whether paragraph line i is the header or a row of a
-// table: a later line of its paragraph, or the next, is a delimiter row, or
-// an earlier one is.
-func (r *reading) inTable(i int) bool {
-	para := r.para[i]
-	for j := i + 1; j < len(r.lines) && r.para[j] == para && j <= i+1; j++ {
-		if delimiterRowRe.Match(r.lines[j].Value(r.src)) {
-			return true
-		}
-	}
-	for j := i; j >= 0 && r.para[j] == para; j-- {
-		if delimiterRowRe.Match(r.lines[j].Value(r.src)) {
-			return true
-		}
-	}
-	return false
 }
 
 // delimiterRowRe matches a table's delimiter row: cells of hyphens with

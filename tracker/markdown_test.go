@@ -216,3 +216,20 @@ func FuzzLinksHiddenByGFM(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkHostileText reads 64 KiB comments built from one short pattern
+// repeated, as anyone who can comment could post, for links and for
+// commands. Each should take milliseconds: a quadratic step shows here as
+// seconds (a table check that rescanned its paragraph per line took 32s on
+// "a\r" lines).
+func BenchmarkHostileText(b *testing.B) {
+	for _, unit := range []string{"a\r", "a\n", "/a\n", "[x]: /u\n", "[x]:\n/a\n", "| a |\n|---|\n", "<code\n", "<q>\n", "`\n", "> - 1. "} {
+		body := "/a\n" + strings.Repeat(unit, 65536/len(unit))
+		b.Run(strconv.Quote(unit), func(b *testing.B) {
+			for b.Loop() {
+				FindLinks("o/r", "", body, "")
+				parseCommands(body)
+			}
+		})
+	}
+}
