@@ -229,6 +229,7 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		}
 		id := strconv.FormatInt(c.GetID(), 10)
 		sha := g.state.C[id]
+		kept := sha != "" // twokey kept it: it held a command when first read
 		// Only comments that may carry a command whose meaning depends on the
 		// head are bound: the state stays small however long the thread.
 		if bindable(c.GetBody()) && sha == "" {
@@ -241,7 +242,7 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		}
 		pr.Comments = append(pr.Comments, tracker.Comment{
 			ID: c.GetID(), User: actor(c.GetUser()), Body: c.GetBody(), URL: c.GetHTMLURL(),
-			CreatedAt: c.GetCreatedAt().Time, UpdatedAt: c.GetUpdatedAt().Time, HeadSHA: sha,
+			CreatedAt: c.GetCreatedAt().Time, UpdatedAt: c.GetUpdatedAt().Time, HeadSHA: sha, HadCommand: kept,
 		})
 	}
 	g.state.C = bound // comments that were deleted drop out

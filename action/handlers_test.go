@@ -975,6 +975,35 @@ func signedLate(t *testing.T, h *harness, body string) map[string]any {
 	return ev
 }
 
+// TestEditedRevokeStaysRevoked: a revoke that someone edits away does not
+// bring back the sign-off it withdrew: twokey kept the comment in its state
+// when it first read its command, so an edit cannot undo it.
+func TestEditedRevokeStaysRevoked(t *testing.T) {
+	h := newHarness(t)
+	ev := signedLate(t, h, "/signoff backend") // uma approved, bea signed backend: success
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
+		t.Fatalf("status = %v, want success before the revoke", st)
+	}
+	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 1, 0, 0, time.UTC) })
+	revoke := h.gh.AddComment(testRepo, 2, fakegithub.User("uma", 11), "/signoff revoke usability")
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Fatalf("status after the revoke = %v, want pending", st)
+	}
+	h.gh.EditCommentAs(testRepo, revoke.GetID(), "ok", time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC), fakegithub.User("mallory", 66))
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Errorf("status after the revoke was edited away = %v, want pending: the edit must not bring back uma's approval", st)
+	}
+	if body := h.gh.Comments(testRepo, 2)[0].GetBody(); !strings.Contains(body, "perhaps a revoke") {
+		t.Errorf("gate comment does not say why uma's sign-off stays withdrawn:\n%s", body)
+	}
+}
+
 // Commands are matched without case, and so is the binding of a comment to
 // its head: a /SignOff whose own run never came still counts.
 func TestBindingIgnoresCase(t *testing.T) {

@@ -44,6 +44,11 @@ type Comment struct {
 	UpdatedAt time.Time
 	// HeadSHA is the pull request's head when twokey first saw this comment ("" = unknown).
 	HeadSHA string
+	// HadCommand says twokey saw a command in this comment before (it
+	// keeps the comment in its state): if the comment was edited since, the
+	// command may have been a revoke, and the gate does not let an edit
+	// undo it.
+	HadCommand bool
 }
 
 // PullRequest is what the gate judges: the pull request, its reviews and its

@@ -329,6 +329,21 @@ func TestEvaluate(t *testing.T) {
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
 		},
 		{
+			// Someone with write access edits alice's revoke into "ok": the
+			// revoke cannot be read any more, and twokey saw a command there
+			// (HadCommand), so alice's earlier sign-off does not come back.
+			name: "an edited comment that held a command keeps its author's sign-offs withdrawn",
+			pr: func(pr *PullRequest) {
+				revoke := gComment(2, "alice", "ok", gHead, 2)
+				revoke.UpdatedAt, revoke.HadCommand = revoke.CreatedAt.Add(time.Hour), true
+				prose := gComment(4, "bob", "typo fixed", gHead, 4)
+				prose.UpdatedAt = prose.CreatedAt.Add(time.Hour) // never held a command: changes nothing
+				pr.Comments = []Comment{gComment(1, "alice", "/signoff usability", gHead, 1), revoke, gComment(3, "bob", "/signoff backend", gHead, 3), prose}
+			},
+			state: StatePending, kinds: "usability=missing backend=satisfied(bob)", link: LinkSatisfied,
+			ignored: []string{"alice: the comment was edited after it was posted; edited comments do not count, post a new one (it held a command when twokey first read it, perhaps a revoke, so @alice's earlier sign-offs are withdrawn too)"},
+		},
+		{
 			name:  "unauthorised signer is ignored, with who can",
 			pr:    func(pr *PullRequest) { pr.Comments = []Comment{gComment(1, "mallory", "/signoff backend", gHead, 1)} },
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,

@@ -253,6 +253,18 @@ type tally struct {
 	waiver  *Ignored // who waived the brief link, with the comment (Reason unused)
 }
 
+// withdraw drops every standing sign-off of login and says how many.
+func (t *tally) withdraw(login string) int {
+	n := 0
+	for sk := range t.live {
+		if sk.signer == strings.ToLower(login) {
+			delete(t.live, sk)
+			n++
+		}
+	}
+	return n
+}
+
 type signerKind struct {
 	signer string // lower-cased login
 	kind   string
@@ -343,6 +355,17 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 		ignore := func(reason string) {
 			t.ignored = append(t.ignored, Ignored{Login: who.Login, Source: src, URL: url, Reason: reason})
 		}
+		// A comment that held a command when twokey first read it and was
+		// edited since may have been a revoke that someone edited away: what
+		// it could have withdrawn is withdrawn, whatever it says now.
+		if c := e.comment; c != nil && c.HadCommand && c.UpdatedAt.Sub(c.CreatedAt) > time.Second && !who.isBot() {
+			reason := "the comment was edited after it was posted; edited comments do not count, post a new one"
+			if t.withdraw(who.Login) > 0 {
+				reason += fmt.Sprintf(" (it held a command when twokey first read it, perhaps a revoke, so @%s's earlier sign-offs are withdrawn too)", who.Login)
+			}
+			ignore(reason)
+			continue
+		}
 		relevant := len(cmds) > 0 && hasOwnCommand(p, cmds)
 		if e.review != nil && (state == ReviewApproved || state == ReviewChangesRequested || state == ReviewDismissed) {
 			relevant = true
@@ -363,11 +386,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 			ignore("the review was dismissed")
 			continue
 		case ReviewChangesRequested:
-			for sk := range t.live {
-				if sk.signer == strings.ToLower(who.Login) {
-					delete(t.live, sk)
-				}
-			}
+			t.withdraw(who.Login)
 			for _, c := range cmds {
 				revoke := c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], "revoke")
 				if (c.name == "/signoff" && !revoke) || (p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand)) {
@@ -386,11 +405,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 			switch {
 			case c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], "revoke"):
 				if len(c.args) == 1 {
-					for sk := range t.live {
-						if sk.signer == strings.ToLower(who.Login) {
-							delete(t.live, sk)
-						}
-					}
+					t.withdraw(who.Login)
 					continue
 				}
 				for _, name := range c.args[1:] {
