@@ -477,6 +477,7 @@ func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
 	// is that merge, whatever commits came with it: those of a pull request
 	// into another branch merged on here are GitHub's listing of that
 	// pull request, not pushes of anyone's.
+	asked := map[string][]*github.PullRequest{} // the head's answer, read once
 	if after := e.GetAfter(); after != "" && len(e.Commits) > 1 {
 		prs, err := r.api.commitPulls(ctx, after)
 		if err != nil {
@@ -485,6 +486,7 @@ func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
 		if mergedHere(prs) {
 			return r.pub.outputs(Output{"verdict", "none"})
 		}
+		asked[after] = prs
 	}
 	var recorded []string
 	for _, c := range e.Commits {
@@ -492,9 +494,12 @@ func (r *runner) handlePush(ctx context.Context, e *github.PushEvent) error {
 		if sha == "" {
 			continue
 		}
-		prs, err := r.api.commitPulls(ctx, sha)
-		if err != nil {
-			return err
+		prs, ok := asked[sha]
+		if !ok {
+			var err error
+			if prs, err = r.api.commitPulls(ctx, sha); err != nil {
+				return err
+			}
 		}
 		if mergedHere(prs) {
 			continue

@@ -375,22 +375,33 @@ func TestTeamUnreadableStaysPending(t *testing.T) {
 	}
 }
 
+// umaBeaPolicy lets uma give usability and bea backend; every pull request
+// needs both.
+const umaBeaPolicy = "version: 1\nkinds:\n  usability:\n    users: [uma]\n  backend:\n    users: [bea]\nrequire:\n  - kinds: [usability, backend]\n"
+
+// gate runs a pull request event ev and returns the status it left on the
+// head sha1A.
+func (h *harness) gate(ev map[string]any) *github.RepoStatus {
+	h.t.Helper()
+	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
+		h.t.Fatalf("Run = %d\n%s", code, h.stdout.String())
+	}
+	return h.gh.LatestStatus(testRepo, sha1A, StatusContext)
+}
+
 // TestEditedReviewDoesNotSign: a review whose text was edited after it was
 // submitted (REST does not show it; GraphQL's lastEditedAt does) signs
 // nothing, and the comment says why. One GraphQL request asks about every
 // review that could sign, with twokey's comment when it has state.
 func TestEditedReviewDoesNotSign(t *testing.T) {
 	h := newHarness(t)
-	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    users: [uma]\n  backend:\n    users: [bea]\nrequire:\n  - kinds: [usability, backend]\nlink:\n  required: false\n")
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", umaBeaPolicy+"link:\n  required: false\n")
 	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
 	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
 	bea := h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "COMMENTED", "looks fine", sha1A)
 	h.gh.AddReview(testRepo, 2, fakegithub.User("chatty", 13), "COMMENTED", "no command here", sha1A)
 	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+	if st := h.gate(ev); st.GetState() != "pending" {
 		t.Fatalf("status = %v, want pending (backend missing)", st)
 	}
 	var gql []string
@@ -406,10 +417,7 @@ func TestEditedReviewDoesNotSign(t *testing.T) {
 
 	// Someone edits bea's comment review to add a sign-off: it does not count.
 	h.gh.EditReview(testRepo, 2, bea.GetID(), "looks fine\n/signoff backend", time.Now().Add(time.Hour))
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+	if st := h.gate(ev); st.GetState() != "pending" {
 		t.Errorf("status after the edit = %v, want pending: an edited review signs nothing", st)
 	}
 	if body := h.gh.Comments(testRepo, 2)[0].GetBody(); !strings.Contains(body, "edited after it was submitted") {
@@ -418,10 +426,7 @@ func TestEditedReviewDoesNotSign(t *testing.T) {
 
 	// The same text in a new review signs.
 	h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "COMMENTED", "/signoff backend", sha1A)
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
+	if st := h.gate(ev); st.GetState() != "success" {
 		t.Errorf("status after a new review = %v, want success", st)
 	}
 }
@@ -430,24 +435,18 @@ func TestEditedReviewDoesNotSign(t *testing.T) {
 // command does not waive the brief, and a draft review is not read at all.
 func TestEditedReviewDoesNotWaive(t *testing.T) {
 	h := newHarness(t)
-	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    users: [uma]\n  backend:\n    users: [bea]\nrequire:\n  - kinds: [usability, backend]\n")
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", umaBeaPolicy)
 	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
 	h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
 	h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
 	nit := h.gh.AddReview(testRepo, 2, fakegithub.User("uma", 11), "COMMENTED", "nit", sha1A)
 	h.gh.AddReview(testRepo, 2, fakegithub.User("bea", 12), "PENDING", "/no-brief", sha1A)
 	ev := map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "a brief link") {
+	if st := h.gate(ev); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "a brief link") {
 		t.Fatalf("status = %v, want pending for a brief link (the draft review's /no-brief is not submitted)", st)
 	}
 	h.gh.EditReview(testRepo, 2, nit.GetID(), "nit\n/no-brief", time.Now().Add(time.Hour))
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+	if st := h.gate(ev); st.GetState() != "pending" {
 		t.Errorf("status after the edit = %v, want pending: an edited review does not waive the brief", st)
 	}
 }
@@ -830,10 +829,7 @@ func TestEditedStickyStateIgnored(t *testing.T) {
 			sticky := h.gh.Comments(testRepo, 2)[0]
 			forged := gateMarker + "\nfake\n<!-- twokey:state {\"c\":{\"" + strconv.FormatInt(so.GetID(), 10) + "\":\"" + sha1A + "\"}} -->\n"
 			h.gh.EditCommentAs(testRepo, sticky.GetID(), forged, time.Now(), tt.editor)
-			if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-				t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-			}
-			if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != tt.want {
+			if st := h.gate(ev); st.GetState() != tt.want {
 				t.Errorf("status = %v, want %s", st, tt.want)
 			}
 			if tt.editor != nil && !strings.Contains(h.stdout.String(), "::warning::twokey's comment on #2 was edited by @"+strings.TrimSuffix(tt.editor.GetLogin(), "[bot]")) {
@@ -986,17 +982,11 @@ func TestEditedRevokeStaysRevoked(t *testing.T) {
 	}
 	h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 1, 0, 0, time.UTC) })
 	revoke := h.gh.AddComment(testRepo, 2, fakegithub.User("uma", 11), "/signoff revoke usability")
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+	if st := h.gate(ev); st.GetState() != "pending" {
 		t.Fatalf("status after the revoke = %v, want pending", st)
 	}
 	h.gh.EditCommentAs(testRepo, revoke.GetID(), "ok", time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC), fakegithub.User("mallory", 66))
-	if code := h.run("pull_request_target", "pull_request.opened.json", ev); code != ExitOK {
-		t.Fatalf("Run = %d\n%s", code, h.stdout.String())
-	}
-	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+	if st := h.gate(ev); st.GetState() != "pending" {
 		t.Errorf("status after the revoke was edited away = %v, want pending: the edit must not bring back uma's approval", st)
 	}
 	if body := h.gh.Comments(testRepo, 2)[0].GetBody(); !strings.Contains(body, "perhaps a revoke") {

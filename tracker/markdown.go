@@ -209,12 +209,7 @@ func (r *reading) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 			r.prose.WriteByte('\n')
 			if n.HTMLBlockType != ast.HTMLBlockType2 { // not a <!-- comment -->
 				// All of it at once: a tag may span lines.
-				var html []byte
-				lines := n.Lines()
-				for i := 0; i < lines.Len(); i++ {
-					seg := lines.At(i)
-					html = append(html, seg.Value(r.src)...)
-				}
+				html := r.segmentText(n.Lines(), 0)
 				if n.HasClosure() {
 					closure := n.ClosureLine
 					html = append(html, closure.Value(r.src)...)
@@ -231,13 +226,7 @@ func (r *reading) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 	case *ast.RawHTML:
 		if entering {
 			r.prose.WriteByte(' ')
-			var html []byte // a tag may span lines
-			for i := 0; i < n.Segments.Len(); i++ {
-				seg := n.Segments.At(i)
-				html = append(html, seg.Value(r.src)...)
-				html = append(html, '\n')
-			}
-			r.scanTags(html)
+			r.scanTags(r.segmentText(n.Segments, '\n')) // a tag may span lines
 		}
 		return ast.WalkSkipChildren, nil
 	case *ast.Text:
@@ -270,6 +259,21 @@ func (r *reading) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		r.prose.WriteByte('\n')
 	}
 	return ast.WalkContinue, nil
+}
+
+// segmentText joins the source text of segs, each followed by end unless
+// end is 0 (the lines of a block end in their own newline; the segments of
+// raw HTML do not).
+func (r *reading) segmentText(segs *text.Segments, end byte) []byte {
+	var out []byte
+	for i := 0; i < segs.Len(); i++ {
+		seg := segs.At(i)
+		out = append(out, seg.Value(r.src)...)
+		if end != 0 {
+			out = append(out, end)
+		}
+	}
+	return out
 }
 
 // scanTags follows the <code>, <pre>, … tags opened and closed in raw HTML,

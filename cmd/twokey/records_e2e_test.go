@@ -2,10 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,35 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/twokey/twokey/internal/fakegithub"
+	"github.com/twokey/twokey/internal/gitserver"
 	"github.com/twokey/twokey/tracker"
 )
-
-// gitServer serves the bare repositories under root over smart HTTP with the
-// real `git http-backend`, behind the basic auth GitHub takes for tokens
-// (x-access-token and the token), and returns its URL: a stand-in for
-// GITHUB_SERVER_URL.
-func gitServer(t *testing.T, root, token string) string {
-	t.Helper()
-	execPath, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Skipf("git --exec-path: %v", err)
-	}
-	h := &cgi.Handler{
-		Path:   filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"),
-		Stderr: io.Discard,
-		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + root},
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "x-access-token" || p != token {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "bad credentials", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // TestActionRecordsEveryMergeMethod runs the binary's record job for a
 // merge, a squash and a rebase merge of signed pull requests and for a direct
@@ -61,7 +31,7 @@ func TestActionRecordsEveryMergeMethod(t *testing.T) {
 	}
 	gitCmd(t, bare, "init", "-q", "--bare", "-b", "main")
 	gitCmd(t, bare, "config", "http.receivepack", "true")
-	w.env["GITHUB_SERVER_URL"] = gitServer(t, root, w.env["INPUT_GITHUB_TOKEN"])
+	w.env["GITHUB_SERVER_URL"], _ = gitserver.Serve(t, root, root, w.env["INPUT_GITHUB_TOKEN"])
 
 	work := t.TempDir()
 	g := func(args ...string) string { return strings.TrimSpace(gitCmd(t, work, args...)) }

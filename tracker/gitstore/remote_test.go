@@ -3,10 +3,6 @@ package gitstore
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,6 +13,7 @@ import (
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/twokey/twokey/internal/gitserver"
 	"github.com/twokey/twokey/tracker"
 )
 
@@ -27,35 +24,9 @@ const testToken = "ghs_test_token"
 // pushes (receive-pack POSTs).
 func httpRemote(t *testing.T, g *gitRepo) (url string, pushes *atomic.Int64) {
 	t.Helper()
-	execPath, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Skipf("git --exec-path: %v", err)
-	}
-	backend := filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend")
 	g.run("config", "http.receivepack", "true")
-	cgiHandler := &cgi.Handler{
-		Path:   backend,
-		Stderr: io.Discard, // rejected pushes log "cannot lock ref"; that is the point
-		Env: []string{
-			"GIT_PROJECT_ROOT=" + filepath.Dir(g.dir), "GIT_HTTP_EXPORT_ALL=1",
-			"HOME=" + g.home, "GIT_CONFIG_NOSYSTEM=1",
-		},
-	}
-	pushes = &atomic.Int64{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, pass, ok := r.BasicAuth()
-		if !ok || user != "x-access-token" || pass != testToken {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "bad credentials", http.StatusUnauthorized)
-			return
-		}
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
-			pushes.Add(1)
-		}
-		cgiHandler.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/" + filepath.Base(g.dir), pushes
+	base, pushes := gitserver.Serve(t, filepath.Dir(g.dir), g.home, testToken)
+	return base + "/" + filepath.Base(g.dir), pushes
 }
 
 // TestConcurrentAppend: 20 writers record 20 merges at once on one remote
