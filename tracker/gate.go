@@ -143,6 +143,13 @@ type Directory interface {
 	Permission(ctx context.Context, login string) (string, error)
 }
 
+// PushAccess is what a Directory may also know: whether login can push to
+// the repository (write access or more), without asking; known is false when
+// it cannot tell. A kind whose permission is write is decided by it.
+type PushAccess interface {
+	CanPush(login string) (can, known bool)
+}
+
 // ErrTeamUnreadable is wrapped by a Directory when its token cannot read an
 // organisation's teams (GitHub answers 404). The gate then keeps the kind
 // pending and says which token scope is missing; it never passes silently.

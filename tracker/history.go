@@ -20,11 +20,10 @@ import (
 // with no such event in between, the head was H at t. Evidence that the head
 // was H at a moment before t ("lower" marks): twokey's own status on H for
 // this pull request (twokey read H as the head before GitHub stamped the
-// status), a force push to H (the head was H right after), a review of H (H
-// was in the pull request, so the head then was H or a descendant, and with
-// H the head later and only fast-forwards between, it was H). Evidence that
-// it was H at or after t ("upper" marks): the head read now, a force push
-// away from H (the head was H right before).
+// status), a force push to H (the head was H right after). Evidence that it
+// was H at or after t ("upper" marks): the head read now, a force push away
+// from H (the head was H right before). A review's commit is not evidence:
+// the reviewer names it, and the pull request's author may review.
 //
 // Times are compared in whole seconds, as GitHub gives them, and a tie is
 // never taken as an order: a comment in the same second as a force push is
@@ -53,9 +52,6 @@ func newHistory(pr *PullRequest) *history {
 	}
 	for _, s := range pr.HeadSeen {
 		lower(s.SHA, s.At, -1)
-	}
-	for _, r := range pr.Reviews {
-		lower(r.CommitID, r.SubmittedAt, -1)
 	}
 	for i, e := range pr.Timeline {
 		switch e.Type {

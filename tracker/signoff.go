@@ -163,20 +163,24 @@ func (a *authority) check(kind string, who Actor) (authz, error) {
 		ok = m
 	}
 	if !ok && k.Permission != "" {
-		key := strings.ToLower(who.Login)
-		perm, seen := a.perm[key]
-		if !seen {
-			if err := a.ctx.Err(); err != nil {
-				return authzNo, err
+		if can, known := a.canPush(who.Login); known && k.Permission == "write" {
+			ok = can
+		} else {
+			key := strings.ToLower(who.Login)
+			perm, seen := a.perm[key]
+			if !seen {
+				if err := a.ctx.Err(); err != nil {
+					return authzNo, err
+				}
+				var err error
+				perm, err = a.dir.Permission(a.ctx, who.Login)
+				if err != nil {
+					return authzNo, fmt.Errorf("permission of %s: %w", who.Login, err)
+				}
+				a.perm[key] = perm
 			}
-			var err error
-			perm, err = a.dir.Permission(a.ctx, who.Login)
-			if err != nil {
-				return authzNo, fmt.Errorf("permission of %s: %w", who.Login, err)
-			}
-			a.perm[key] = perm
+			ok = permissionRank(perm) >= permissionRank(k.Permission)
 		}
-		ok = permissionRank(perm) >= permissionRank(k.Permission)
 	}
 	switch {
 	case ok && who.same(a.author) && !k.AllowAuthor:
@@ -187,6 +191,15 @@ func (a *authority) check(kind string, who Actor) (authz, error) {
 		return authzUnreadable, nil
 	}
 	return authzNo, nil
+}
+
+// canPush asks the Directory whether login can push, when it knows without
+// a request (see PushAccess).
+func (a *authority) canPush(login string) (can, known bool) {
+	if pa, ok := a.dir.(PushAccess); ok {
+		return pa.CanPush(login)
+	}
+	return false, false
 }
 
 // refusal explains why who cannot sign kind, given check's answer.
