@@ -303,6 +303,10 @@ type pullRead struct {
 	canPush map[string]bool
 }
 
+// ErrNotFound says GitHub answered that the repository or pull request does
+// not exist, which is also its answer when the token cannot read it.
+var ErrNotFound = errors.New("GitHub found no such repository or pull request")
+
 // errHeadMoved says the head changed while twokey read the pull request over
 // several requests: judging would mix two heads' data, and the push has its
 // own event, whose run judges the new head.
@@ -324,6 +328,13 @@ func (g *repoAPI) graphql(ctx context.Context, op, query string, vars map[string
 	resp, err := g.c.Do(ctx, req, &ans)
 	if err != nil {
 		return time.Time{}, nil, apiError(op+" (GraphQL)", err)
+	}
+	if (len(ans.Data) == 0 || string(ans.Data) == "null") && len(ans.Errors) > 0 && ans.Errors[0].Type == "" && !g.retried {
+		// "Something went wrong while executing your query": GitHub's
+		// answer to a query that timed out on its side. Asked again once a
+		// run; a query GitHub refuses (a type on its error) is not.
+		g.retried = true
+		return g.graphql(ctx, op, query, vars, out)
 	}
 	at, _ := http.ParseTime(resp.Header.Get("Date"))
 	for _, e := range ans.Errors {
@@ -369,9 +380,15 @@ func (g *repoAPI) readPull(ctx context.Context, number int, ref, policyPath, for
 	rd.viewer = viewer.Login
 	var repo map[string]jsonRaw
 	if err := jsonUnmarshal(data["repository"], &repo); err != nil || repo == nil {
+		if len(errs) > 0 && errs[0].Type == "NOT_FOUND" {
+			return nil, fmt.Errorf("%s: %w: %s", op, ErrNotFound, errs[0].Message)
+		}
 		return nil, fmt.Errorf("%s (GraphQL): %w: %s", op, errGraphQL, firstMessage(errs, "no repository in the answer"))
 	}
 	if err := jsonUnmarshal(repo["pullRequest"], &rd.pr); err != nil || rd.pr == nil {
+		if len(errs) > 0 && errs[0].Type == "NOT_FOUND" {
+			return nil, fmt.Errorf("%s: %w: %s", op, ErrNotFound, errs[0].Message)
+		}
 		return nil, fmt.Errorf("%s (GraphQL): %w: %s", op, errGraphQL, firstMessage(errs, "no pull request in the answer"))
 	}
 	_ = jsonUnmarshal(repo["policy"], &rd.policy)

@@ -256,6 +256,18 @@ func (s *Server) AddIssue(repo string, number int, title, body string, user *git
 	return cloneIssue(is)
 }
 
+// IssueText returns an issue's (or pull request's) title and body as they
+// are now, as GitHub puts them in an event's payload.
+func (s *Server) IssueText(repo string, number int) (title, body string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.repo(repo, true).issues[number]
+	if is == nil {
+		return "", "", false
+	}
+	return is.GetTitle(), is.GetBody(), true
+}
+
 // SetIssueBody replaces an issue's body, as a person editing it would.
 func (s *Server) SetIssueBody(repo string, number int, body string) {
 	s.mu.Lock()
