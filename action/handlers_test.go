@@ -931,7 +931,7 @@ func TestTriggerCommentAfterPush(t *testing.T) {
 				h.gh.SetNow(at(59))
 			}
 			sticky := h.gh.Comments(testRepo, 2)[0].GetBody()
-			if tt.want == "pending" && !strings.Contains(sticky, "approve the pull request in a review, or comment `/signoff backend bbbbbbb`") {
+			if tt.want == "pending" && !strings.Contains(sticky, "@bea signed (GitHub's records do not establish which head it was written on)") {
 				t.Errorf("the gate comment does not tell bea how to sign:\n%s", sticky)
 			}
 		})

@@ -34,7 +34,7 @@ mergedBy{...actor} author{...actor}
 headRefName headRefOid baseRefName baseRefOid changedFiles
 labels(first:100){nodes{name}}
 files(first:100){totalCount pageInfo{hasNextPage endCursor} nodes{path changeType}}
-commits(last:100){totalCount nodes{commit{...commit status{context(name:"twokey/gate"){state description targetUrl createdAt creator{login}}}}}}
+commits(last:100){totalCount nodes{commit{...seen}}}
 reviews(first:100){pageInfo{hasNextPage endCursor} nodes{...review}}
 comments(first:100){pageInfo{hasNextPage endCursor} nodes{...comment}}
 timelineItems(first:100,itemTypes:[HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT]){pageInfo{hasNextPage endCursor} nodes{...event}}}
@@ -46,11 +46,12 @@ timelineItems(first:100,itemTypes:[HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_
 // a query spreads (GitHub refuses a document with an unused fragment).
 const pullFragments = `fragment actor on Actor{__typename login}
 fragment commit on Commit{oid tree{oid} parents(first:3){nodes{oid}}}
+fragment seen on Commit{...commit status{context(name:"twokey/gate"){state description targetUrl createdAt creator{login}}}}
 fragment edits on UserContentEditConnection{totalCount nodes{editedAt editor{...actor}}}
 fragment review on PullRequestReview{fullDatabaseId state body url submittedAt authorCanPushToRepository author{...actor} commit{...commit} userContentEdits(first:20){...edits}}
 fragment comment on IssueComment{fullDatabaseId body url createdAt author{...actor} userContentEdits(first:20){...edits}}
 fragment event on PullRequestTimelineItems{__typename
-... on HeadRefForcePushedEvent{createdAt actor{...actor} beforeCommit{...commit} afterCommit{...commit}}
+... on HeadRefForcePushedEvent{createdAt actor{...actor} beforeCommit{...seen} afterCommit{...seen}}
 ... on HeadRefDeletedEvent{createdAt actor{...actor}}
 ... on HeadRefRestoredEvent{createdAt actor{...actor}}
 ... on ReopenedEvent{createdAt actor{...actor}}
@@ -636,12 +637,17 @@ func (rd *pullRead) trackerPull(repo string) *tracker.PullRequest {
 		seen[strings.ToLower(c.OID)] = true
 		pr.Commits = append(pr.Commits, c.commit(inPR))
 	}
+	seenOn := map[string]bool{}
+	headSeen := func(c *gqlCommit) {
+		if _, since := ownStatus(c, rd.viewer, g.Number); !since.IsZero() && !seenOn[strings.ToLower(c.OID)] {
+			seenOn[strings.ToLower(c.OID)] = true
+			pr.HeadSeen = append(pr.HeadSeen, tracker.HeadSeen{SHA: strings.ToLower(c.OID), At: since})
+		}
+	}
 	for i := range g.Commits.Nodes {
 		c := &g.Commits.Nodes[i].Commit
 		addCommit(c, true)
-		if _, since := ownStatus(c, rd.viewer, g.Number); !since.IsZero() {
-			pr.HeadSeen = append(pr.HeadSeen, tracker.HeadSeen{SHA: strings.ToLower(c.OID), At: since})
-		}
+		headSeen(c)
 	}
 	pr.CommitsIncomplete = g.Commits.TotalCount > len(g.Commits.Nodes)
 	for _, r := range g.Reviews.Nodes {
@@ -671,10 +677,12 @@ func (rd *pullRead) trackerPull(repo string) *tracker.PullRequest {
 			if e.BeforeCommit != nil {
 				te.Before = strings.ToLower(e.BeforeCommit.OID)
 				addCommit(e.BeforeCommit, false)
+				headSeen(e.BeforeCommit) // a head force-pushed away keeps twokey's status
 			}
 			if e.AfterCommit != nil {
 				te.After = strings.ToLower(e.AfterCommit.OID)
 				addCommit(e.AfterCommit, false)
+				headSeen(e.AfterCommit)
 			}
 		case "HeadRefDeletedEvent":
 			te.Type = tracker.EventHeadDeleted

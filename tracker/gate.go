@@ -164,6 +164,11 @@ type LinkedBrief struct {
 	Brief  *Brief   // the parsed body, nil when it could not be parsed
 }
 
+// unboundStale is why a /signoff without a SHA covers nothing: the head it
+// was written on is not established by GitHub's records (the head changed
+// around then, or twokey had not yet seen it).
+const unboundStale = "GitHub's records do not establish which head it was written on"
+
 // Gate states (the commit status state).
 const (
 	StateSuccess = "success"
@@ -291,6 +296,11 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 	sort.Slice(live, func(i, j int) bool { return signoffLess(live[i], live[j]) })
 	for _, s := range live {
 		if !contains(v.Required, s.Kind) {
+			continue
+		}
+		if s.SHA == "" {
+			s.Stale = unboundStale
+			stale[s.Kind] = append(stale[s.Kind], s)
 			continue
 		}
 		if b := baseChangedAfter(pr, s.At); b != nil {

@@ -220,6 +220,8 @@ type (
 		URL      string    `json:"url,omitempty"`
 		At       time.Time `json:"at"`
 		SameTree bool      `json:"same_tree,omitempty"`
+		// Stale says why a sign-off does not cover the head ("" when it does).
+		Stale string `json:"stale,omitempty"`
 	}
 	checkLink struct {
 		Status  string `json:"status"`
@@ -253,7 +255,7 @@ func verdictJSON(v *tracker.Verdict) checkOut {
 	for _, k := range v.Kinds {
 		ck := checkKind{Kind: k.Kind, Status: k.Status, Signoffs: []checkSignoff{}, Who: k.Who, How: k.How, Problem: k.Problem}
 		for _, s := range k.Signoffs {
-			ck.Signoffs = append(ck.Signoffs, checkSignoff{Signer: s.Signer.Login, SHA: s.SHA, Via: s.Via, URL: s.URL, At: s.At, SameTree: s.SameTree})
+			ck.Signoffs = append(ck.Signoffs, checkSignoff{Signer: s.Signer.Login, SHA: s.SHA, Via: s.Via, URL: s.URL, At: s.At, SameTree: s.SameTree, Stale: s.Stale})
 		}
 		o.Kinds = append(o.Kinds, ck)
 	}

@@ -150,6 +150,7 @@ type Server struct {
 	faults   []*Fault
 	readOnly bool
 	self     *github.User
+	after    func(Request)
 	nextID   int64
 	now      func() time.Time
 }
@@ -573,6 +574,15 @@ func (s *Server) SetAuthenticatedUser(u *github.User) {
 	s.self = u
 }
 
+// SetAfter calls fn after each request is answered (outside the server's
+// lock, so fn may change the server): a test makes something happen between
+// two requests of one run, as a push can.
+func (s *Server) SetAfter(fn func(Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.after = fn
+}
+
 // SetReadOnly makes every write answer 403 "Resource not accessible by
 // integration", as a read-only GITHUB_TOKEN does in a fork's run.
 func (s *Server) SetReadOnly(ro bool) {
@@ -767,8 +777,12 @@ func (s *Server) routes() http.Handler {
 			return
 		}
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		mux.ServeHTTP(w, r)
+		after, req := s.after, s.requests[len(s.requests)-1]
+		s.mu.Unlock()
+		if after != nil {
+			after(req)
+		}
 	})
 }
 
