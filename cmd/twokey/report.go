@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,7 +45,7 @@ Flags:
                       DATE is YYYY-MM-DD (UTC) or RFC 3339
   --format FORMAT     text (default), json, markdown (tables and Mermaid
                       charts that GitHub renders), svg or png (one chart per
-                      lead time, written into --out for slides)
+                      lead time with a measurement, into --out, for slides)
   --out DIR           where svg and png charts go (default: the current
                       directory); the files written are listed on stdout
   --fetch REMOTE      first fetch refs/notes/twokey from REMOTE (a remote's
@@ -176,7 +177,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 
 	switch o.format {
 	case "svg", "png":
-		files, err := writeReportCharts(rep, o.out, o.format)
+		files, err := writeReportCharts(rep, o.out, o.format, e.stderr)
 		for _, f := range files {
 			fmt.Fprintln(e.stdout, f)
 		}
@@ -259,9 +260,9 @@ func readOnline(ctx context.Context, e *env, o reportOptions, recs []tracker.Rec
 		ghRepo, tl.Requests, len(briefs), tl.ReadyLabel, len(pulls)), nil
 }
 
-// writeReportCharts writes one chart per lead time into dir and returns the
-// files written.
-func writeReportCharts(rep *tracker.LeadReport, dir, format string) ([]string, error) {
+// writeReportCharts writes one chart per lead time that has a measurement
+// into dir, says on stderr which have none, and returns the files written.
+func writeReportCharts(rep *tracker.LeadReport, dir, format string, stderr io.Writer) ([]string, error) {
 	if len(rep.Months) == 0 {
 		return nil, fmt.Errorf("no merge records on %s in range: nothing to chart", rep.Ref)
 	}
@@ -270,6 +271,10 @@ func writeReportCharts(rep *tracker.LeadReport, dir, format string) ([]string, e
 	}
 	var files []string
 	for _, m := range rep.Metrics {
+		if m.All.Count == 0 {
+			fmt.Fprintf(stderr, "twokey report: no chart of %s: nothing measured (the report's notes say why)\n", metricTitle(m))
+			continue
+		}
 		path := filepath.Join(dir, chartFileName(m)+"."+format)
 		f, err := os.Create(path)
 		if err != nil {

@@ -391,6 +391,19 @@ func TestReportCharts(t *testing.T) {
 		}
 	})
 
+	t.Run("nothing measured, no chart", func(t *testing.T) {
+		// Before 10 March only #4 merged in March, without opened_at: no
+		// key was measured, only last key → merge.
+		dir := t.TempDir()
+		code, stdout, stderr := runReportCmd(t, nil, "--repo", g.dir, "--format", "svg", "--out", dir, "--since", "2026-03-01", "--until", "2026-03-09")
+		if code != exitOK || strings.TrimSpace(stdout) != filepath.Join(dir, "report-last-key-to-merge.svg") {
+			t.Errorf("report --format svg of #4 alone = exit %d, files %q; want only report-last-key-to-merge.svg\n%s", code, stdout, stderr)
+		}
+		if !strings.Contains(stderr, "no chart of pull request opened → usability key: nothing measured") {
+			t.Errorf("stderr = %q, want it to say which charts were not drawn and why", stderr)
+		}
+	})
+
 	t.Run("png", func(t *testing.T) {
 		code, stdout, stderr := runReportCmd(t, nil, "--repo", g.dir, "--format", "png", "--out", out)
 		if code != exitOK || len(strings.Fields(stdout)) != len(files) {
