@@ -249,15 +249,18 @@ func LeadTimes(recs []Record, opt LeadOptions) *LeadReport {
 	for i, m := range rep.Months {
 		index[m] = i
 	}
-	metric := func(name, kind, title string) *LeadMetric {
-		if m := rep.Metric(name, kind); m != nil {
-			return m
+	// metric returns the index of a metric in rep.Metrics, adding it.
+	metric := func(name, kind, title string) int {
+		for i, m := range rep.Metrics {
+			if m.Metric == name && m.Kind == kind {
+				return i
+			}
 		}
 		rep.Metrics = append(rep.Metrics, LeadMetric{Metric: name, Kind: kind, Title: title, values: make([][]time.Duration, len(rep.Months))})
-		return &rep.Metrics[len(rep.Metrics)-1]
+		return len(rep.Metrics) - 1
 	}
-	add := func(m *LeadMetric, month string, d time.Duration) {
-		i := index[month]
+	add := func(metric int, month string, d time.Duration) {
+		m, i := &rep.Metrics[metric], index[month]
 		m.values[i] = append(m.values[i], d)
 	}
 	month := func(r Record) string { return r.MergedAt.UTC().Format("2006-01") }
@@ -270,7 +273,7 @@ func LeadTimes(recs []Record, opt LeadOptions) *LeadReport {
 
 	// Brief filed → ready.
 	if opt.Online {
-		m := metric(MetricBriefReady, "", "brief filed → ready")
+		ready := metric(MetricBriefReady, "", "brief filed → ready")
 		seen := map[int]bool{}
 		var never, unknown []int
 		for _, r := range merges {
@@ -288,7 +291,7 @@ func LeadTimes(recs []Record, opt LeadOptions) *LeadReport {
 				case tl.Ready.Before(tl.Filed):
 					rep.Warnings = append(rep.Warnings, fmt.Sprintf("brief #%d: labelled ready at %s, before it was filed at %s; left out", b, stamp(tl.Ready), stamp(tl.Filed)))
 				default:
-					add(m, month(r), tl.Ready.Sub(tl.Filed))
+					add(ready, month(r), tl.Ready.Sub(tl.Filed))
 				}
 			}
 		}
