@@ -84,8 +84,10 @@ func recordLines(t testing.TB) [][]byte {
 	sameTree := passRecord()
 	sameTree.Signoffs[1].SHA, sameTree.Signoffs[1].SameTree = headB, true
 	sameTree.Method, sameTree.Landed = "rebase", []string{headB, headA}
+	opened := passRecord()
+	opened.OpenedAt = time.Date(2026, 2, 27, 16, 15, 0, 0, time.UTC)
 	var lines [][]byte
-	for _, r := range []Record{passRecord(), unicode, none, sameTree} {
+	for _, r := range []Record{passRecord(), unicode, none, sameTree, opened} {
 		line, err := r.MarshalLine()
 		if err != nil {
 			t.Fatal(err)
@@ -125,6 +127,8 @@ func TestDecodeRecord(t *testing.T) {
 		`{"v":1,"type":"merge"} x`,                  // trailing text
 		`{"v":1,"type":"merge",}`,                   // trailing comma
 		`{"v":1,"type":"merge","merged_at":"yesterday"}`,
+		`{"v":1,"type":"merge","opened_at":"2026-02-27"}`, // not RFC 3339
+		`{"v":1,"type":"merge","opened_at":"2026-02-27T16:15:00Z","opened_at":"2026-02-28T16:15:00Z"}`,
 	} {
 		var r Record
 		if decodeRecord([]byte(line), &r) {

@@ -108,11 +108,6 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if *pr <= 0 {
 		return usagef("--pr N is required: the number of the pull request to check")
 	}
-	host := e.getenv("GH_HOST")
-	apiURL := e.getenv("GITHUB_API_URL")
-	if apiURL == "" && host != "" && !strings.EqualFold(host, "github.com") {
-		apiURL = "https://" + host + "/api/v3"
-	}
 	if *repo == "" {
 		*repo = e.getenv("GH_REPO")
 	}
@@ -123,15 +118,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		}
 		*repo = r
 	}
-	token := e.getenv("GH_TOKEN")
-	if token == "" {
-		token = e.getenv("GITHUB_TOKEN")
-	}
-	if token == "" {
-		token = ghAuthToken(ctx, host)
-	}
-	if token == "" {
-		return errors.New("no token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository, or log in with 'gh auth login'")
+	apiURL, token, err := githubAccess(ctx, e)
+	if err != nil {
+		return err
 	}
 	v, err := action.Check(ctx, action.CheckConfig{
 		APIURL: apiURL, Token: token, Repo: *repo, Number: *pr,
@@ -157,6 +146,28 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("the gate of %s#%d fails: %s", *repo, *pr, strings.Join(v.Problems, "; "))
 	}
+}
+
+// githubAccess returns GitHub's API URL ($GITHUB_API_URL, or the API of
+// $GH_HOST when it is not github.com; empty for api.github.com) and the
+// token: $GH_TOKEN, else $GITHUB_TOKEN, else what 'gh auth token' prints.
+func githubAccess(ctx context.Context, e *env) (apiURL, token string, err error) {
+	host := e.getenv("GH_HOST")
+	apiURL = e.getenv("GITHUB_API_URL")
+	if apiURL == "" && host != "" && !strings.EqualFold(host, "github.com") {
+		apiURL = "https://" + host + "/api/v3"
+	}
+	token = e.getenv("GH_TOKEN")
+	if token == "" {
+		token = e.getenv("GITHUB_TOKEN")
+	}
+	if token == "" {
+		token = ghAuthToken(ctx, host)
+	}
+	if token == "" {
+		return "", "", errors.New("no token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository, or log in with 'gh auth login'")
+	}
+	return apiURL, token, nil
 }
 
 // githubRemote matches the owner/name of a GitHub remote URL: https://HOST/o/r(.git),
