@@ -373,3 +373,19 @@ func TestValidateOwnFormWithoutPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateShowsTheLineOfAConfigError: a broken policy is reported at
+// the mistake, with the line shown and a caret under the column.
+func TestValidateShowsTheLineOfAConfigError(t *testing.T) {
+	dir := t.TempDir()
+	pol := writeFile(t, dir, "twokey.yml", "version: 1\nkinds:\n  usability:\n    description: x\n     users: [ux-lead]\n")
+	brief := writeFile(t, dir, "brief.md", "x")
+	code, _, stderr := runCmd(t, "", "validate", "--policy", pol, brief)
+	want := pol + ":5:11: a \": \" here cannot start a key"
+	if code != exitError || !strings.Contains(stderr, want) {
+		t.Fatalf("validate with a broken policy = %d, stderr:\n%s\nwant exit 2 and %q", code, stderr, want)
+	}
+	if snippet := "    5 |      users: [ux-lead]\n      |           ^\n"; !strings.Contains(stderr, snippet) {
+		t.Errorf("stderr:\n%s\nwant the line shown:\n%s", stderr, snippet)
+	}
+}
