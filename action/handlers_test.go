@@ -1153,3 +1153,42 @@ func TestUndefinedKindIsAConfigurationError(t *testing.T) {
 		t.Errorf("status = %v, want error", st)
 	}
 }
+
+// A form that the policy's brief.form or the form-path input names must
+// exist: only the default path, named by neither, may be missing (the
+// embedded form then applies, with a notice).
+func TestMissingForm(t *testing.T) {
+	patch := func() map[string]any {
+		return map[string]any{"issue.number": 1, "issue.body": "x", "issue.labels": []any{map[string]any{"name": "brief"}}}
+	}
+	tests := []struct {
+		name   string
+		policy string
+		input  string
+		code   int
+		want   string // in stdout (a notice) or stderr (an error)
+	}{
+		{"the default path, named by nobody", "version: 1\n", "", ExitOK,
+			"::notice::no .github/ISSUE_TEMPLATE/brief.yml on main: the embedded default brief form applies"},
+		{"the default path, named by the policy", "version: 1\nbrief:\n  form: .github/ISSUE_TEMPLATE/brief.yml\n", "", ExitError,
+			".github/twokey.yml:3:9: brief.form names .github/ISSUE_TEMPLATE/brief.yml, which does not exist on main"},
+		{"another path, named by the policy", "version: 1\nbrief:\n  label: brief\n  form: forms/brief.yml\n", "", ExitError,
+			".github/twokey.yml:4:9: brief.form names forms/brief.yml, which does not exist on main"},
+		{"named by the input", "version: 1\n", "forms/brief.yml", ExitError,
+			"form-path forms/brief.yml: no such file on main"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.gh.SetFile(testRepo, "main", ".github/twokey.yml", tt.policy)
+			h.gh.AddIssue(testRepo, 1, "t", "x", fakegithub.User("ann", 1), "brief")
+			if tt.input != "" {
+				h.env["INPUT_FORM_PATH"] = tt.input
+			}
+			code := h.run("issues", "issues.opened.json", patch())
+			if code != tt.code || !strings.Contains(h.stdout.String()+h.stderr.String(), tt.want) {
+				t.Errorf("Run = %d, stdout %q, stderr %q; want %d and %q", code, h.stdout.String(), h.stderr.String(), tt.code, tt.want)
+			}
+		})
+	}
+}
