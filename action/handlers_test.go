@@ -1192,3 +1192,24 @@ func TestMissingForm(t *testing.T) {
 		})
 	}
 }
+
+// A kind that lists users and a permission is warned about on its line.
+func TestPolicyWarningAnnotated(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability: {users: [uma], permission: write}\nrequire: [{kinds: [usability]}]\nlink: {required: false}\n")
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+	}
+	var line string
+	for _, l := range strings.Split(h.stdout.String(), "\n") {
+		if strings.HasPrefix(l, "::warning ") {
+			line = l
+		}
+	}
+	for _, want := range []string{"file=.github/twokey.yml", "line=3", "col=29", `::kind "usability" lists users and also permission: write`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("warning annotation = %q, want it to contain %q\nstdout:\n%s", line, want, h.stdout.String())
+		}
+	}
+}

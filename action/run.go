@@ -321,6 +321,9 @@ func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 	if err != nil {
 		return nil, &configError{err: err}
 	}
+	for _, w := range p.Warnings {
+		r.configWarning(w)
+	}
 	r.policy = p
 	return p, nil
 }

@@ -133,6 +133,17 @@ func (p *Policy) checkGate(s *policySource) ConfigErrors {
 				k.Permission = defaultPermission
 			case k.Permission != "" && permissionRank(k.Permission) == 0:
 				add(fmt.Sprintf("kind %q: permission %q is not one of %s", name, k.Permission, strings.Join(permissions, ", ")), "kinds", name, "permission")
+			case k.Permission != "" && (len(k.Users) > 0 || len(k.Teams) > 0):
+				// Allowed (either suffices), but most often a permission
+				// line kept from the template after filling in names.
+				who := "users"
+				if len(k.Users) == 0 {
+					who = "teams"
+				} else if len(k.Teams) > 0 {
+					who = "users and teams"
+				}
+				p.Warnings = append(p.Warnings, s.keyErrAt(fmt.Sprintf("kind %q lists %s and also permission: %s, so anyone with %s permission may sign it too; "+
+					"remove the permission line to let only the listed %s sign (keep it if both are meant)", name, who, k.Permission, k.Permission, who), "kinds", name, "permission"))
 			}
 		}
 	}

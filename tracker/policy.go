@@ -38,6 +38,10 @@ type Policy struct {
 	KindOrder []string `yaml:"-"`
 	// Default is true when this is the embedded default policy.
 	Default bool `yaml:"-"`
+	// Warnings are what loads but is likely a mistake (a kind that lists
+	// users or teams and also a permission, which lets everyone with that
+	// permission sign), each at its line; shown, never refused.
+	Warnings ConfigErrors `yaml:"-"`
 }
 
 // policySections are the top-level keys; a section the file leaves out is
@@ -134,6 +138,7 @@ func loadPolicy(file string, data []byte, def *Policy, defRoot *yaml.Node) (*Pol
 		withSource(errs, DefaultPolicyName, DefaultPolicyYAML)
 		return nil, nil, errs
 	}
+	withSource(p.Warnings, file, data)
 	return p, root, nil
 }
 

@@ -386,3 +386,14 @@ func TestCheckAsGhExtension(t *testing.T) {
 		t.Error("gh-twokey check made no request to the fake GitHub")
 	}
 }
+
+// TestCheckWarnsOfUsersAndPermission: check says on stderr what the action
+// would annotate as a warning, at the policy's line.
+func TestCheckWarnsOfUsersAndPermission(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.SetFile(e2eRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    teams: [acme/web-ux]\n    permission: write\nrequire: [{kinds: [usability]}]\n")
+	_, out, errs := w.check("--pr", "2")
+	if want := "warning: .github/twokey.yml:5:5: kind \"usability\" lists teams and also permission: write"; !strings.Contains(errs, want) {
+		t.Errorf("stderr = %q, want %q\n%s", errs, want, out)
+	}
+}

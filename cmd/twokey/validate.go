@@ -141,6 +141,12 @@ func loadConfig(e *env, cmd, policyFile, formFile string) (*tracker.Policy, *tra
 		if policy, err = tracker.LoadPolicy(policyFile, data); err != nil {
 			return nil, nil, err
 		}
+		for _, w := range policy.Warnings {
+			fmt.Fprintf(e.stderr, "twokey %s: warning: %s\n", cmd, w.Error())
+			if sn := w.Snippet(); sn != "" {
+				fmt.Fprintf(e.stderr, "  %s\n", strings.ReplaceAll(sn, "\n", "\n  "))
+			}
+		}
 	}
 	if formFile != "" {
 		form, err := readForm(formFile)

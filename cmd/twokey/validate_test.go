@@ -419,3 +419,13 @@ func TestValidateFromASubdirectory(t *testing.T) {
 		t.Errorf("validate with a missing brief.form = exit %d, stderr %q; want 2 and %q", code, stderr, want)
 	}
 }
+
+func TestValidateWarnsOfUsersAndPermission(t *testing.T) {
+	dir := t.TempDir()
+	pol := writeFile(t, dir, "p.yml", "version: 1\nkinds:\n  usability:\n    users: [ux-lead]\n    permission: write\nrequire: [{kinds: [usability]}]\n")
+	_, _, stderr := runCmd(t, "", "validate", "--form", filepath.Join("..", "..", "tracker", "defaults", "brief.yml"), "--policy", pol, "../../examples/brief-complete.md")
+	want := "twokey validate: warning: " + pol + ":5:5: kind \"usability\" lists users and also permission: write, so anyone with write permission may sign it too"
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "    5 |     permission: write\n") {
+		t.Errorf("stderr = %q, want %q and the line", stderr, want)
+	}
+}
