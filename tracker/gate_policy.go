@@ -165,6 +165,17 @@ func (p *Policy) checkGate(s *policySource) ConfigErrors {
 				add(fmt.Sprintf("require rule names kind %q, which is not defined under kinds: (defined: %s)", k, defined), "require", i, "kinds", j)
 			}
 		}
+		// An empty list is a condition that never holds in a person's mind
+		// and always held in the code ("no paths" read as "no condition"):
+		// refuse it rather than guess.
+		for _, c := range []struct {
+			key  string
+			list []string
+		}{{"paths", r.Paths}, {"labels", r.Labels}} {
+			if n := s.node("require", i, c.key); n != nil && len(c.list) == 0 && n.ShortTag() != "!!null" {
+				add(fmt.Sprintf("require rule has %s: [], which would match every pull request: list at least one, or remove %s: for a rule without that condition", c.key, c.key), "require", i, c.key)
+			}
+		}
 		for j, g := range r.Paths {
 			if g == "" || !doublestar.ValidatePattern(g) {
 				add(fmt.Sprintf("require rule path %q is not a valid glob (doublestar syntax: docs/**, **/*.css, {a,b}/*)", g), "require", i, "paths", j)
