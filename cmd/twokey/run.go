@@ -41,6 +41,8 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
+	// sleep waits between retries; nil means really wait.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // command is one subcommand: its name, a one-line summary for `twokey help`,
