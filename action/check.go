@@ -35,7 +35,8 @@ type CheckConfig struct {
 	RetryBudget time.Duration
 	// Notes receives what the action would print as notices and warnings
 	// (the default policy's rules left out for another form, an edited gate
-	// comment), one line each; nil discards them.
+	// comment) and each retry ("GitHub answered 502; retrying in 4s"), one
+	// line each; nil discards them.
 	Notes io.Writer
 }
 
@@ -61,7 +62,11 @@ func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
 	if apiURL == "" {
 		apiURL = "https://api.github.com"
 	}
-	c, err := newClient(clientOptions{apiURL: apiURL, token: cfg.Token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
+	var notify func(string)
+	if cfg.Notes != nil {
+		notify = func(msg string) { fmt.Fprintln(cfg.Notes, msg) }
+	}
+	c, err := newClient(clientOptions{apiURL: apiURL, token: cfg.Token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget, notify: notify})
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,12 @@ package action
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -51,6 +53,9 @@ type retryTransport struct {
 	now      func() time.Time
 	budget   time.Duration
 	attempts int
+	// notify, when set, is told of each retry before its wait, in words a
+	// person reads: "GitHub answered 502; retrying in 4s".
+	notify func(msg string)
 
 	mu     sync.Mutex
 	waited time.Duration // by every request of the run
@@ -97,7 +102,25 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			retry = false
 		}
 		if !retry || attempt+1 >= t.attempts || !t.spend(wait) {
+			if attempt > 0 && resp != nil {
+				// For the error message: the answer is the last of several.
+				resp.Header.Set(attemptsHeader, strconv.Itoa(attempt+1))
+			}
+			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				err = &UnreachableError{Host: req.URL.Host, Tries: attempt + 1, Err: err}
+			}
 			return resp, err
+		}
+		if t.notify != nil {
+			secs := max(int(wait.Round(time.Second)/time.Second), 1)
+			switch {
+			case err != nil:
+				t.notify(fmt.Sprintf("GitHub did not answer (%s); retrying in %ds", netReason(err), secs))
+			case resp.StatusCode >= 500:
+				t.notify(fmt.Sprintf("GitHub answered %d; retrying in %ds", resp.StatusCode, secs))
+			default:
+				t.notify(fmt.Sprintf("GitHub asks to slow down (%d, rate limit); retrying in %ds", resp.StatusCode, secs))
+			}
 		}
 		if resp != nil {
 			io.Copy(io.Discard, resp.Body)
@@ -108,6 +131,77 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 }
+
+// attemptsHeader is set by retryTransport on an answer that came after
+// retries, with how many times the request was sent.
+const attemptsHeader = "X-Twokey-Attempts"
+
+// UnreachableError is a request that GitHub never answered, after Tries
+// attempts: a host name that does not resolve, a refused or broken
+// connection, a timeout. Its message is one line that says what to check.
+type UnreachableError struct {
+	Host  string
+	Tries int
+	Err   error
+}
+
+// Error says which host, why in a few words, and what to check.
+func (e *UnreachableError) Error() string {
+	tries := ""
+	if e.Tries > 1 {
+		tries = fmt.Sprintf(", %d tries", e.Tries)
+	}
+	return fmt.Sprintf("cannot reach %s (%s%s): host unreachable: check GH_HOST/GITHUB_API_URL and the network", e.Host, netReason(e.Err), tries)
+}
+
+// Unwrap returns the network error.
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// netReason says in a few words why a request got no answer.
+func netReason(err error) string {
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "no such host"
+	case errors.As(err, &dns):
+		return "name lookup failed"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timed out"
+	}
+	var tlsErr *tls.CertificateVerificationError
+	if errors.As(err, &tlsErr) {
+		return "its certificate is not trusted"
+	}
+	// The innermost message, without Go's "Get \"URL\": dial tcp ..."
+	// wrapping: the system's words, "connection refused".
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	return err.Error()
+}
+
+// ServerError is an answer GitHub gave with a 5xx status, after Tries
+// attempts: GitHub (or a proxy in front of it) failed, not the request.
+type ServerError struct {
+	Status int
+	Tries  int
+	Err    error // the go-github error
+}
+
+// Error names the status in words and says that it was retried.
+func (e *ServerError) Error() string {
+	retried := "not retried"
+	if e.Tries > 1 {
+		retried = fmt.Sprintf("also on %d retries", e.Tries-1)
+	}
+	return fmt.Sprintf("GitHub answered %d %s (%s): try again later; https://www.githubstatus.com says whether GitHub is down", e.Status, http.StatusText(e.Status), retried)
+}
+
+// Unwrap returns the go-github error, for errors.As.
+func (e *ServerError) Unwrap() error { return e.Err }
 
 // retryAfter decides whether to retry and how long to wait first.
 func (t *retryTransport) retryAfter(resp *http.Response, err error, attempt int) (time.Duration, bool) {
@@ -156,6 +250,7 @@ type clientOptions struct {
 	sleep  func(ctx context.Context, d time.Duration) error
 	now    func() time.Time
 	budget time.Duration
+	notify func(msg string)
 }
 
 // newClient returns a go-github client for apiURL (GITHUB_API_URL: api.github.com
@@ -181,7 +276,7 @@ func newClient(o clientOptions) (*github.Client, error) {
 	if o.sleep == nil {
 		o.sleep = sleepCtx
 	}
-	var rt http.RoundTripper = &retryTransport{base: base, sleep: o.sleep, now: o.now, budget: o.budget, attempts: 6}
+	var rt http.RoundTripper = &retryTransport{base: base, sleep: o.sleep, now: o.now, budget: o.budget, attempts: 6, notify: o.notify}
 	if o.token != "" {
 		rt = &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: o.token}), Base: rt}
 	}
@@ -230,6 +325,14 @@ func apiError(op string, err error) error {
 			reset = time.Unix(s, 0)
 		}
 		return fmt.Errorf("%s: %w", op, &RateLimitError{Reset: reset})
+	}
+	if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode >= 500 {
+		tries, _ := strconv.Atoi(er.Response.Header.Get(attemptsHeader))
+		return fmt.Errorf("%s: %w", op, &ServerError{Status: er.Response.StatusCode, Tries: max(tries, 1), Err: err})
+	}
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", op, ue)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -202,5 +203,62 @@ func TestSetLabelsOnlyOwnedAndEscaped(t *testing.T) {
 	}
 	if _, err := url.Parse(gh.URL); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServerErrorSaysWhatAndThatItWasRetried: a 502 that outlasts the
+// retries is reported by its name, with the retries, and each retry is told
+// as it happens.
+func TestServerErrorSaysWhatAndThatItWasRetried(t *testing.T) {
+	gh := fakegithub.New(t)
+	gh.AddIssue("o/r", 1, "t", "b", fakegithub.User("ann", 1))
+	gh.Fail(fakegithub.ServerError("/repos/o/r/issues/1", 10, 502))
+	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var told []string
+	c, err := newClient(clientOptions{apiURL: gh.URL, token: "t", sleep: clk.Sleep, now: clk.Now, notify: func(m string) { told = append(told, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&repoAPI{c: c, owner: "o", name: "r"}).issue(context.Background(), 1)
+	want := "GitHub answered 502 Bad Gateway (also on 5 retries): try again later"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "[]") {
+		t.Fatalf("issue() = %v, want %q", err, want)
+	}
+	var se *ServerError
+	if !errors.As(err, &se) || se.Status != 502 || statusOf(err) != 502 {
+		t.Errorf("issue() error %#v: want a *ServerError that still carries the status", err)
+	}
+	if len(told) != 5 {
+		t.Fatalf("told %q, want 5 retries", told)
+	}
+	for i, m := range told {
+		if want := fmt.Sprintf("GitHub answered 502; retrying in %ds", max(int(clk.sleeps[i].Round(time.Second)/time.Second), 1)); m != want {
+			t.Errorf("retry %d told %q, want %q", i, m, want)
+		}
+	}
+}
+
+// TestUnreachableIsOneLine: a host that refuses connections ends in one line
+// naming the host, why, and what to check, after the retries.
+func TestUnreachableIsOneLine(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &url.URL{Scheme: "http", Host: l.Addr().String()}
+	l.Close() // nothing listens on the port now
+	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var told []string
+	c, err := newClient(clientOptions{apiURL: u.String(), token: "t", sleep: clk.Sleep, now: clk.Now, notify: func(m string) { told = append(told, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&repoAPI{c: c, owner: "o", name: "r"}).issue(context.Background(), 1)
+	want := "get issue #1 of o/r: cannot reach " + u.Host + " (connection refused, 6 tries): host unreachable: check GH_HOST/GITHUB_API_URL and the network"
+	if err == nil || err.Error() != want {
+		t.Fatalf("issue() = %v, want %q", err, want)
+	}
+	if len(told) != 5 || told[0] != "GitHub did not answer (connection refused); retrying in "+strings.TrimPrefix(told[0], "GitHub did not answer (connection refused); retrying in ") {
+		t.Errorf("told %q, want 5 retries saying connection refused", told)
 	}
 }

@@ -251,6 +251,17 @@ func (r *runner) warn(format string, args ...any) {
 	}
 }
 
+// configWarning is warn for something in the policy worth a look: an
+// annotation on its line in the action, a line on twokey check's stderr.
+func (r *runner) configWarning(ce *tracker.ConfigError) {
+	switch {
+	case r.pub != nil:
+		r.pub.configWarning(ce)
+	case r.notes != nil:
+		fmt.Fprintf(r.notes, "warning: %s\n", ce.Error())
+	}
+}
+
 // notice says something worth knowing that changes nothing: a ::notice::
 // in the action, a line on twokey check's standard error.
 func (r *runner) notice(format string, args ...any) {

@@ -1139,3 +1139,63 @@ func TestUndefinedKindIsAConfigurationError(t *testing.T) {
 		t.Errorf("status = %v, want error", st)
 	}
 }
+
+// A form that the policy's brief.form or the form-path input names must
+// exist: only the default path, named by neither, may be missing (the
+// embedded form then applies, with a notice).
+func TestMissingForm(t *testing.T) {
+	patch := func() map[string]any {
+		return map[string]any{"issue.number": 1, "issue.body": "x", "issue.labels": []any{map[string]any{"name": "brief"}}}
+	}
+	tests := []struct {
+		name   string
+		policy string
+		input  string
+		code   int
+		want   string // in stdout (a notice) or stderr (an error)
+	}{
+		{"the default path, named by nobody", "version: 1\n", "", ExitOK,
+			"::notice::no .github/ISSUE_TEMPLATE/brief.yml on main: the embedded default brief form applies"},
+		{"the default path, named by the policy", "version: 1\nbrief:\n  form: .github/ISSUE_TEMPLATE/brief.yml\n", "", ExitError,
+			".github/twokey.yml:3:9: brief.form names .github/ISSUE_TEMPLATE/brief.yml, which does not exist on main"},
+		{"another path, named by the policy", "version: 1\nbrief:\n  label: brief\n  form: forms/brief.yml\n", "", ExitError,
+			".github/twokey.yml:4:9: brief.form names forms/brief.yml, which does not exist on main"},
+		{"named by the input", "version: 1\n", "forms/brief.yml", ExitError,
+			"form-path forms/brief.yml: no such file on main"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.gh.SetFile(testRepo, "main", ".github/twokey.yml", tt.policy)
+			h.gh.AddIssue(testRepo, 1, "t", "x", fakegithub.User("ann", 1), "brief")
+			if tt.input != "" {
+				h.env["INPUT_FORM_PATH"] = tt.input
+			}
+			code := h.run("issues", "issues.opened.json", patch())
+			if code != tt.code || !strings.Contains(h.stdout.String()+h.stderr.String(), tt.want) {
+				t.Errorf("Run = %d, stdout %q, stderr %q; want %d and %q", code, h.stdout.String(), h.stderr.String(), tt.code, tt.want)
+			}
+		})
+	}
+}
+
+// A kind that lists users and a permission is warned about on its line.
+func TestPolicyWarningAnnotated(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability: {users: [uma], permission: write}\nrequire: [{kinds: [usability]}]\nlink: {required: false}\n")
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A})
+	if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
+	}
+	var line string
+	for _, l := range strings.Split(h.stdout.String(), "\n") {
+		if strings.HasPrefix(l, "::warning ") {
+			line = l
+		}
+	}
+	for _, want := range []string{"file=.github/twokey.yml", "line=3", "col=29", `::kind "usability" lists users and also permission: write`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("warning annotation = %q, want it to contain %q\nstdout:\n%s", line, want, h.stdout.String())
+		}
+	}
+}

@@ -120,6 +120,23 @@ func (p *publisher) notice(format string, args ...any) { p.gha.Noticef(format, a
 
 func (p *publisher) warning(format string, args ...any) { p.gha.Warningf(format, args...) }
 
+// configWarning prints a ::warning annotation placed on the configuration
+// file's line and column.
+func (p *publisher) configWarning(ce *tracker.ConfigError) {
+	if ce.File == tracker.DefaultPolicyName {
+		p.gha.WithFieldsMap(map[string]string{"title": "twokey configuration"}).Warningf("%s", ce.Error())
+		return
+	}
+	fields := map[string]string{"file": ce.File, "title": "twokey configuration"}
+	if ce.Line > 0 {
+		fields["line"] = strconv.Itoa(ce.Line)
+	}
+	if ce.Column > 0 {
+		fields["col"] = strconv.Itoa(ce.Column)
+	}
+	p.gha.WithFieldsMap(fields).Warningf("%s", ce.Msg)
+}
+
 // errorAnnotation prints an ::error annotation; a configuration error is
 // placed on its file, line and column.
 func (p *publisher) errorAnnotation(err error) {

@@ -366,12 +366,18 @@ func (r *runner) applyConfig(pf configFile, ff *configFile) error {
 	if err != nil {
 		return &configError{err: err}
 	}
+	for _, w := range p.Warnings {
+		r.configWarning(w)
+	}
 	r.policy = p
 	return nil
 }
 
 // loadForm reads the brief form from the default branch: INPUT_FORM_PATH, or
-// the policy's brief.form; a missing file means the embedded default form.
+// the policy's brief.form. A form that the input or the policy file names
+// must exist (a mistyped path must not quietly mean another form); only the
+// default path, named by neither, may be missing, and the embedded default
+// form then applies, with a notice.
 // It replaces r.policy with the policy fitted to the form (FitPolicyToForm),
 // and notices what of the default was left out.
 // The form read with the policy is used when it is that file; another
@@ -384,7 +390,8 @@ func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := r.cfg.Getenv("INPUT_FORM_PATH")
+	input := r.cfg.Getenv("INPUT_FORM_PATH")
+	path := input
 	if path == "" {
 		path = p.Brief.Form
 	}
@@ -398,10 +405,17 @@ func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 		return nil, err
 	}
 	f := tracker.DefaultForm()
-	if file.found {
+	switch {
+	case file.found:
 		if f, err = tracker.LoadForm(path, file.data); err != nil {
 			return nil, &configError{err: err}
 		}
+	case input != "":
+		return nil, &configError{err: fmt.Errorf("form-path %s: no such file on %s (fix the path, or remove the input to use the policy's brief.form)", path, r.defBranch)}
+	case p.FormNamed():
+		return nil, &configError{err: p.MissingForm("on " + r.defBranch)}
+	default:
+		r.notice("no %s on %s: the embedded default brief form applies (twokey form prints it; twokey init writes it)", path, r.defBranch)
 	}
 	fit, left, err := tracker.FitPolicyToForm(p, f)
 	if err != nil {

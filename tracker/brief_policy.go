@@ -15,6 +15,11 @@ type BriefPolicy struct {
 	Labels       BriefLabels   `yaml:"labels"`
 	Rules        []BriefRule   `yaml:"rules"`
 	AnswerLabels []AnswerLabel `yaml:"answer_labels"`
+
+	// formPos is where brief.form was written; its file is "" when the
+	// policy file did not write it (the default path then applies, and
+	// a missing form there means the embedded one).
+	formPos srcPos
 }
 
 // BriefLabels are the labels twokey sets on a brief to say whether it is ready.
@@ -124,6 +129,9 @@ func (b *BriefPolicy) check(s *policySource) ConfigErrors {
 		errAt("brief must be a mapping of keys to values")
 		return errs
 	}
+	if s.def != nil && nodeAt(s.root, "brief", "form") != nil {
+		b.formPos = pos("form")
+	}
 	for _, k := range []string{"form", "label"} {
 		if n := nodeAt(sec, k); n != nil && strings.TrimSpace(n.Value) == "" {
 			errAt(fmt.Sprintf("brief.%s is empty; leave the key out to use the default", k), k)
@@ -204,4 +212,23 @@ func (b *BriefPolicy) check(s *policySource) ConfigErrors {
 		}
 	}
 	return errs
+}
+
+// FormNamed reports whether the policy file itself names the brief form
+// (brief.form). When it does, a missing form is an error (MissingForm);
+// when it does not, the form at DefaultFormFile is used if the repository
+// has one, else the embedded form.
+func (p *Policy) FormNamed() bool { return p.Brief.formPos.file != "" }
+
+// MissingForm is the error for a brief.form that names no file: it points at
+// the brief.form line of the policy and says what to do. where says where the
+// form was looked for ("on main", "in /src/site").
+func (p *Policy) MissingForm(where string) *ConfigError {
+	fp := p.Brief.formPos
+	if fp.file == "" {
+		fp.file = p.File
+	}
+	return &ConfigError{File: fp.file, Line: fp.line, Column: fp.col,
+		Msg: fmt.Sprintf("brief.form names %s, which does not exist %s: add the form there (twokey form > %s writes the default one), "+
+			"fix the path, or remove brief.form to use %s or the embedded form", p.Brief.Form, where, p.Brief.Form, DefaultFormFile)}
 }

@@ -1,6 +1,10 @@
 package tracker
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // ConfigError is a problem in a configuration file (an issue form or the
 // policy): where it is and what is wrong. Callers show it as file:line:col, and
@@ -10,6 +14,9 @@ type ConfigError struct {
 	Line   int    // 1-based; 0 when unknown
 	Column int    // 1-based; 0 when unknown
 	Msg    string // what is wrong and, where it helps, what to do
+	// Source is the text of line Line, for showing the mistake under the
+	// message (see Snippet); "" when unknown.
+	Source string
 }
 
 // Error formats the error as file:line:col: msg, leaving out what is unknown.
@@ -22,6 +29,36 @@ func (e *ConfigError) Error() string {
 	default:
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
 	}
+}
+
+// Snippet shows the line of the mistake with a caret under its column, in
+// the way compilers do, or returns "" when the line is unknown:
+//
+//	77 |      users: [ux-lead]
+//	   |           ^
+func (e *ConfigError) Snippet() string {
+	if e.Line <= 0 || e.Source == "" {
+		return ""
+	}
+	num := strconv.Itoa(e.Line)
+	pad := strings.Repeat(" ", len(num))
+	s := fmt.Sprintf("  %s | %s", num, e.Source)
+	if e.Column > 0 {
+		// Keep the source's tabs so the caret lines up under them.
+		var b strings.Builder
+		for i, r := range []rune(e.Source) {
+			if i >= e.Column-1 {
+				break
+			}
+			if r == '\t' {
+				b.WriteRune('\t')
+			} else {
+				b.WriteRune(' ')
+			}
+		}
+		s += fmt.Sprintf("\n  %s | %s^", pad, b.String())
+	}
+	return s
 }
 
 // ConfigErrors is a list of configuration errors found in one pass, so that a

@@ -149,13 +149,14 @@ func Slug(label string) string {
 // out of range and unquoted YAML booleans are all reported together as
 // ConfigErrors naming file:line:col.
 func LoadForm(file string, data []byte) (*Form, error) {
-	root, err := parseYAML(file, data)
+	root, err := parseYAML(file, "`twokey form`", data)
 	if err != nil {
 		return nil, err
 	}
 	l := &formLoader{file: file}
 	f := l.form(nodeAt(root))
 	if len(l.errs) > 0 {
+		withSource(l.errs, file, data)
 		return nil, l.errs
 	}
 	return f, nil

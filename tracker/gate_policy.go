@@ -133,6 +133,17 @@ func (p *Policy) checkGate(s *policySource) ConfigErrors {
 				k.Permission = defaultPermission
 			case k.Permission != "" && permissionRank(k.Permission) == 0:
 				add(fmt.Sprintf("kind %q: permission %q is not one of %s", name, k.Permission, strings.Join(permissions, ", ")), "kinds", name, "permission")
+			case k.Permission != "" && (len(k.Users) > 0 || len(k.Teams) > 0):
+				// Allowed (either suffices), but most often a permission
+				// line kept from the template after filling in names.
+				who := "users"
+				if len(k.Users) == 0 {
+					who = "teams"
+				} else if len(k.Teams) > 0 {
+					who = "users and teams"
+				}
+				p.Warnings = append(p.Warnings, s.keyErrAt(fmt.Sprintf("kind %q lists %s and also permission: %s, so anyone with %s permission may sign it too; "+
+					"remove the permission line to let only the listed %s sign (keep it if both are meant)", name, who, k.Permission, k.Permission, who), "kinds", name, "permission"))
 			}
 		}
 	}
@@ -152,6 +163,17 @@ func (p *Policy) checkGate(s *policySource) ConfigErrors {
 		for j, k := range r.Kinds {
 			if _, ok := p.Kinds[k]; !ok && !s.bad["kinds"] {
 				add(fmt.Sprintf("require rule names kind %q, which is not defined under kinds: (defined: %s)", k, defined), "require", i, "kinds", j)
+			}
+		}
+		// An empty list is a condition that never holds in a person's mind
+		// and always held in the code ("no paths" read as "no condition"):
+		// refuse it rather than guess.
+		for _, c := range []struct {
+			key  string
+			list []string
+		}{{"paths", r.Paths}, {"labels", r.Labels}} {
+			if n := s.node("require", i, c.key); n != nil && len(c.list) == 0 && n.ShortTag() != "!!null" {
+				add(fmt.Sprintf("require rule has %s: [], which would match every pull request: list at least one, or remove %s: for a rule without that condition", c.key, c.key), "require", i, c.key)
 			}
 		}
 		for j, g := range r.Paths {

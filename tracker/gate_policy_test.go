@@ -52,6 +52,14 @@ bypass:
 			},
 		},
 		{
+			name: "empty paths and labels",
+			yaml: "version: 1\nkinds: {backend: {}}\nrequire:\n  - paths: []\n    kinds: [backend]\n  - labels: []\n    kinds: [backend]\n  - paths:\n    kinds: [backend]\n",
+			want: []string{
+				"p.yml:4:12: require rule has paths: [], which would match every pull request: list at least one, or remove paths: for a rule without that condition",
+				"p.yml:6:13: require rule has labels: [], which would match every pull request",
+			},
+		},
+		{
 			name: "no kinds",
 			yaml: "version: 1\nkinds: {}\nrequire: []\n",
 			want: []string{"p.yml:2:8: no sign-off kinds: define at least one under kinds:"},

@@ -38,6 +38,10 @@ type Policy struct {
 	KindOrder []string `yaml:"-"`
 	// Default is true when this is the embedded default policy.
 	Default bool `yaml:"-"`
+	// Warnings are what loads but is likely a mistake (a kind that lists
+	// users or teams and also a permission, which lets everyone with that
+	// permission sign), each at its line; shown, never refused.
+	Warnings ConfigErrors `yaml:"-"`
 }
 
 // policySections are the top-level keys; a section the file leaves out is
@@ -84,7 +88,7 @@ func LoadPolicy(file string, data []byte) (*Policy, error) {
 // loaded default and its node tree, or nil when data is the embedded default
 // itself. It returns the policy and the file's node tree.
 func loadPolicy(file string, data []byte, def *Policy, defRoot *yaml.Node) (*Policy, *yaml.Node, error) {
-	root, err := parseYAML(file, data)
+	root, err := parseYAML(file, "`twokey policy`", data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -130,8 +134,11 @@ func loadPolicy(file string, data []byte, def *Policy, defRoot *yaml.Node) (*Pol
 		slices.SortStableFunc(errs, func(a, b *ConfigError) int {
 			return cmp.Or(cmp.Compare(inDefault(a), inDefault(b)), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 		})
+		withSource(errs, file, data)
+		withSource(errs, DefaultPolicyName, DefaultPolicyYAML)
 		return nil, nil, errs
 	}
+	withSource(p.Warnings, file, data)
 	return p, root, nil
 }
 
@@ -293,17 +300,21 @@ func (p *Policy) takeSection(def *Policy, s string) {
 }
 
 // parseYAML parses data as one YAML document whose top level is a mapping
-// and returns its node tree.
-func parseYAML(file string, data []byte) (*yaml.Node, error) {
+// and returns its node tree. ref is the command that prints a correct file,
+// which a syntax error's message says to compare with.
+func parseYAML(file, ref string, data []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, err)
+		errs := syntaxError(file, ref, data, err)
+		withSource(errs, file, data)
+		return nil, errs
 	}
 	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && len(root.Content) == 0) {
-		return nil, ConfigErrors{{File: file, Msg: "the file is empty"}}
+		return nil, ConfigErrors{{File: file, Msg: "the file is empty (or holds only comments); start from " + ref}}
 	}
 	if top := nodeAt(&root); top.Kind != yaml.MappingNode {
-		return nil, ConfigErrors{{File: file, Line: top.Line, Column: top.Column, Msg: "expected a mapping of keys to values at the top level"}}
+		return nil, ConfigErrors{{File: file, Line: top.Line, Column: top.Column, Source: sourceLine(data, top.Line),
+			Msg: fmt.Sprintf("expected a mapping of keys to values at the top level, got %s; is this the right file? compare with %s", nodeShape(top), ref)}}
 	}
 	return &root, nil
 }

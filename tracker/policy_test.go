@@ -204,3 +204,60 @@ func TestLoadPolicyAliasBomb(t *testing.T) {
 	}
 	t.Logf("LoadPolicy(alias bomb): %v", err)
 }
+
+// TestLoadPolicyWarnsOfUsersAndPermission: a kind that lists users or teams
+// and a permission lets everyone with the permission sign; it loads, with a
+// warning at the permission line.
+func TestLoadPolicyWarnsOfUsersAndPermission(t *testing.T) {
+	tests := []struct {
+		name, kind string
+		want       []string
+	}{
+		{"users and permission", "{users: [uma], permission: write}", []string{
+			`p.yml:3:29: kind "usability" lists users and also permission: write, so anyone with write permission may sign it too; remove the permission line`}},
+		{"teams and permission", "{teams: [acme/ux], permission: admin}", []string{
+			`p.yml:3:33: kind "usability" lists teams and also permission: admin`}},
+		{"users only", "{users: [uma]}", nil},
+		{"permission only", "{permission: maintain}", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := LoadPolicy("p.yml", []byte("version: 1\nkinds:\n  usability: "+tt.kind+"\nrequire: [{kinds: [usability]}]\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Warnings) != len(tt.want) {
+				t.Fatalf("LoadPolicy warnings = %v, want %q", p.Warnings, tt.want)
+			}
+			for i, w := range p.Warnings {
+				if !strings.HasPrefix(w.Error(), tt.want[i]) {
+					t.Errorf("warning %d = %q, want prefix %q", i, w.Error(), tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestDefaultPolicyIsSafeToFillIn: someone who only writes names into the
+// policy twokey init writes gets a kind only those names can sign, and no
+// warning.
+func TestDefaultPolicyIsSafeToFillIn(t *testing.T) {
+	data := string(DefaultPolicyYAML)
+	data = strings.Replace(data, "    users: []\n", "    users: [ux-lead]\n", 1)                                   // usability
+	data = strings.Replace(data, "    teams: []          # e.g. [acme/platform]", "    teams: [acme/platform]", 1) // backend
+	p, err := LoadPolicy(".github/twokey.yml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"usability", "backend"} {
+		if k := p.Kinds[name]; k.Permission != "" || len(k.Users)+len(k.Teams) != 1 {
+			t.Errorf("kind %s = %+v, want only the name filled in to sign (no permission)", name, k)
+		}
+	}
+	if len(p.Warnings) != 0 {
+		t.Errorf("warnings = %v, want none", p.Warnings)
+	}
+	if def := DefaultPolicy(); def.Kinds["usability"].Permission != "write" || def.Kinds["backend"].Permission != "write" {
+		t.Errorf("default kinds usability, backend = %+v, %+v; want any writer while no names are filled in", def.Kinds["usability"], def.Kinds["backend"])
+	}
+}

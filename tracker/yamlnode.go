@@ -1,6 +1,8 @@
 package tracker
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -8,6 +10,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	yamlv4 "go.yaml.in/yaml/v4"
 )
 
 // nodeAt follows path (mapping keys as strings, sequence indexes as ints) from
@@ -77,18 +80,148 @@ func configErrorAt(file string, root *yaml.Node, msg string, path ...any) *Confi
 	return &ConfigError{File: file, Msg: msg}
 }
 
-var yamlLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
-
-// yamlError converts a syntax error from go.yaml.in/yaml/v3 (whose message
-// starts with "yaml: line N: ") into a ConfigError naming file and line; the
-// parser does not give the column.
-func yamlError(file string, err error) error {
+// syntaxError converts a YAML syntax error into a ConfigError at the line
+// and column of the mistake, with what to do in plain words. ref is the
+// command that prints a correct file to compare with ("twokey policy").
+//
+// go.yaml.in/yaml/v3, which decodes the file, names the line where the
+// construct that failed began (a mis-indented key on line 77 is reported at
+// the "kinds:" of line 74) and often no line at all; its successor
+// go.yaml.in/yaml/v4 runs the same scanner with the marks fixed and returns
+// them as a *yaml.LoadError with a line and a column. So data is parsed again
+// with v4 only to place the error; v3's message is kept when v4 disagrees
+// that the file is broken.
+func syntaxError(file, ref string, data []byte, err error) ConfigErrors {
+	var node yamlv4.Node
+	var le *yamlv4.LoadError
+	if err4 := yamlv4.Unmarshal(data, &node); errors.As(err4, &le) && le.Mark.Line > 0 {
+		line, col, msg, context := le.Mark.Line, le.Mark.Column, le.Message, le.ContextMsg
+		switch {
+		case opener(context) && le.ContextMark.Line > 0 && le.ContextMark.Index < le.Mark.Index:
+			// An unclosed [, { or quote: the mistake is where it opened,
+			// not where the parser gave up looking for its end.
+			line, col = le.ContextMark.Line, le.ContextMark.Column
+		case strings.Contains(context, "flow node") && le.Mark.Index >= len(bytes.TrimRight(data, " \t\r\n")):
+			// The file ended inside a [ or {: find the one left open.
+			if l, c, b := unclosedFlow(data); l > 0 {
+				line, col, msg = l, c, ""
+				context = "flow sequence"
+				if b == '{' {
+					context = "flow mapping"
+				}
+			}
+		}
+		return ConfigErrors{{File: file, Line: line, Column: col, Msg: syntaxFix(msg, context, sourceLine(data, line), col, ref)}}
+	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if sm := yamlLineRe.FindStringSubmatch(msg); sm != nil {
 		line, _ := strconv.Atoi(sm[1])
-		return ConfigErrors{{File: file, Line: line, Msg: sm[2]}}
+		return ConfigErrors{{File: file, Line: line, Msg: "this is not valid YAML: " + sm[2] + "; compare with " + ref}}
 	}
-	return ConfigErrors{{File: file, Msg: msg}}
+	return ConfigErrors{{File: file, Msg: "this is not valid YAML: " + msg + "; compare with " + ref}}
+}
+
+var yamlLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// unclosedFlow returns the line, column and byte of the innermost [ or {
+// that data leaves open, skipping quoted text and comments, or 0, 0, 0. It
+// is used only once the parser has run off the end of the file inside a flow
+// collection, so the brackets it counts are YAML's.
+func unclosedFlow(data []byte) (line, col int, b byte) {
+	type open struct {
+		line, col int
+		b         byte
+	}
+	var stack []open
+	l, c := 1, 0
+	var quote rune
+	comment := false
+	prev := ' '
+	for _, r := range string(data) {
+		c++
+		switch {
+		case r == '\n':
+			l, c, comment, prev = l+1, 0, false, ' '
+			continue
+		case comment:
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '#' && (prev == ' ' || prev == '\t' || c == 1):
+			comment = true
+		case r == '[' || r == '{':
+			stack = append(stack, open{l, c, byte(r)})
+		case (r == ']' || r == '}') && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+		prev = r
+	}
+	if len(stack) == 0 {
+		return 0, 0, 0
+	}
+	o := stack[len(stack)-1]
+	return o.line, o.col, o.b
+}
+
+// opener reports whether a parser context names a construct that must be
+// closed: a flow list or mapping, or a quoted text.
+func opener(context string) bool {
+	return strings.Contains(context, "flow sequence") || strings.Contains(context, "flow mapping") ||
+		strings.Contains(context, "quoted scalar")
+}
+
+// syntaxFix says what the parser's message means and what to do about it.
+// line is the text of the line the error points at and col its column.
+func syntaxFix(msg, context, line string, col int, ref string) string {
+	switch {
+	case strings.Contains(msg, "tab character"):
+		return "a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"
+	case strings.Contains(context, "flow sequence"):
+		return "this [ is never closed: end the list with ] on the same line, or quote text that starts with ["
+	case strings.Contains(context, "flow mapping"):
+		return "this { is never closed: end the mapping with } on the same line, or quote text that starts with {"
+	case strings.Contains(context, "quoted scalar"):
+		return "this quote is never closed: end the text with the same quote mark"
+	case strings.Contains(msg, "mapping values are not allowed"):
+		return "a \": \" here cannot start a key: the line is indented differently from the keys above it (indent it like its siblings) " +
+			"or the value holds \": \" (put the value in quotes); compare with " + ref
+	case strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "did not find expected '-' indicator"):
+		return "this line is not indented like the keys or list items above it: indent it with the same number of spaces " +
+			"as the entries it belongs with; compare with " + ref
+	case strings.Contains(msg, "cannot start any token"):
+		r := ""
+		if col > 0 && col <= len([]rune(line)) {
+			r = fmt.Sprintf(" %q", string([]rune(line)[col-1]))
+		}
+		return fmt.Sprintf("YAML cannot start a value with%s (@ and ` are reserved): put the text in quotes; is this a YAML file? compare with %s", r, ref)
+	case strings.Contains(msg, "directive"):
+		return "a line starting with % is a YAML directive: put the text in quotes; is this a YAML file? compare with " + ref
+	}
+	return "this is not valid YAML (" + msg + "); compare with " + ref
+}
+
+// sourceLine returns line n (1-based) of data without its line break, or "".
+func sourceLine(data []byte, n int) string {
+	for i := 1; len(data) > 0; i++ {
+		line, rest, _ := bytes.Cut(data, []byte("\n"))
+		if i == n {
+			return strings.TrimSuffix(string(line), "\r")
+		}
+		data = rest
+	}
+	return ""
+}
+
+// withSource fills in the Source of each error in file from data.
+func withSource(errs ConfigErrors, file string, data []byte) {
+	for _, e := range errs {
+		if e.File == file && e.Line > 0 && e.Source == "" {
+			e.Source = sourceLine(data, e.Line)
+		}
+	}
 }
 
 // checkShape compares node n, found at path (written as in the policy

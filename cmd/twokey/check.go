@@ -29,7 +29,9 @@ Flags:
   --pr N              the pull request number (required)
   --repo owner/repo   the repository (default: $GH_REPO, else the GitHub
                       remote "origin" of the git repository in the current
-                      directory)
+                      directory; an origin on another host, such as
+                      gitlab.com, is refused unless $GH_HOST names it as a
+                      GitHub Enterprise host)
   --policy-path PATH  the policy on the default branch (default
                       .github/twokey.yml; the embedded default when absent)
   --form-path PATH    the brief form on the default branch (default: the
@@ -43,7 +45,8 @@ Flags:
 The token is $GH_TOKEN, else $GITHUB_TOKEN, else what 'gh auth token' prints.
 It needs read access to the repository's contents, issues and pull requests,
 and read:org when the policy names teams. $GITHUB_API_URL or $GH_HOST points
-at GitHub Enterprise Server (https://HOST/api/v3).
+at GitHub Enterprise Server (https://HOST/api/v3). When GitHub answers 5xx
+or asks to slow down, check retries for up to 20s and says so on stderr.
 
 Exit status: 0 the gate passes, 1 it is pending (a sign-off or the brief
 link is missing), 2 error (including a policy that cannot be met).
@@ -111,20 +114,23 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if *repo == "" {
 		*repo = e.getenv("GH_REPO")
 	}
-	if *repo == "" {
-		r, err := originRepo(".")
-		if err != nil {
-			return usagef("--repo owner/repo is required here: %v", err)
-		}
-		*repo = r
-	}
 	apiURL, token, err := githubAccess(ctx, e)
 	if err != nil {
 		return err
 	}
+	if *repo == "" {
+		r, originHost, err := originRepo(".")
+		if err != nil {
+			return usagef("--repo owner/repo is required here: %v", err)
+		}
+		if err := onGitHub(originHost, e.getenv("GH_HOST"), apiURL); err != nil {
+			return err
+		}
+		*repo = r
+	}
 	v, err := action.Check(ctx, action.CheckConfig{
 		APIURL: apiURL, Token: token, Repo: *repo, Number: *pr,
-		PolicyPath: *policyPath, FormPath: *formPath, RetryBudget: checkRetryBudget, Notes: e.stderr,
+		PolicyPath: *policyPath, FormPath: *formPath, RetryBudget: checkRetryBudget, Notes: e.stderr, Sleep: e.sleep,
 	})
 	if err != nil {
 		return err
@@ -172,33 +178,48 @@ func githubAccess(ctx context.Context, e *env) (apiURL, token string, err error)
 
 // githubRemote matches the owner/name of a GitHub remote URL: https://HOST/o/r(.git),
 // git@HOST:o/r(.git), ssh://git@HOST/o/r(.git).
-var githubRemote = regexp.MustCompile(`^(?:[a-z+]+://)?(?:[^@/]+@)?[^/:]+[:/]([^/]+)/([^/]+?)(?:\.git)?/?$`)
+var githubRemote = regexp.MustCompile(`^(?:[a-z+]+://)?(?:[^@/]+@)?([^/:]+)(?::[0-9]+)?[:/]([^/]+)/([^/]+?)(?:\.git)?/?$`)
 
-// originRepo returns owner/name of the "origin" remote of the git repository
-// holding dir (read with go-git: no git binary needed).
-func originRepo(dir string) (string, error) {
+// originRepo returns owner/name and the host of the "origin" remote of the
+// git repository holding dir (read with go-git: no git binary needed).
+func originRepo(dir string) (repo, host string, err error) {
 	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
-		return "", errors.New("the current directory is not in a git repository")
+		return "", "", errors.New("the current directory is not in a git repository")
 	}
 	rem, err := r.Remote("origin")
 	if err != nil || len(rem.Config().URLs) == 0 {
-		return "", errors.New(`the git repository has no remote "origin"`)
+		return "", "", errors.New(`the git repository has no remote "origin"`)
 	}
 	return repoFromURL(rem.Config().URLs[0])
 }
 
-// repoFromURL returns owner/name of a GitHub remote URL.
-func repoFromURL(raw string) (string, error) {
+// repoFromURL returns owner/name and the host of a remote URL.
+func repoFromURL(raw string) (repo, host string, err error) {
 	if u, err := url.Parse(raw); err == nil && u.User != nil {
 		u.User = nil // never echo a token embedded in the URL
 		raw = u.String()
 	}
 	m := githubRemote.FindStringSubmatch(raw)
 	if m == nil {
-		return "", fmt.Errorf("remote origin %q is not a GitHub repository URL", raw)
+		return "", "", fmt.Errorf("remote origin %q is not a GitHub repository URL", raw)
 	}
-	return m[1] + "/" + m[2], nil
+	return m[2] + "/" + m[3], m[1], nil
+}
+
+// onGitHub refuses an origin on a host that is not GitHub: github.com, or
+// the GitHub Enterprise host that GH_HOST (or GITHUB_API_URL) names. A
+// GitLab or Bitbucket remote would otherwise be looked up on github.com,
+// where a repository of the same name may exist and be someone else's.
+func onGitHub(originHost, ghHost, apiURL string) error {
+	h := strings.ToLower(originHost)
+	if h == "github.com" || strings.HasSuffix(h, ".github.com") || (ghHost != "" && strings.EqualFold(h, ghHost)) {
+		return nil
+	}
+	if u, err := url.Parse(apiURL); err == nil && apiURL != "" && strings.EqualFold(u.Hostname(), h) {
+		return nil
+	}
+	return fmt.Errorf("remote origin is on %s, not GitHub: twokey checks GitHub pull requests; if %s is a GitHub Enterprise server, set GH_HOST=%s; else name the GitHub repository with --repo owner/name", originHost, originHost, originHost)
 }
 
 // The JSON of twokey check: snake_case like the other commands' JSON.

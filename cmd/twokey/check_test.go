@@ -46,6 +46,7 @@ func (w *checkWorld) check(args ...string) (code int, stdout, stderr string) {
 		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return w.env[k] },
 		now:    func() time.Time { return testNow },
+		sleep:  func(ctx context.Context, d time.Duration) error { return ctx.Err() },
 	}
 	code = runEnv(context.Background(), e, append([]string{"check"}, args...))
 	return code, out.String(), errb.String()
@@ -326,21 +327,49 @@ func TestCheckRepoFromOrigin(t *testing.T) {
 	}
 }
 
+// TestCheckRefusesAnOriginNotOnGitHub: a GitLab or Bitbucket origin is not
+// looked up on github.com, unless GH_HOST says it is a GitHub Enterprise host.
+func TestCheckRefusesAnOriginNotOnGitHub(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	for _, origin := range []string{"git@gitlab.com:acme/site.git", "https://bitbucket.org/acme/site.git"} {
+		w := newCheckWorld(t)
+		delete(w.env, "GH_REPO")
+		dir := t.TempDir()
+		gitCmd(t, dir, "init", "-q")
+		gitCmd(t, dir, "remote", "add", "origin", origin)
+		t.Chdir(dir)
+		code, _, errs := w.check("--pr", "2")
+		if code != exitError || !strings.Contains(errs, "not GitHub: twokey checks GitHub pull requests") || len(w.gh.Requests()) != 0 {
+			t.Errorf("origin %s: exit %d, %d requests, stderr %q; want 2, none, and a refusal", origin, code, len(w.gh.Requests()), errs)
+		}
+		host := strings.TrimPrefix(strings.TrimPrefix(origin, "git@"), "https://")
+		host, _, _ = strings.Cut(strings.ReplaceAll(host, ":", "/"), "/")
+		w.env["GH_HOST"] = host // a GitHub Enterprise server; GITHUB_API_URL points at the fake
+		if code, out, errs := w.check("--pr", "2"); code != exitNotOK || !strings.HasPrefix(out, "acme/site#2: ") {
+			t.Errorf("origin %s with GH_HOST=%s: exit %d\n%s%s", origin, host, code, out, errs)
+		}
+	}
+}
+
 func TestRepoFromURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"git@github.com:acme/site.git":                       "acme/site",
-		"https://github.com/acme/site":                       "acme/site",
-		"https://github.com/acme/site.git":                   "acme/site",
-		"https://x-access-token:secret@github.com/acme/site": "acme/site",
-		"ssh://git@github.example.com/acme/site.git":         "acme/site",
-		"https://github.com/acme/site/":                      "acme/site",
+		"git@github.com:acme/site.git":                       "acme/site github.com",
+		"https://github.com/acme/site":                       "acme/site github.com",
+		"https://github.com/acme/site.git":                   "acme/site github.com",
+		"https://x-access-token:secret@github.com/acme/site": "acme/site github.com",
+		"ssh://git@github.example.com/acme/site.git":         "acme/site github.example.com",
+		"ssh://git@github.example.com:2222/acme/site.git":    "acme/site github.example.com",
+		"https://github.com/acme/site/":                      "acme/site github.com",
+		"git@gitlab.com:acme/site.git":                       "acme/site gitlab.com",
 	} {
-		got, err := repoFromURL(in)
-		if err != nil || got != want {
+		repo, host, err := repoFromURL(in)
+		if got := repo + " " + host; err != nil || got != want {
 			t.Errorf("repoFromURL(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	_, err := repoFromURL("https://user:secret@example.com/a/b/c")
+	_, _, err := repoFromURL("https://user:secret@example.com/a/b/c")
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("repoFromURL of a non-GitHub URL: err = %v; want an error that does not show the secret", err)
 	}
@@ -391,5 +420,32 @@ func TestCheckAsGhExtension(t *testing.T) {
 	}
 	if len(w.gh.Requests()) == 0 {
 		t.Error("gh-twokey check made no request to the fake GitHub")
+	}
+}
+
+// TestCheckWarnsOfUsersAndPermission: check says on stderr what the action
+// would annotate as a warning, at the policy's line.
+func TestCheckWarnsOfUsersAndPermission(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.SetFile(e2eRepo, "main", ".github/twokey.yml", "version: 1\nkinds:\n  usability:\n    teams: [acme/web-ux]\n    permission: write\nrequire: [{kinds: [usability]}]\n")
+	_, out, errs := w.check("--pr", "2")
+	if want := "warning: .github/twokey.yml:5:5: kind \"usability\" lists teams and also permission: write"; !strings.Contains(errs, want) {
+		t.Errorf("stderr = %q, want %q\n%s", errs, want, out)
+	}
+}
+
+// TestCheckSaysItRetries: each retry is said on stderr, and a 502 that
+// outlasts them is named, with the retries.
+func TestCheckSaysItRetries(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.Fail(fakegithub.ServerError("/repos/"+e2eRepo, 2, 502))
+	code, out, errs := w.check("--pr", "2")
+	if code != exitNotOK || strings.Count(errs, "GitHub answered 502; retrying in ") != 2 {
+		t.Errorf("exit %d, stderr %q; want 1 and two retries said\n%s", code, errs, out)
+	}
+	w.gh.Fail(fakegithub.ServerError("/repos/"+e2eRepo, 100, 502))
+	code, _, errs = w.check("--pr", "2")
+	if want := "GitHub answered 502 Bad Gateway (also on "; code != exitError || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, errs, want)
 	}
 }

@@ -130,7 +130,8 @@ func runInit(stdout, stderr io.Writer, opts initOptions) error {
 	}
 	fmt.Fprintf(stdout, `
 Next steps:
-  1. Read %[1]s and say who signs off what (users or teams, paths, labels).
+  1. Read %[1]s and say who signs off what (users or teams, paths, labels);
+     a permission: line next to users or teams lets everyone with it sign too.
   2. Commit and push to the default branch: twokey reads the form and policy
      from there, never from a pull request.
        git add .github && git commit -m "Add twokey" && git push
@@ -142,7 +143,7 @@ Next steps:
 twokey creates the labels it sets (brief: ready, ...) on first use; create the
 "brief" label yourself so the form can apply it (Issues > Labels, or
   gh label create brief --description "A change request filed with the brief form")
-Check a brief against this policy before filing it (from the repository root):
+Check a brief against this policy before filing it (from anywhere in the repository):
   twokey validate --policy %[1]s FILE
 `, tracker.DefaultPolicyFile, tracker.DefaultWorkflowFile)
 	if branch == "" && inRepo {

@@ -223,9 +223,12 @@ func readOnline(ctx context.Context, e *env, o reportOptions, recs []tracker.Rec
 		}
 	}
 	if ghRepo == "" {
-		r, err := originRepo(o.repo)
+		r, originHost, err := originRepo(o.repo)
 		if err != nil {
 			return "", usagef("--github owner/repo is required here: %v", err)
+		}
+		if err := onGitHub(originHost, e.getenv("GH_HOST"), e.getenv("GITHUB_API_URL")); err != nil {
+			return "", err
 		}
 		ghRepo = r
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/twokey/twokey/tracker"
 )
 
 // Exit codes, decided in exactly one place: run.
@@ -39,6 +41,8 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
+	// sleep waits between retries; nil means really wait.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // command is one subcommand: its name, a one-line summary for `twokey help`,
@@ -111,7 +115,7 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "twokey %s: %s\n\n%s", c.name, ue.msg, c.usage)
 		return exitError
 	default:
-		msg := err.Error()
+		msg := withSnippets(err)
 		// Multi-line errors (a list of config errors) read best one per line.
 		if strings.Contains(msg, "\n") {
 			fmt.Fprintf(e.stderr, "twokey %s:\n  %s\n", c.name, strings.ReplaceAll(msg, "\n", "\n  "))
@@ -120,6 +124,21 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 		}
 		return exitError
 	}
+}
+
+// withSnippets is err's message with the line of each configuration error
+// shown under it, caret under the column, as compilers do.
+func withSnippets(err error) string {
+	msg := err.Error()
+	for _, ce := range tracker.AsConfigErrors(err) {
+		if sn := ce.Snippet(); sn != "" {
+			line := ce.Error()
+			if i := strings.Index(msg, line); i >= 0 && !strings.HasPrefix(msg[i+len(line):], "\n"+sn) {
+				msg = msg[:i+len(line)] + "\n" + sn + msg[i+len(line):]
+			}
+		}
+	}
+	return msg
 }
 
 // isHelp reports whether arg asks for the help itself: twokey help help,

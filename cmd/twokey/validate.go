@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,8 +29,10 @@ The body is read from FILE, or from standard input when FILE is - or absent.
 Flags:
   --form FILE     the issue form the brief was filed through
                   (default: the embedded form, see 'twokey form'; with
-                  --policy, the policy's brief.form when that file exists
-                  relative to the current directory); the default policy's
+                  --policy, the policy's brief.form, relative to the top of
+                  the repository the policy is in: it must exist when the
+                  policy names it, and a line on stderr says which policy
+                  and form were used); the default policy's
                   rules for fields or options this form lacks are left out,
                   and a line on stderr says which
   --policy FILE   the twokey policy (default: the embedded one, see 'twokey policy')
@@ -77,17 +80,7 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		filed = d
 	}
 
-	policy := tracker.DefaultPolicy()
-	if *policyFile != "" {
-		data, err := os.ReadFile(*policyFile)
-		if err != nil {
-			return fmt.Errorf("read policy: %w", err)
-		}
-		if policy, err = tracker.LoadPolicy(*policyFile, data); err != nil {
-			return err
-		}
-	}
-	form, err := loadForm(*formFile, *policyFile, policy)
+	policy, form, err := loadConfig(e, "validate", *policyFile, *formFile)
 	if err != nil {
 		return err
 	}
@@ -130,26 +123,118 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// loadForm picks the form: --form when given; else, when a policy file was
-// given and its brief.form exists relative to the current directory, that
-// file (a repository's own form next to its own policy); else the embedded
-// default form.
-func loadForm(formFile, policyFile string, policy *tracker.Policy) (*tracker.Form, error) {
-	if formFile == "" && policyFile != "" && policy.Brief.Form != "" {
-		if _, err := os.Stat(policy.Brief.Form); err == nil {
-			formFile = policy.Brief.Form
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("form %s (brief.form of %s): %w", policy.Brief.Form, policyFile, err)
+// loadConfig reads the policy (policyFile, or the embedded default) and the
+// form: formFile when given; else, with a policy file, the policy's
+// brief.form resolved against the top of the repository the policy file is
+// in (so that validate works from any directory); else the embedded default
+// form. A brief.form that the policy file writes must exist; only the
+// default path, which it does not write, may be missing and then means the
+// embedded form. When the form comes from the policy, a line on stderr says
+// which policy and form were used.
+func loadConfig(e *env, cmd, policyFile, formFile string) (*tracker.Policy, *tracker.Form, error) {
+	policy := tracker.DefaultPolicy()
+	if policyFile != "" {
+		data, err := os.ReadFile(policyFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read policy: %w", err)
+		}
+		if policy, err = tracker.LoadPolicy(policyFile, data); err != nil {
+			return nil, nil, err
+		}
+		for _, w := range policy.Warnings {
+			fmt.Fprintf(e.stderr, "twokey %s: warning: %s\n", cmd, w.Error())
+			if sn := w.Snippet(); sn != "" {
+				fmt.Fprintf(e.stderr, "  %s\n", strings.ReplaceAll(sn, "\n", "\n  "))
+			}
 		}
 	}
-	if formFile == "" {
-		return tracker.DefaultForm(), nil
+	if formFile != "" {
+		form, err := readForm(formFile)
+		return policy, form, err
 	}
-	data, err := os.ReadFile(formFile)
+	if policyFile == "" {
+		return policy, tracker.DefaultForm(), nil
+	}
+	top := repoTop(policyFile)
+	path := filepath.Join(top, filepath.FromSlash(policy.Brief.Form))
+	if _, err := os.Stat(path); err == nil {
+		form, err := readForm(path)
+		if err == nil {
+			fmt.Fprintf(e.stderr, "twokey %s: policy %s; form %s (its brief.form, in %s)\n", cmd, policyFile, displayPath(path), displayPath(top))
+		}
+		return policy, form, err
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("form %s (brief.form of %s): %w", path, policyFile, err)
+	}
+	if policy.FormNamed() {
+		return nil, nil, policy.MissingForm("in " + displayPath(top))
+	}
+	fmt.Fprintf(e.stderr, "twokey %s: policy %s; form: the embedded default (no %s in %s; twokey form prints it)\n", cmd, policyFile, policy.Brief.Form, displayPath(top))
+	return policy, tracker.DefaultForm(), nil
+}
+
+func readForm(path string) (*tracker.Form, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read form: %w", err)
 	}
-	return tracker.LoadForm(formFile, data)
+	return tracker.LoadForm(displayPath(path), data)
+}
+
+// repoTop is the directory a policy file's brief.form is relative to: the
+// top of the git repository the policy file is in; else of the one the
+// current directory is in; else, for a policy kept in a .github directory,
+// that directory's parent; else the current directory.
+func repoTop(policyFile string) string {
+	dir, err := filepath.Abs(filepath.Dir(policyFile))
+	if err != nil {
+		return "."
+	}
+	if top := gitTop(dir); top != "" {
+		return top
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if top := gitTop(wd); top != "" {
+			return top
+		}
+	}
+	if filepath.Base(dir) == ".github" {
+		return filepath.Dir(dir)
+	}
+	return "."
+}
+
+// gitTop returns the nearest directory at or above dir that holds .git (a
+// directory, or a file in a worktree or submodule), or "".
+func gitTop(dir string) string {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// displayPath is path relative to the current directory when it is below
+// it, else path as it is.
+func displayPath(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return rel
 }
 
 // printBrief writes the findings for people: per finding the question, what

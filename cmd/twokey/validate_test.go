@@ -373,3 +373,59 @@ func TestValidateOwnFormWithoutPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateShowsTheLineOfAConfigError: a broken policy is reported at
+// the mistake, with the line shown and a caret under the column.
+func TestValidateShowsTheLineOfAConfigError(t *testing.T) {
+	dir := t.TempDir()
+	pol := writeFile(t, dir, "twokey.yml", "version: 1\nkinds:\n  usability:\n    description: x\n     users: [ux-lead]\n")
+	brief := writeFile(t, dir, "brief.md", "x")
+	code, _, stderr := runCmd(t, "", "validate", "--policy", pol, brief)
+	want := pol + ":5:11: a \": \" here cannot start a key"
+	if code != exitError || !strings.Contains(stderr, want) {
+		t.Fatalf("validate with a broken policy = %d, stderr:\n%s\nwant exit 2 and %q", code, stderr, want)
+	}
+	if snippet := "    5 |      users: [ux-lead]\n      |           ^\n"; !strings.Contains(stderr, snippet) {
+		t.Errorf("stderr:\n%s\nwant the line shown:\n%s", stderr, snippet)
+	}
+}
+
+// TestValidateFromASubdirectory: the policy's brief.form is found from the
+// top of the policy's repository, whatever the current directory, and
+// stderr says which policy and form were used; a brief.form the policy
+// names that does not exist is an error, never the embedded form.
+func TestValidateFromASubdirectory(t *testing.T) {
+	repo := t.TempDir()
+	gitCmd(t, repo, "init", "-q")
+	form := "name: Mini\ndescription: D\nbody:\n  - type: input\n    id: objective\n    attributes: {label: Goal}\n    validations: {required: true}\n"
+	writeFile(t, repo, "forms/brief.yml", form)
+	rules := "  rules:\n    - field: objective\n      min_words: 2\n      why: say more\n  answer_labels: []\nrequire: []\n"
+	pol := writeFile(t, repo, ".github/twokey.yml", "version: 1\nbrief:\n  form: forms/brief.yml\n"+rules)
+	missing := writeFile(t, repo, ".github/missing.yml", "version: 1\nbrief:\n  form: forms/gone.yml\n"+rules)
+	sub := filepath.Join(repo, "web", "checkout")
+	brief := writeFile(t, sub, "brief.md", "### Goal\n\nShip it now")
+	t.Chdir(sub)
+
+	code, stdout, stderr := runCmd(t, "", "validate", "--policy", pol, brief)
+	if code != exitOK {
+		t.Errorf("validate from %s = exit %d, want 0 (the repository's form)\n%s%s", sub, code, stdout, stderr)
+	}
+	if want := "twokey validate: policy " + pol + "; form " + filepath.Join(repo, "forms", "brief.yml") + " (its brief.form, in " + repo + ")\n"; stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+
+	code, _, stderr = runCmd(t, "", "validate", "--policy", missing, brief)
+	if want := missing + ":3:9: brief.form names forms/gone.yml, which does not exist in " + repo; code != exitError || !strings.Contains(stderr, want) {
+		t.Errorf("validate with a missing brief.form = exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+}
+
+func TestValidateWarnsOfUsersAndPermission(t *testing.T) {
+	dir := t.TempDir()
+	pol := writeFile(t, dir, "p.yml", "version: 1\nkinds:\n  usability:\n    users: [ux-lead]\n    permission: write\nrequire: [{kinds: [usability]}]\n")
+	_, _, stderr := runCmd(t, "", "validate", "--form", filepath.Join("..", "..", "tracker", "defaults", "brief.yml"), "--policy", pol, "../../examples/brief-complete.md")
+	want := "twokey validate: warning: " + pol + ":5:5: kind \"usability\" lists users and also permission: write, so anyone with write permission may sign it too"
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "    5 |     permission: write\n") {
+		t.Errorf("stderr = %q, want %q and the line", stderr, want)
+	}
+}

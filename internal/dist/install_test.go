@@ -7,7 +7,9 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -185,7 +187,7 @@ func writeFile(t *testing.T, name string, data []byte, mode os.FileMode) {
 // machine has are linked too; install.sh needs one of sha256sum and shasum.
 var (
 	scriptTools = []string{
-		"bash", "sh", "awk", "tr", "mktemp", "mkdir", "mv", "rm", "chmod", "dirname",
+		"bash", "sh", "awk", "tr", "mktemp", "mkdir", "mv", "cp", "rm", "chmod", "dirname",
 		"cat", "tar", "gzip", "unzip", "curl",
 	}
 	optionalTools = []string{"sha256sum", "shasum"}
@@ -515,6 +517,100 @@ func TestInstallFailsClearly(t *testing.T) {
 			}
 			if res.marker != "" {
 				t.Errorf("twokey ran: %q", res.marker)
+			}
+		})
+	}
+}
+
+// TestInstallVerifiesAndExtractsOnePrivateCopy: on a self-hosted runner the
+// tool cache is shared, and another process may swap the cached archive
+// right after install.sh checked it. Here the checksum tool itself does the
+// swap, after each check: what runs must still be the verified release.
+func TestInstallVerifiesAndExtractsOnePrivateCopy(t *testing.T) {
+	archives, sums := release(t)
+	linux := "twokey_1.2.3_linux_amd64.tar.gz"
+	srv := newReleaseServer(t, map[string][]byte{"/v1.2.3/" + linux: archives[linux]})
+	action := actionTree(t, testVersion, sums)
+	cache := t.TempDir()
+	if first := runStep(t, action, toolPath(t), "Linux", "X64", cache, "TWOKEY_DOWNLOAD_URL="+srv.URL); first.err != nil {
+		t.Fatalf("first run: %v\n%s", first.err, first.stderr)
+	}
+	cached := filepath.Join(cache, "twokey", testVersion, "amd64", linux)
+	evil := filepath.Join(t.TempDir(), "evil.tar.gz")
+	writeFile(t, evil, makeArchive(t, "EVIL", "twokey"), 0o644)
+
+	real, err := exec.LookPath("sha256sum")
+	if err != nil {
+		t.Skip("sha256sum is not installed")
+	}
+	path := toolPath(t)
+	// toolPath links the machine's checksum tools: remove the links, so
+	// that the stub is written in their place and never through them.
+	for _, name := range optionalTools {
+		if err := os.Remove(filepath.Join(path, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	swap := "#!/bin/sh\n\"" + real + "\" \"$@\"\ncp \"" + evil + "\" \"" + cached + "\"\n"
+	if err := os.WriteFile(filepath.Join(path, "sha256sum"), []byte(swap), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res := runStep(t, action, path, "Linux", "X64", cache, "TWOKEY_DOWNLOAD_URL="+srv.URL)
+	if res.err != nil {
+		t.Fatalf("second run: %v\n%s", res.err, res.stderr)
+	}
+	if want := "ran " + linux + " action policy=.github/twokey.yml\n"; res.marker != want {
+		t.Errorf("ran %q, want the verified release %q (an archive swapped in the shared cache after its check must not run)", res.marker, want)
+	}
+}
+
+// TestInstallNeverCachesABuild: a build from the action's tree (an unpinned
+// ref moves) is made afresh on each run and never left in the tool cache.
+func TestInstallNeverCachesABuild(t *testing.T) {
+	action := actionTree(t, "", "")
+	path := toolPath(t)
+	goLog := stubGo(t, path)
+	cache := t.TempDir()
+	for i := range 2 {
+		if res := runStep(t, action, path, "Linux", "X64", cache); res.err != nil || res.marker == "" {
+			t.Fatalf("run %d: %v\n%s", i+1, res.err, res.stderr)
+		}
+	}
+	calls, _ := os.ReadFile(goLog)
+	if n := strings.Count(string(calls), "go build"); n != 2 {
+		t.Errorf("go build ran %d times over two runs, want 2 (no cached build)", n)
+	}
+	var left []string
+	filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Errorf("the tool cache holds %q after a source build, want nothing", left)
+	}
+}
+
+// TestInstallFailuresSayWhatToDo: a failed download names
+// TWOKEY_DOWNLOAD_URL and says to pin a release tag.
+func TestInstallFailuresSayWhatToDo(t *testing.T) {
+	archives, sums := release(t)
+	linux := "twokey_1.2.3_linux_amd64.tar.gz"
+	for name, files := range map[string]map[string][]byte{
+		"download fails": nil,
+		"bad checksum":   {"/v1.2.3/" + linux: append([]byte("x"), archives[linux]...)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newReleaseServer(t, files)
+			res := runStep(t, actionTree(t, testVersion, sums), toolPath(t, "go"), "Linux", "X64", "", "TWOKEY_DOWNLOAD_URL="+srv.URL)
+			if res.err == nil {
+				t.Fatalf("succeeded, want a failure:\n%s", res.stderr)
+			}
+			for _, want := range []string{"TWOKEY_DOWNLOAD_URL", "pin a release tag (uses: twokey/twokey@v1.2.3"} {
+				if !strings.Contains(res.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+				}
 			}
 		})
 	}
