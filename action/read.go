@@ -37,10 +37,14 @@ files(first:100){totalCount pageInfo{hasNextPage endCursor} nodes{path changeTyp
 commits(last:100){totalCount nodes{commit{...seen}}}
 reviews(first:100){pageInfo{hasNextPage endCursor} nodes{...review}}
 comments(first:100){pageInfo{hasNextPage endCursor} nodes{...comment}}
-timelineItems(first:100,itemTypes:[HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT]){pageInfo{hasNextPage endCursor} nodes{...event}}}
+timelineItems(first:100,itemTypes:[` + timelineTypes + `]){pageInfo{hasNextPage endCursor} nodes{...event}}}
 %s}
 %s}
 `
+
+// timelineTypes are the timeline events the gate reads: those that may move
+// the head other than forward, base changes, and deletions of comments.
+const timelineTypes = "HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT"
 
 // pullFragments are the fragments the queries use; withFragments adds those
 // a query spreads (GitHub refuses a document with an unused fragment).
@@ -520,7 +524,7 @@ func (g *repoAPI) morePages(ctx context.Context, number int, rd *pullRead, wantF
 			pr.Comments.Nodes = append(pr.Comments.Nodes, f.Nodes...)
 			return f.PageInfo, err
 		}},
-		{"timelineItems", "timelineItems(first:100,after:$after,itemTypes:[HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT]){pageInfo{hasNextPage endCursor} nodes{...event}}", &pr.Timeline.PageInfo, func(raw jsonRaw) (gqlPageInfo, error) {
+		{"timelineItems", "timelineItems(first:100,after:$after,itemTypes:[" + timelineTypes + "]){pageInfo{hasNextPage endCursor} nodes{...event}}", &pr.Timeline.PageInfo, func(raw jsonRaw) (gqlPageInfo, error) {
 			var f struct {
 				PageInfo gqlPageInfo `json:"pageInfo"`
 				Nodes    []gqlEvent  `json:"nodes"`
