@@ -41,7 +41,7 @@ type FreezeWindow struct {
 	fromW, toW   time.Weekday // recurring
 	fromS, toS   int          // recurring: seconds after midnight
 	fromT, toT   time.Time    // dated
-	checkedWell  bool
+	timed        bool // zone, from and to read well
 	calendarDays *Calendar // for holidays: true
 }
 
@@ -97,11 +97,11 @@ func (p *Policy) checkFreeze(s *policySource) ConfigErrors {
 		add := func(msg string, path ...any) {
 			errs = append(errs, s.errAt(fmt.Sprintf("freeze window %d: %s", n, msg), append([]any{"freeze", i}, path...)...))
 		}
-		before := len(errs)
 		w.calendarDays = &p.Calendar
 		if strings.TrimSpace(w.Reason) == "" {
 			add("has no reason: write reason: (people see it on every pull request it holds, e.g. \"no launches over the weekend: nobody is on call to roll back\")")
 		}
+		before := len(errs) // errors from here to timingErrs are in zone, from and to
 		w.loc = p.Calendar.Location()
 		if w.Zone != "" {
 			loc, err := LoadZone(w.Zone)
@@ -148,6 +148,7 @@ func (p *Policy) checkFreeze(s *policySource) ConfigErrors {
 				add(fmt.Sprintf("to %q is neither a weekday and time (\"Mon 09:00\") nor a date (\"2027-01-01\" or \"2027-01-01 09:00\")", w.To), "to")
 			}
 		}
+		timingErrs := len(errs) - before
 		for j, g := range w.Paths {
 			if g == "" || !doublestar.ValidatePattern(g) {
 				add(fmt.Sprintf("path %q is not a valid glob (doublestar syntax: docs/**, **/*.css, {a,b}/*)", g), "paths", j)
@@ -174,15 +175,16 @@ func (p *Policy) checkFreeze(s *policySource) ConfigErrors {
 				add(fmt.Sprintf("override %q is not a kind defined under kinds: (defined: %s); define it there with the people who may lift a freeze", w.Override, strings.Join(p.KindOrder, ", ")), "override")
 			}
 		}
-		w.checkedWell = len(errs) == before
-		if !w.checkedWell {
+		// Overlaps are looked for among windows whose times read well,
+		// whatever else is wrong with them.
+		w.timed = timingErrs == 0 && w.shape != shapeUnknown
+		if !w.timed {
 			continue
 		}
 		for j := range i {
 			o := &p.Freeze[j]
-			if o.checkedWell && overlaps(o, w) {
+			if o.timed && overlaps(o, w) {
 				add(fmt.Sprintf("overlaps freeze window %d (%s) with the same scope: make them one window, or change one of them", j+1, o.describe()))
-				w.checkedWell = false
 				break
 			}
 		}
