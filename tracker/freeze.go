@@ -41,8 +41,8 @@ type FreezeWindow struct {
 	fromW, toW   time.Weekday // recurring
 	fromS, toS   int          // recurring: seconds after midnight
 	fromT, toT   time.Time    // dated
-	timed        bool // zone, from and to read well
-	calendarDays *Calendar // for holidays: true
+	timed        bool         // zone, from and to read well
+	calendarDays *Calendar    // for holidays: true
 }
 
 type windowShape int
