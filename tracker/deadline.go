@@ -16,6 +16,7 @@ type DeadlinePolicy struct {
 	Margin     string `yaml:"margin"`
 
 	margin workSpan
+	pos    srcPos // of brief_field, for FitPolicyToForm
 }
 
 // defaultMargin is deadlines.margin when a deadlines: section leaves it out.
@@ -46,6 +47,7 @@ func (p *Policy) checkTime(s *policySource) ConfigErrors {
 	if !s.bad["deadlines"] {
 		d := &p.Deadlines
 		d.BriefField = strings.TrimSpace(d.BriefField)
+		d.pos = s.pos("deadlines", "brief_field")
 		if d.Margin == "" {
 			d.Margin = defaultMargin
 		}

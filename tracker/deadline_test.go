@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -196,4 +197,136 @@ func TestDueTimes(t *testing.T) {
 
 func evaluateWith(p *Policy, pr *PullRequest, briefs []LinkedBrief) (*Verdict, error) {
 	return Evaluate(context.Background(), p, pr, briefs, newGateDir())
+}
+
+// TestFitTimeToForm: a freeze window's brief: condition and
+// deadlines.brief_field are compared with the form like require rules: an
+// error at the policy's line for the file's own, the default's brief_field
+// dropped quietly for a form without a deadline.
+func TestFitTimeToForm(t *testing.T) {
+	form, err := LoadForm("form.yml", []byte("name: x\ndescription: x\nbody:\n  - type: input\n    id: objective\n    attributes: {label: Objective}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadPolicy("p.yml", []byte("brief:\n  rules: []\n  answer_labels: []\nrequire:\n  - kinds: [usability]\nfreeze:\n  - reason: r\n    from: 2026-12-01\n    to: 2026-12-02\n    brief: {field: touches, is: Payments}\ndeadlines:\n  brief_field: due_date\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = FitPolicyToForm(p, form)
+	var got []string
+	for _, e := range AsConfigErrors(err) {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		`p.yml:10:12: freeze window 1 brief names the field "touches", which the form form.yml does not have (its fields: objective)`,
+		`p.yml:12:16: deadlines.brief_field names the field "due_date", which the form form.yml does not have (its fields: objective)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FitPolicyToForm errors: diff (-want +got):\n%s", diff)
+	}
+
+	q, err := LoadPolicy("p.yml", []byte("brief:\n  rules: []\n  answer_labels: []\nrequire:\n  - kinds: [usability]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit, _, err := FitPolicyToForm(q, form)
+	if err != nil || fit.Deadlines.BriefField != "" || q.Deadlines.BriefField != "deadline" {
+		t.Errorf("FitPolicyToForm(default deadlines) = brief_field %q, %v; want it dropped from the fitted copy only", fit.Deadlines.BriefField, err)
+	}
+}
+
+// docExample returns the first yaml block after heading in docs/time.md.
+func docExample(t *testing.T, heading string) string {
+	t.Helper()
+	data, err := os.ReadFile("../docs/time.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("docs/time.md has no %q", heading)
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	block, _, _ := strings.Cut(rest, "```")
+	return block
+}
+
+// TestDocExamples: the worked examples of docs/time.md do what it says.
+func TestDocExamples(t *testing.T) {
+	t.Run("no Friday launches", func(t *testing.T) {
+		p, err := LoadPolicy("twokey.yml", []byte(docExample(t, "## Worked example: no Friday launches")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := gatePR()
+		pr.Reviews = []Review{gApprove(1, "uxer", gHead, 1), gApprove(2, "plat", gHead, 2)}
+		dir := newGateDir()
+		dir.teams = map[string][]string{"acme/ux": {"uxer"}, "acme/platform": {"plat"}}
+		judge := func(now string, comments ...Comment) *Verdict {
+			pr.Comments = comments
+			v, err := Evaluate(context.Background(), p, pr, gateBriefs, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ApplyTime(v, p, TimeFacts{PR: pr, Briefs: gateBriefs}, utc(now)); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		v := judge("2026-03-06T15:00:00Z")
+		if want := "frozen until Mon 9 Mar 09:00 CET (Europe/Berlin): No launches on Friday afternoon or over the weekend; nobody is on call to roll back."; v.State != StatePending || v.Description() != want {
+			t.Errorf("Friday 16:00: %s %q, want pending %q", v.State, v.Description(), want)
+		}
+		if v := judge("2026-03-09T08:00:00Z"); v.State != StateSuccess {
+			t.Errorf("Monday 09:00: %s %q, want success", v.State, v.Description())
+		}
+		v = judge("2026-03-06T15:00:00Z", gComment(9, "rita", "/signoff release", gHead, 3))
+		if v.State != StateSuccess || v.Time.Freeze.Override == nil || v.Time.Freeze.Override.By != "rita" {
+			t.Errorf("with rita's release: %s %+v, want success lifted by rita", v.State, v.Time.Freeze)
+		}
+		if v := judge("2026-04-02T14:00:00Z"); v.Time.Freeze != nil {
+			t.Errorf("Thursday 2 April 16:00: frozen %+v, want not", v.Time.Freeze)
+		}
+		v = judge("2026-04-03T13:00:00Z")
+		if f := v.Time.Freeze; f == nil || !f.Until.Equal(time.Date(2026, 4, 7, 0, 0, 0, 0, mustZone(t, "Europe/Berlin"))) {
+			t.Errorf("Good Friday 15:00: %+v, want frozen until Tuesday 7 April 00:00", f)
+		}
+	})
+	t.Run("usability signs within 2 working days", func(t *testing.T) {
+		p, err := LoadPolicy("twokey.yml", []byte(docExample(t, "## Worked example: usability signs within 2 working days")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ny := mustZone(t, "America/New_York")
+		ready := time.Date(2026, 3, 5, 11, 0, 0, 0, ny)
+		pr := gatePR()
+		dir := newGateDir()
+		for _, tt := range []struct {
+			deadline string
+			want     time.Time
+		}{
+			{"", time.Date(2026, 3, 9, 11, 0, 0, 0, ny)},
+			{"2026-03-09", time.Date(2026, 3, 5, 17, 30, 0, 0, ny)},
+		} {
+			briefs := []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true, Labels: []string{"brief: ready"}, Brief: parsedBrief("### Deadline\n\n" + tt.deadline + "\n")}}
+			v, err := Evaluate(context.Background(), p, pr, briefs, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ApplyTime(v, p, TimeFacts{PR: pr, Briefs: briefs, ReadyAt: ready}, tt.want); err != nil {
+				t.Fatal(err)
+			}
+			d := v.Time.Due
+			if len(d) == 0 || d[0].Kind != "usability" || !d[0].At.Equal(tt.want) || !d[0].Overdue {
+				t.Errorf("deadline %q: due %+v, want usability at %v, overdue at that time", tt.deadline, d, tt.want)
+				continue
+			}
+			if w, _ := v.Labels(); !strings.Contains(strings.Join(w, ","), "overdue: usability") {
+				t.Errorf("deadline %q: labels %v, want overdue: usability", tt.deadline, w)
+			}
+			if n := v.OverdueNotice(d[0]); !strings.Contains(n, "@uma @acme/ux: ") {
+				t.Errorf("notice %q does not tell @uma and @acme/ux", n)
+			}
+		}
+	})
 }

@@ -441,6 +441,22 @@ func FitPolicyToForm(p *Policy, f *Form) (*Policy, *LeftOut, error) {
 		}
 		q.Require = append(q.Require, rq)
 	}
+	q.Freeze = nil
+	for i, w := range p.Freeze {
+		if w.Brief != nil {
+			ft.cond(w.Brief, fmt.Sprintf("freeze window %d brief", i+1))
+			if !ft.keep(w.Brief.pos) {
+				continue
+			}
+		}
+		q.Freeze = append(q.Freeze, w)
+	}
+	if field := p.Deadlines.BriefField; field != "" {
+		ft.field(p.Deadlines.pos, "deadlines.brief_field", field)
+		if !ft.keep(p.Deadlines.pos) {
+			q.Deadlines.BriefField = "" // the default's, for a form without a deadline
+		}
+	}
 	if len(ft.errs) > 0 {
 		return nil, nil, ft.errs
 	}
