@@ -451,11 +451,15 @@ func FitPolicyToForm(p *Policy, f *Form) (*Policy, *LeftOut, error) {
 		}
 		q.Freeze = append(q.Freeze, w)
 	}
-	if field := p.Deadlines.BriefField; field != "" {
+	// The default's brief_field is dropped quietly for a form without the
+	// field: no brief of that form answers it, so it changes nothing.
+	switch field := p.Deadlines.BriefField; {
+	case field == "":
+	case p.Deadlines.pos.fromDefault && f.Field(field) == nil:
+		q.Deadlines.BriefField = ""
+	default:
 		ft.field(p.Deadlines.pos, "deadlines.brief_field", field)
-		if !ft.keep(p.Deadlines.pos) {
-			q.Deadlines.BriefField = "" // the default's, for a form without a deadline
-		}
+		ft.keep(p.Deadlines.pos)
 	}
 	if len(ft.errs) > 0 {
 		return nil, nil, ft.errs
