@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-github/v60/github"
 
 	"github.com/twokey/twokey/tracker"
 )
@@ -42,8 +41,8 @@ type CheckConfig struct {
 
 // Check evaluates the gate of a live pull request exactly as the action does
 // on a pull request event (same policy and form from the default branch, same
-// reads, same sticky state binding /signoff comments to commits) and changes
-// nothing: no status, label or comment is written.
+// read, the action's own statuses binding /signoff comments to heads) and
+// changes nothing: no status, label or comment is written.
 func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
 	owner, name, ok := strings.Cut(cfg.Repo, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
@@ -79,14 +78,14 @@ func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
 		return nil, explainCheck(apiError("get repository "+cfg.Repo, err), cfg.Repo)
 	}
 	r.setDefaultBranch(repo)
-	if err := r.checkSelf(ctx, cfg.Number); err != nil {
-		return nil, explainCheck(err, cfg.Repo)
-	}
-	g, err := r.gather(ctx, cfg.Number, 0)
+	// At a terminal the token is a person's, not the action's: the action's
+	// account is the one that set twokey/gate (with its mark) on the head.
+	r.asStatusCreator = true
+	g, err := r.gather(ctx, cfg.Number, linkHint{})
 	if err != nil {
 		return nil, explainCheck(err, cfg.Repo)
 	}
-	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+	v, err := r.evaluate(ctx, g)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate the gate of pull request #%d: %w", cfg.Number, err)
 	}
@@ -103,31 +102,4 @@ func explainCheck(err error, repo string) error {
 		return fmt.Errorf("%w\n%s or the pull request does not exist, or the token cannot read it (a private repository needs the repo scope or contents and pull requests read access)", err, repo)
 	}
 	return err
-}
-
-// checkSelf decides whose comments are the action's own (whose sticky state
-// binds /signoff comments to commits). The token at a terminal is a person's,
-// not the action's: the action's account is the creator of the twokey/gate
-// status on the head. A bot is always trusted; a user account only when it
-// set that status (the action runs with a personal token).
-func (r *runner) checkSelf(ctx context.Context, number int) error {
-	raw, err := r.api.pull(ctx, number)
-	if err != nil {
-		return err
-	}
-	login := ""
-	sts, _, err := r.api.c.Repositories.ListStatuses(ctx, r.api.owner, r.api.name, raw.GetHead().GetSHA(), &github.ListOptions{PerPage: 100})
-	if err != nil {
-		return apiError(fmt.Sprintf("list the statuses of %s", shortSHA(raw.GetHead().GetSHA())), err)
-	}
-	for _, st := range sts { // newest first
-		if st.GetContext() == StatusContext {
-			if c := st.GetCreator(); c.GetType() != "Bot" {
-				login = c.GetLogin()
-			}
-			break
-		}
-	}
-	r.selfLogin = &login
-	return nil
 }

@@ -17,7 +17,7 @@ import (
 // request (the REST contents API costs one request per file). An object is
 // null when the path does not exist on the ref; __typename tells a file
 // (Blob) from a directory (Tree).
-const configQuery = `query($owner:String!,$name:String!,$policy:String!,$form:String!){` +
+const configQuery = `query($owner:String!,$name:String!,$policy:String!,$form:String!){viewer{login} ` +
 	`repository(owner:$owner,name:$name){` +
 	`policy:object(expression:$policy){__typename ... on Blob{text isTruncated}} ` +
 	`form:object(expression:$form){__typename ... on Blob{text isTruncated}}}}`
@@ -45,6 +45,9 @@ type gqlError struct {
 // configAnswer is the response to configQuery.
 type configAnswer struct {
 	Data *struct {
+		Viewer struct {
+			Login string `json:"login"`
+		} `json:"viewer"`
 		Repository *struct {
 			Policy *gqlObject `json:"policy"`
 			Form   *gqlObject `json:"form"`
@@ -64,30 +67,31 @@ var errGraphQL = errors.New("unusable GraphQL answer")
 // on REST. form is nil when GraphQL did not give it whole (or it is a
 // directory): the caller reads it with REST if it needs it, which reports a
 // directory as the contents API does. fellBack reports whether REST was used.
-func (g *repoAPI) readConfig(ctx context.Context, ref, policyPath, formPath string) (policy configFile, form *configFile, fellBack bool, err error) {
+func (g *repoAPI) readConfig(ctx context.Context, ref, policyPath, formPath string) (policy configFile, form *configFile, fellBack bool, viewer string, err error) {
 	policy.path = policyPath
-	objs, gqlErr := g.configObjects(ctx, ref, policyPath, formPath)
+	ref = "refs/heads/" + ref // never a tag of the same name
+	objs, viewer, gqlErr := g.configObjects(ctx, ref, policyPath, formPath)
 	if gqlErr != nil {
 		if ctx.Err() != nil {
-			return policy, nil, false, ctx.Err()
+			return policy, nil, false, "", ctx.Err()
 		}
 		op := fmt.Sprintf("read %s and %s at %s of %s (GraphQL)", policyPath, formPath, ref, g.full())
 		if err := apiError(op, gqlErr); isRateLimit(err) {
-			return policy, nil, false, err
+			return policy, nil, false, "", err
 		}
 	} else {
 		if objs[0] != nil && objs[0].Typename == "Tree" {
-			return policy, nil, false, fmt.Errorf("read %s at %s of %s: it is a directory, not a file", policyPath, ref, g.full())
+			return policy, nil, false, viewer, fmt.Errorf("read %s at %s of %s: it is a directory, not a file", policyPath, ref, g.full())
 		}
 		if f := (configFile{path: formPath}); objectFile(&f, objs[1]) {
 			form = &f
 		}
 		if objectFile(&policy, objs[0]) {
-			return policy, form, false, nil
+			return policy, form, false, viewer, nil
 		}
 	}
 	policy.data, policy.found, err = g.contents(ctx, policyPath, ref)
-	return policy, form, true, err
+	return policy, form, true, viewer, err
 }
 
 // objectFile fills f from a GraphQL object and reports whether it could: a
@@ -107,34 +111,34 @@ func objectFile(f *configFile, o *gqlObject) bool {
 // configObjects runs configQuery for ref. Errors are go-github's for HTTP
 // failures, *RateLimitError for GitHub's RATE_LIMITED answer, and errGraphQL
 // for any other error answer.
-func (g *repoAPI) configObjects(ctx context.Context, ref, policyPath, formPath string) ([2]*gqlObject, error) {
+func (g *repoAPI) configObjects(ctx context.Context, ref, policyPath, formPath string) ([2]*gqlObject, string, error) {
 	var objs [2]*gqlObject
 	body := map[string]any{"query": configQuery, "variables": map[string]string{
 		"owner": g.owner, "name": g.name, "policy": ref + ":" + policyPath, "form": ref + ":" + formPath,
 	}}
 	req, err := g.c.NewRequest(http.MethodPost, graphQLURL(g.c.BaseURL), body)
 	if err != nil {
-		return objs, err
+		return objs, "", err
 	}
 	var ans configAnswer
 	resp, err := g.c.Do(ctx, req, &ans)
 	if err != nil {
-		return objs, err
+		return objs, "", err
 	}
 	if len(ans.Errors) > 0 {
 		var msgs []string
 		for _, e := range ans.Errors {
 			if e.Type == "RATE_LIMITED" {
-				return objs, &RateLimitError{Reset: rateReset(resp.Header)}
+				return objs, "", &RateLimitError{Reset: rateReset(resp.Header)}
 			}
 			msgs = append(msgs, e.Message)
 		}
-		return objs, fmt.Errorf("%w: %s", errGraphQL, strings.Join(msgs, "; "))
+		return objs, "", fmt.Errorf("%w: %s", errGraphQL, strings.Join(msgs, "; "))
 	}
 	if ans.Data == nil || ans.Data.Repository == nil {
-		return objs, fmt.Errorf("%w: no repository in the answer", errGraphQL)
+		return objs, "", fmt.Errorf("%w: no repository in the answer", errGraphQL)
 	}
-	return [2]*gqlObject{ans.Data.Repository.Policy, ans.Data.Repository.Form}, nil
+	return [2]*gqlObject{ans.Data.Repository.Policy, ans.Data.Repository.Form}, ans.Data.Viewer.Login, nil
 }
 
 // graphQLURL returns the GraphQL endpoint of the REST API at base:

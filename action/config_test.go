@@ -62,7 +62,7 @@ func TestReadConfig(t *testing.T) {
 	big := "version: 1\n" + strings.Repeat("# padding\n", fakegithub.BlobTextLimit/10+1)
 	reset := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	const (
-		getPolicy = "GET /repos/o/r/contents/.github/twokey.yml?ref=main"
+		getPolicy = "GET /repos/o/r/contents/.github/twokey.yml?ref=refs%2Fheads%2Fmain"
 		post      = "POST /graphql"
 	)
 	type file struct {
@@ -107,7 +107,7 @@ func TestReadConfig(t *testing.T) {
 			policy: file{"version: 1\n", true}, requests: []string{post}},
 		{name: "policy is a directory",
 			files:    map[string]string{policyPath + "/x.yml": "x"},
-			requests: []string{post}, wantErr: "read .github/twokey.yml at main of o/r: it is a directory, not a file"},
+			requests: []string{post}, wantErr: "read .github/twokey.yml at refs/heads/main of o/r: it is a directory, not a file"},
 		{name: "errors answer falls back to REST",
 			files:  map[string]string{policyPath: "version: 1\n", formPath: "name: Brief\n"},
 			faults: []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: gqlErrorBody}},
@@ -126,7 +126,7 @@ func TestReadConfig(t *testing.T) {
 		{name: "fallback finds the directory too",
 			files:    map[string]string{policyPath + "/x.yml": "x"},
 			faults:   []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: gqlErrorBody}},
-			requests: []string{post, getPolicy}, wantErr: "read .github/twokey.yml at main of o/r: it is a directory, not a file"},
+			requests: []string{post, getPolicy}, wantErr: "read .github/twokey.yml at refs/heads/main of o/r: it is a directory, not a file"},
 		{name: "502 three times is retried",
 			files:  map[string]string{policyPath: "version: 1\n", formPath: "name: Brief\n"},
 			faults: []fakegithub.Fault{fakegithub.ServerError(gqlPath, 3, http.StatusBadGateway)},
@@ -154,7 +154,7 @@ func TestReadConfig(t *testing.T) {
 				gh.Fail(f)
 			}
 			clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-			p, f, fellBack, err := testAPI(t, gh, clk).readConfig(context.Background(), "main", policyPath, formPath)
+			p, f, fellBack, _, err := testAPI(t, gh, clk).readConfig(context.Background(), "main", policyPath, formPath)
 			var got []string
 			for _, q := range gh.Requests() {
 				got = append(got, q.String())
@@ -200,7 +200,7 @@ func TestReadConfigAsksTheDefaultBranchOnly(t *testing.T) {
 	gh.SetFile("o/r", "trunk", policyPath, "version: 1\n")
 	gh.SetFile("o/r", "feature", policyPath, "version: 1\nrequire: []\n")
 	clk := &fakeClock{now: time.Now()}
-	if _, _, _, err := testAPI(t, gh, clk).readConfig(context.Background(), "trunk", policyPath, "ci/form.yml"); err != nil {
+	if _, _, _, _, err := testAPI(t, gh, clk).readConfig(context.Background(), "trunk", policyPath, "ci/form.yml"); err != nil {
 		t.Fatal(err)
 	}
 	reqs := gh.Requests()
@@ -214,7 +214,7 @@ func TestReadConfigAsksTheDefaultBranchOnly(t *testing.T) {
 	if err := json.Unmarshal(reqs[0].Body, &body); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"owner": "o", "name": "r", "policy": "trunk:" + policyPath, "form": "trunk:ci/form.yml"}
+	want := map[string]string{"owner": "o", "name": "r", "policy": "refs/heads/trunk:" + policyPath, "form": "refs/heads/trunk:ci/form.yml"}
 	if diff := cmp.Diff(want, body.Variables); diff != "" {
 		t.Errorf("variables diff (-want +got):\n%s", diff)
 	}
@@ -249,7 +249,7 @@ func TestLoadFormCost(t *testing.T) {
 		{name: "GraphQL errors: the policy and then the form with REST, as before",
 			faults: []fakegithub.Fault{{Path: gqlPath, Times: 1, Status: http.StatusOK, Body: gqlErrorBody}},
 			files:  map[string]string{formPath: custom}, wantForm: "Custom brief",
-			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=main", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"}},
+			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/twokey.yml?ref=refs%2Fheads%2Fmain", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"}},
 		{name: "truncated form read with REST",
 			files: map[string]string{formPath: custom + strings.Repeat("# padding\n", fakegithub.BlobTextLimit/10)}, wantForm: "Custom brief",
 			requests: []string{"POST /graphql", "GET /repos/o/r/contents/.github/ISSUE_TEMPLATE/brief.yml?ref=main"}},

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
-	"github.com/twokey/twokey/tracker"
 )
 
 // maxFiles is how many changed files GitHub lists for a pull request.
@@ -186,71 +185,91 @@ func (g *repoAPI) commitPulls(ctx context.Context, sha string) ([]*github.PullRe
 	return prs, apiError(fmt.Sprintf("list pull requests of commit %s of %s", shortSHA(sha), g.full()), err)
 }
 
-// directory implements tracker.Directory over the API, caching every answer
-// for the run (a run judges one pull request; answers do not change under it).
+// compareFiles lists the files changed between base and head as GitHub's
+// three-dot compare gives them (the pull request's diff, named by its head
+// commit), with the previous names of renamed files. complete is false when
+// GitHub listed fewer files than the diff has (it lists at most 300).
+func (g *repoAPI) compareFiles(ctx context.Context, base, head string) (paths []string, complete bool, err error) {
+	cmp, _, err := g.c.Repositories.CompareCommits(ctx, g.owner, g.name, base, head, &github.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, false, apiError(fmt.Sprintf("compare %s...%s of %s", shortSHA(base), shortSHA(head), g.full()), err)
+	}
+	for _, f := range cmp.Files {
+		paths = append(paths, f.GetFilename())
+		if p := f.GetPreviousFilename(); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, len(cmp.Files) < 300, nil
+}
+
+// directory implements tracker.Directory over a pull request's read and the
+// API, caching every answer for the run (a run judges one pull request;
+// answers do not change under it).
 type directory struct {
-	api   *repoAPI
+	api *repoAPI
+	rd  *pullRead
+	// teams are the teams the policy names: the first question about a team
+	// the read did not include reads all of them in one request.
+	teams []string
 	mu    sync.Mutex
-	teams map[string]teamAnswer
-	lists map[string]*teamList
 	perms map[string]string
-	trees map[string]string
 }
 
-type teamAnswer struct {
-	member bool
-	err    error
-}
-
-func newDirectory(api *repoAPI) *directory {
-	return &directory{api: api, teams: map[string]teamAnswer{}, lists: map[string]*teamList{}, perms: map[string]string{}, trees: map[string]string{}}
+func newDirectory(api *repoAPI, rd *pullRead) *directory {
+	if rd == nil {
+		rd = &pullRead{teams: map[string]*teamList{}, canPush: map[string]bool{}}
+	}
+	return &directory{api: api, rd: rd, perms: map[string]string{}}
 }
 
 // IsMember reports whether login is an active member of team (org/slug).
 //
-// The first question about a team lists its members (one request for a team
-// of up to 100), so a pull request with many reviewers costs one request per
-// team, not one per reviewer and team; a login beyond the first page is
-// looked up on its own. GitHub answers 404 both for a team the token cannot
-// see and, on the membership look-up, for "not a member": a 404 on the list
-// means the token cannot read the team, reported as tracker.ErrTeamUnreadable
-// (the gate stays pending with a message about the token), while a readable
-// team that does not list login answers a plain "no".
+// Team members come through GraphQL with the pull request's read or, for
+// teams it did not include, in one more request for every team the policy
+// names. GitHub answers null for a team the token cannot see (GITHUB_TOKEN
+// never can): that is tracker.ErrTeamUnreadable, and the gate stays pending
+// with a message about the token. A team of more than 100 members is asked
+// about a login beyond the first page through the REST membership API.
 func (d *directory) IsMember(ctx context.Context, team, login string) (bool, error) {
-	key := strings.ToLower(team + "\x00" + login)
+	key := strings.ToLower(team)
 	d.mu.Lock()
-	a, ok := d.teams[key]
+	l, ok := d.rd.teams[key]
 	d.mu.Unlock()
-	if ok {
-		return a.member, a.err
-	}
-	l, err := d.teamMembers(ctx, team)
-	if err != nil {
-		return false, err
+	if !ok {
+		want := []string{team}
+		for _, t := range d.teams {
+			if _, read := d.rd.teams[strings.ToLower(t)]; !read && !containsFold(want, t) {
+				want = append(want, t)
+			}
+		}
+		if err := d.api.readExtra(ctx, d.rd, nil, want); err != nil {
+			return false, err
+		}
+		d.mu.Lock()
+		l = d.rd.teams[key]
+		d.mu.Unlock()
+		if l == nil {
+			return false, fmt.Errorf("team @%s: GitHub's answer did not include it", team)
+		}
 	}
 	switch {
 	case l.err != nil:
-		a = teamAnswer{err: l.err}
+		return false, l.err
 	case l.members[strings.ToLower(login)]:
-		a = teamAnswer{member: true}
+		return true, nil
 	case l.complete:
-		a = teamAnswer{}
-	default:
-		org, slug, _ := strings.Cut(team, "/")
-		m, _, err := d.api.c.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
-		switch {
-		case err == nil:
-			a = teamAnswer{member: m.GetState() == "active"}
-		case isNotFound(err):
-			a = teamAnswer{} // the team is readable: 404 is "not a member"
-		default:
-			return false, apiError(fmt.Sprintf("read membership of %s in team @%s", login, team), err)
-		}
+		return false, nil
 	}
-	d.mu.Lock()
-	d.teams[key] = a
-	d.mu.Unlock()
-	return a.member, a.err
+	org, slug, _ := strings.Cut(team, "/")
+	m, _, err := d.api.c.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
+	switch {
+	case err == nil:
+		return m.GetState() == "active", nil
+	case isNotFound(err):
+		return false, nil // the team is readable: 404 is "not a member"
+	}
+	return false, apiError(fmt.Sprintf("read membership of %s in team @%s", login, team), err)
 }
 
 // teamList is the first page of a team's members.
@@ -260,32 +279,13 @@ type teamList struct {
 	err      error           // the team is unreadable (wraps tracker.ErrTeamUnreadable)
 }
 
-// teamMembers lists the first 100 members of team, once per run.
-func (d *directory) teamMembers(ctx context.Context, team string) (*teamList, error) {
-	key := strings.ToLower(team)
-	d.mu.Lock()
-	l, ok := d.lists[key]
-	d.mu.Unlock()
-	if ok {
-		return l, nil
-	}
-	org, slug, _ := strings.Cut(team, "/")
-	users, resp, err := d.api.c.Teams.ListTeamMembersBySlug(ctx, org, slug, &github.TeamListTeamMembersOptions{ListOptions: github.ListOptions{PerPage: 100}})
-	switch {
-	case err == nil:
-		l = &teamList{members: make(map[string]bool, len(users)), complete: resp.NextPage == 0}
-		for _, u := range users {
-			l.members[strings.ToLower(u.GetLogin())] = true
-		}
-	case isNotFound(err):
-		l = &teamList{err: fmt.Errorf("team @%s: GitHub answered 404, which means the team does not exist or the token cannot read it (GITHUB_TOKEN never can: use a GitHub App token with Members: read, or a token with read:org): %w", team, tracker.ErrTeamUnreadable)}
-	default:
-		return nil, apiError(fmt.Sprintf("list the members of team @%s", team), err)
-	}
-	d.mu.Lock()
-	d.lists[key] = l
-	d.mu.Unlock()
-	return l, nil
+// CanPush reports whether login can push to the repository when a review
+// of theirs on this pull request says so (GitHub writes
+// authorCanPushToRepository on each review): a kind whose permission is
+// write needs no further request for them.
+func (d *directory) CanPush(login string) (can, known bool) {
+	can, known = d.rd.canPush[strings.ToLower(login)]
+	return can, known
 }
 
 // Permission returns login's permission on the repository.
@@ -323,33 +323,6 @@ func (d *directory) Permission(ctx context.Context, login string) (string, error
 	d.perms[key] = p
 	d.mu.Unlock()
 	return p, nil
-}
-
-// Tree returns the tree SHA of commit sha.
-func (d *directory) Tree(ctx context.Context, sha string) (string, error) {
-	d.mu.Lock()
-	t, ok := d.trees[sha]
-	d.mu.Unlock()
-	if ok {
-		return t, nil
-	}
-	c, _, err := d.api.c.Git.GetCommit(ctx, d.api.owner, d.api.name, sha)
-	if st := statusOf(err); st == http.StatusNotFound || st == http.StatusUnprocessableEntity {
-		// The commit was force-pushed away (GitHub answers 404, or 422 "No
-		// commit found for SHA"): the sign-off on it is stale, not an error.
-		d.mu.Lock()
-		d.trees[sha] = ""
-		d.mu.Unlock()
-		return "", nil
-	}
-	if err != nil {
-		return "", apiError(fmt.Sprintf("read commit %s of %s", shortSHA(sha), d.api.full()), err)
-	}
-	t = c.GetTree().GetSHA()
-	d.mu.Lock()
-	d.trees[sha] = t
-	d.mu.Unlock()
-	return t, nil
 }
 
 func containsFold(list []string, s string) bool {

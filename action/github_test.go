@@ -14,46 +14,10 @@ import (
 	"github.com/twokey/twokey/tracker"
 )
 
-// Tree keeps Directory's contract: a commit GitHub no longer has (404, or
-// 422 "No commit found") has tree "" and no error, so a sign-off on it is
-// stale; other failures are errors.
-func TestDirectoryTreeOfAGoneCommit(t *testing.T) {
-	gh := fakegithub.New(t)
-	gh.Repo(testRepo)
-	gh.SetTree(testRepo, sha1A, "tree-a")
-	c, err := newClient(clientOptions{apiURL: gh.URL, token: "ghs_test", sleep: func(context.Context, time.Duration) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, name, _ := strings.Cut(testRepo, "/")
-	d := newDirectory(&repoAPI{c: c, owner: owner, name: name})
-	ctx := context.Background()
-
-	if got, err := d.Tree(ctx, sha1A); got != "tree-a" || err != nil {
-		t.Errorf("Tree(known) = %q, %v; want tree-a", got, err)
-	}
-	gone := strings.Repeat("d", 40)
-	if got, err := d.Tree(ctx, gone); got != "" || err != nil {
-		t.Errorf("Tree(404) = %q, %v; want \"\", nil", got, err)
-	}
-	unprocessable := strings.Repeat("e", 40)
-	gh.Fail(fakegithub.Fault{Path: "/repos/acme/site/git/commits/" + unprocessable, Times: 1, Status: http.StatusUnprocessableEntity,
-		Body: `{"message":"No commit found for SHA: ` + unprocessable + `","documentation_url":"https://docs.github.com/rest/git/commits#get-a-commit-object"}`})
-	if got, err := d.Tree(ctx, unprocessable); got != "" || err != nil {
-		t.Errorf("Tree(422) = %q, %v; want \"\", nil", got, err)
-	}
-	broken := strings.Repeat("f", 40)
-	gh.Fail(fakegithub.Fault{Path: "/repos/acme/site/git/commits/" + broken, Times: 1, Status: http.StatusForbidden,
-		Body: `{"message":"Resource not accessible by integration"}`})
-	if _, err := d.Tree(ctx, broken); err == nil || !strings.Contains(err.Error(), "read commit ffffff") {
-		t.Errorf("Tree(403) err = %v; want an error naming the commit", err)
-	}
-}
-
-// A team's members are listed once per run: many reviewers cost one request
-// per team; a login beyond the first page is looked up on its own; a team the
-// token cannot read is tracker.ErrTeamUnreadable, and a readable team that
-// does not have the login is a plain no.
+// Teams are read through GraphQL, all those the policy names in one request
+// on the first question; a login beyond the first 100 members is looked up
+// on its own; a team the token cannot read is tracker.ErrTeamUnreadable, and
+// a readable team that does not have the login is a plain no.
 func TestDirectoryIsMember(t *testing.T) {
 	gh := fakegithub.New(t)
 	gh.Repo(testRepo)
@@ -67,7 +31,8 @@ func TestDirectoryIsMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDirectory(&repoAPI{c: c, owner: "acme", name: "site"})
+	d := newDirectory(&repoAPI{c: c, owner: "acme", name: "site"}, nil)
+	d.teams = []string{"acme/ux", "acme/all"}
 	ctx := context.Background()
 	ask := func(team, login string) (bool, error) {
 		t.Helper()
@@ -90,8 +55,7 @@ func TestDirectoryIsMember(t *testing.T) {
 		paths = append(paths, r.Path)
 	}
 	want := []string{
-		"/orgs/acme/teams/ux/members",
-		"/orgs/acme/teams/all/members",
+		"/graphql", // both teams
 		"/orgs/acme/teams/all/memberships/m149", // beyond the first page
 		"/orgs/acme/teams/all/memberships/nobody",
 	}
@@ -102,7 +66,7 @@ func TestDirectoryIsMember(t *testing.T) {
 	if _, err := ask("acme/secret", "uma"); !errors.Is(err, tracker.ErrTeamUnreadable) || !strings.Contains(err.Error(), "Members: read") {
 		t.Errorf("IsMember(unreadable team) err = %v; want tracker.ErrTeamUnreadable naming Members: read", err)
 	}
-	gh.Fail(fakegithub.ServerError("/orgs/acme/teams/flaky/members", 10, http.StatusBadGateway))
+	gh.Fail(fakegithub.ServerError("/graphql", 10, http.StatusBadGateway))
 	if _, err := ask("acme/flaky", "uma"); err == nil || errors.Is(err, tracker.ErrTeamUnreadable) {
 		t.Errorf("IsMember(team failing with 502) err = %v; want an API error, not unreadable", err)
 	}

@@ -108,175 +108,124 @@ func (r *runner) upsertSticky(ctx context.Context, n int, sticky *github.IssueCo
 
 // gathered is a pull request as the gate needs it.
 type gathered struct {
-	raw    *github.PullRequest
+	read   *pullRead
 	pr     *tracker.PullRequest
 	briefs []tracker.LinkedBrief
 	sticky *github.IssueComment
 	state  stickyState
+	dir    *directory
+	// status is twokey's own status on the head for this pull request (nil:
+	// none yet), and seen since when twokey has known the head.
+	status *gqlStatus
+	seen   time.Time
 }
 
-// gather reads a pull request, its files (only when the policy has path
-// rules), reviews, comments and linked briefs. trigger is the ID of the
-// comment whose event this run handles (0 for none): it is bound to the
-// current head in the sticky state.
-func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gathered, error) {
-	p, err := r.loadPolicy(ctx)
+// linkHint is what the event says of the pull request before twokey reads
+// it: the briefs it links are read in the same request.
+type linkHint struct{ title, body, branch string }
+
+// gather reads a pull request, the policy and form on the default branch and
+// the briefs the event's text links in one GraphQL request (more only for
+// lists past 100 entries, briefs the event did not show, teams, and the
+// previous names of renamed files), and prepares what the gate judges.
+// Nothing any comment says, twokey's own included, decides which head a
+// key was given on: see tracker.PullRequest.
+func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gathered, error) {
+	if r.defBranch == "" {
+		// The payload always carries it; an API call would cost a request.
+		return nil, errors.New("the event payload has no repository.default_branch: cannot tell where the policy lives")
+	}
+	policyPath, formPath := r.configPaths()
+	var prefetch []int
+	for _, l := range tracker.FindLinks(r.api.full(), hint.title, hint.body, hint.branch) {
+		if strings.EqualFold(l.Repo, r.api.full()) && len(prefetch) < maxLinkedBriefs && !slices.Contains(prefetch, l.Number) {
+			prefetch = append(prefetch, l.Number)
+		}
+	}
+	rd, err := r.api.readPull(ctx, number, r.defBranch, policyPath, formPath, prefetch, nil)
 	if err != nil {
 		return nil, err
 	}
-	raw, seen, err := r.api.pullAt(ctx, number)
-	if err != nil {
+	if r.asStatusCreator {
+		rd.viewer = rd.statusCreator()
+	}
+	r.selfLogin = &rd.viewer
+	if err := r.useConfig(ctx, rd.policy, rd.form, policyPath, formPath); err != nil {
 		return nil, err
 	}
-	pr := &tracker.PullRequest{
-		Repo: r.api.full(), Number: number, Title: raw.GetTitle(), Body: raw.GetBody(),
-		Branch: raw.GetHead().GetRef(), Base: raw.GetBase().GetRef(), Author: actor(raw.GetUser()),
-		HeadSHA: raw.GetHead().GetSHA(), Labels: labelNames(raw.Labels),
+	if _, err := r.loadForm(ctx); err != nil {
+		return nil, err
 	}
-	if needsFiles(p) {
-		var complete bool
-		if pr.Files, complete, err = r.api.files(ctx, number, raw.GetChangedFiles()); err != nil {
+	p := r.policy // fitted to the form
+	if err := r.api.morePages(ctx, number, rd, needsFiles(p)); err != nil {
+		return nil, err
+	}
+	pr := rd.trackerPull(r.api.full())
+	if needsFiles(p) && rd.renamed() {
+		// GraphQL does not give a renamed file's previous name; the compare
+		// API names the head, so the files are the head's.
+		files, complete, err := r.api.compareFiles(ctx, rd.pr.BaseRefOID, rd.pr.HeadRefOID)
+		if err != nil {
 			return nil, err
 		}
-		pr.FilesIncomplete = !complete
+		pr.Files, pr.FilesIncomplete = files, !complete || pr.FilesIncomplete
 	}
-	all, err := r.api.reviews(ctx, number)
-	if err != nil {
-		return nil, err
+	g := &gathered{read: rd, pr: pr, dir: newDirectory(r.api, rd)}
+	for _, k := range p.Kinds {
+		g.dir.teams = append(g.dir.teams, k.Teams...)
 	}
-	// A pending review (the token's own draft, listed only to its author) is
-	// not submitted: it says nothing yet.
-	reviews := slices.DeleteFunc(all, func(rv *github.PullRequestReview) bool { return rv.GetState() == "PENDING" })
-	comments, err := r.api.comments(ctx, number)
-	if err != nil {
-		return nil, err
-	}
-	g := &gathered{raw: raw, pr: pr}
-	self, err := r.self(ctx)
-	if err != nil {
-		return nil, err
-	}
-	g.sticky, g.state = findSticky(comments, gateMarker, self)
-	// Two things hang on edits GitHub's REST answers do not show, asked in
-	// one GraphQL request: the state in twokey's comment decides which head
-	// a /signoff was made on, so it is trusted only when nobody but twokey
-	// edited the comment; and a review whose text was edited after it was
-	// submitted no longer shows what was signed.
-	var ask *github.IssueComment
-	if g.sticky != nil && (len(g.state.C) > 0 || g.state.H != "") {
-		ask = g.sticky
-	}
-	var signing []*github.PullRequestReview
-	for _, rv := range reviews {
-		if signingReview(rv, p.Link.WaiveCommand) {
-			signing = append(signing, rv)
-		}
-	}
-	ed := edits{}
-	if ask != nil || len(signing) > 0 {
-		ed, err = r.api.edits(ctx, ask, signing)
-		switch {
-		case err != nil && isRateLimit(err):
-			return nil, err
-		case err != nil:
-			// Judging without the state could lose sign-offs, writing the
-			// comment back would lose the state for good, and an edited
-			// review could count: fail instead, and a re-run reads it again.
-			return nil, fmt.Errorf("twokey cannot tell who last edited its comment on #%d (whose state says which head each /signoff was made on) or whether its reviews were edited; nothing was changed, re-run the job: %w", number, err)
-		case ed.stickyEditor != "":
-			r.warn("twokey's comment on #%d was edited by @%s: its state is not used; a /signoff without a SHA may need its SHA", number, ed.stickyEditor)
-			g.state = stickyState{}
-		}
-	}
-	for _, rv := range reviews {
-		pr.Reviews = append(pr.Reviews, tracker.Review{
-			ID: rv.GetID(), User: actor(rv.GetUser()), State: rv.GetState(), Body: rv.GetBody(),
-			CommitID: rv.GetCommitID(), URL: rv.GetHTMLURL(), SubmittedAt: rv.GetSubmittedAt().Time,
-			Edited: ed.reviews[rv.GetID()],
-		})
-	}
-	// Since when twokey has known the head: GitHub's clock when this head
-	// was first read, plus a second for the Date header's truncation. Every
-	// comment created at or after that was made on this head, even when its
-	// own run never came (Actions replaces a pending run of the concurrency
-	// group with a newer one).
-	headSince := time.Time{}
-	// The comment that triggered this run was made on the head it reads,
-	// unless twokey knows better: when it saw another head last, or first saw
-	// this one in a second before the comment's, a push may have come between
-	// the comment and this run, and the comment stays unbound (a /signoff in
-	// it must name its SHA). A push landing after a comment in the same second
-	// as a run's read of it is not told apart: a push takes seconds to start
-	// a run.
-	prevH, prevS := g.state.H, g.state.S
-	triggerOnHead := func(at time.Time) bool {
-		if prevH == "" {
-			return true // nothing known: the head read now is the best there is
-		}
-		return strings.EqualFold(prevH, pr.HeadSHA) && prevS > 0 && at.Unix() >= prevS-1
-	}
-	if strings.EqualFold(g.state.H, pr.HeadSHA) && g.state.S > 0 {
-		headSince = time.Unix(g.state.S, 0)
-	} else if !seen.IsZero() {
-		g.state.H, g.state.S = pr.HeadSHA, seen.Add(time.Second).Unix()
-	} else {
-		g.state.H, g.state.S = "", 0
-	}
-	bound := map[string]string{}
-	for _, c := range comments {
-		if isSticky(c, self) {
+	g.status, g.seen = rd.headStatus()
+
+	// twokey's own comment: the first with the marker written by the token's
+	// own account (never "a bot with the marker": under an App token other
+	// workflows' bots are not twokey).
+	kept := pr.Comments[:0]
+	for i, c := range rd.pr.Comments.Nodes {
+		own := c.Author != nil && sameLogin(c.Author.Login, rd.viewer)
+		if own && (strings.HasPrefix(c.Body, gateMarker) || strings.HasPrefix(c.Body, briefMarker)) {
+			if g.sticky == nil && strings.HasPrefix(c.Body, gateMarker) {
+				g.sticky = &github.IssueComment{ID: github.Int64(pr.Comments[i].ID), Body: github.String(c.Body)}
+				g.state = parseState(c.Body)
+			}
 			continue
 		}
-		id := strconv.FormatInt(c.GetID(), 10)
-		sha := g.state.C[id]
-		kept := sha != "" // twokey kept it: it held a command when first read
-		// Only comments that may carry a command whose meaning depends on the
-		// head are bound: the state stays small however long the thread.
-		if bindable(c.GetBody()) && sha == "" {
-			if (c.GetID() == trigger && triggerOnHead(c.GetCreatedAt().Time)) || (!headSince.IsZero() && !c.GetCreatedAt().Time.Before(headSince)) {
-				sha = pr.HeadSHA
+		kept = append(kept, pr.Comments[i])
+	}
+	pr.Comments = kept
+
+	// The briefs the pull request links now (its text may have changed since
+	// the event): those not read with it are read now.
+	links := tracker.FindLinks(r.api.full(), pr.Title, pr.Body, pr.Branch)
+	var missing []int
+	for i, l := range links {
+		if i < maxLinkedBriefs && strings.EqualFold(l.Repo, r.api.full()) {
+			if _, ok := rd.briefs[l.Number]; !ok && !slices.Contains(missing, l.Number) {
+				missing = append(missing, l.Number)
 			}
 		}
-		if sha != "" {
-			bound[id] = sha
-		}
-		pr.Comments = append(pr.Comments, tracker.Comment{
-			ID: c.GetID(), User: actor(c.GetUser()), Body: c.GetBody(), URL: c.GetHTMLURL(),
-			CreatedAt: c.GetCreatedAt().Time, UpdatedAt: c.GetUpdatedAt().Time, HeadSHA: sha, HadCommand: kept,
-		})
 	}
-	g.state.C = bound // comments that were deleted drop out
-
-	links := tracker.FindLinks(r.api.full(), pr.Title, pr.Body, pr.Branch)
+	if err := r.api.readExtra(ctx, rd, missing, nil); err != nil {
+		return nil, err
+	}
 	for i, l := range links {
 		lb := tracker.LinkedBrief{Repo: l.Repo, Number: l.Number}
-		if i >= maxLinkedBriefs || !strings.EqualFold(l.Repo, r.api.full()) {
+		is := rd.briefs[l.Number]
+		if i >= maxLinkedBriefs || !strings.EqualFold(l.Repo, r.api.full()) || is == nil {
 			// Briefs live in this repository; other repositories' issues are
 			// not read (the token may not reach them).
 			g.briefs = append(g.briefs, lb)
 			continue
 		}
-		is, err := r.api.issue(ctx, l.Number)
-		if isNotFound(err) || (err == nil && is.IsPullRequest()) {
-			g.briefs = append(g.briefs, lb)
-			continue
+		for _, n := range is.Labels.Nodes {
+			lb.Labels = append(lb.Labels, n.Name)
 		}
-		if err != nil {
-			return nil, err
-		}
-		lb.Labels = labelNames(is.Labels)
 		lb.Found = containsFold(lb.Labels, p.Brief.Label)
-		f, err := r.loadForm(ctx)
-		if err != nil {
-			return nil, err
-		}
-		p = r.policy // fitted to the form by loadForm
-		if lb.Found || tracker.LooksLikeBrief(f, is.GetBody()) {
+		if lb.Found || tracker.LooksLikeBrief(r.form, is.Body) {
 			// The labels twokey owns (ready, needs-info, answer labels) are
 			// recomputed from the brief itself: anyone who can label the
 			// issue could otherwise mark a brief ready or drop a label that
 			// adds a kind. Other labels are taken as they are.
-			res := tracker.CheckBrief(f, p, is.GetBody(), is.GetCreatedAt().Time)
+			res := tracker.CheckBrief(r.form, p, is.Body, is.CreatedAt)
 			owned := p.Brief.OwnedLabels()
 			labels := slices.DeleteFunc(slices.Clone(lb.Labels), func(l string) bool { return containsFold(owned, l) })
 			lb.Found, lb.Brief, lb.Labels = true, res.Brief, append(labels, res.Labels...)
@@ -284,6 +233,11 @@ func (r *runner) gather(ctx context.Context, number int, trigger int64) (*gather
 		g.briefs = append(g.briefs, lb)
 	}
 	return g, nil
+}
+
+// evaluate judges a gathered pull request against the policy.
+func (r *runner) evaluate(ctx context.Context, g *gathered) (*tracker.Verdict, error) {
+	return tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, g.dir)
 }
 
 // warn prints a warning annotation when there is a publisher (twokey check
@@ -308,13 +262,6 @@ func (r *runner) notice(format string, args ...any) {
 	}
 }
 
-// bindable reports whether a comment may carry /signoff or /bypass, the
-// commands that apply to the head they were given on.
-func bindable(body string) bool {
-	body = strings.ToLower(body) // commands are matched without case
-	return strings.Contains(body, "/signoff") || strings.Contains(body, "/bypass")
-}
-
 // needsFiles reports whether any requirement rule looks at paths.
 func needsFiles(p *tracker.Policy) bool {
 	for _, rq := range p.Require {
@@ -326,18 +273,21 @@ func needsFiles(p *tracker.Policy) bool {
 }
 
 // handlePull evaluates the gate of pull request number and publishes it: the
-// twokey/gate status on the head (always), the pull request's labels and one
-// sticky comment (only when they change), the verdict output and summary.
-func (r *runner) handlePull(ctx context.Context, number int, trigger int64) error {
-	g, err := r.gather(ctx, number, trigger)
+// twokey/gate status on the head, the pull request's labels and one sticky
+// comment (each only when it changes), the verdict output and summary.
+func (r *runner) handlePull(ctx context.Context, number int, hint linkHint) error {
+	g, err := r.gather(ctx, number, hint)
 	var ce *configError
-	if errors.As(err, &ce) {
+	switch {
+	case errors.As(err, &ce):
 		return r.reportConfigError(ctx, number, g, ce)
-	}
-	if err != nil {
+	case errors.Is(err, errHeadMoved):
+		r.notice("pull request #%d: the head moved while twokey read it; the run for that push judges the new head, nothing was changed", number)
+		return nil
+	case err != nil:
 		return err
 	}
-	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+	v, err := r.evaluate(ctx, g)
 	if err != nil {
 		return fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err)
 	}
@@ -355,10 +305,7 @@ func (r *runner) handlePull(ctx context.Context, number int, trigger int64) erro
 	if err := r.pub.summary(fmt.Sprintf("## twokey: pull request #%d\n\n%s", number, text)); err != nil {
 		return err
 	}
-	if err := r.write(r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
-		State: github.String(v.State), Context: github.String(StatusContext),
-		Description: github.String(v.Description()), TargetURL: nonEmpty(r.runURL),
-	})); err != nil {
+	if err := r.write(r.setStatus(ctx, g, v)); err != nil {
 		return err
 	}
 	want, owned := v.Labels()
@@ -366,6 +313,40 @@ func (r *runner) handlePull(ctx context.Context, number int, trigger int64) erro
 		return r.write(err)
 	}
 	return r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state)))
+}
+
+// setStatus sets twokey/gate on the head, unless twokey's own status there
+// already says the same. The status's target URL ends in a mark naming the
+// pull request and since when twokey has known the head (GitHub's clock of
+// the read that first saw it, carried from status to status): the gate
+// reads it back as GitHub's record that the head was the head then, which
+// binds later /signoff comments to it (tracker.PullRequest.HeadSeen). Only
+// the token's own statuses count, so no one else can write that record.
+func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict) error {
+	state, desc := v.State, v.Description()
+	seen := g.seen
+	if seen.IsZero() {
+		seen = g.read.readAt
+	}
+	if st := g.status; st != nil && strings.EqualFold(st.State, state) && st.Description == desc {
+		return nil // the same status is there: a re-run writes nothing
+	}
+	if seen.IsZero() {
+		// No clock from GitHub: a status without the mark still gates, it
+		// just binds nothing.
+		return r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
+			State: github.String(state), Context: github.String(StatusContext),
+			Description: github.String(desc), TargetURL: nonEmpty(r.runURL),
+		})
+	}
+	target := r.runURL
+	if target == "" {
+		target = g.read.pr.URL
+	}
+	return r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
+		State: github.String(state), Context: github.String(StatusContext),
+		Description: github.String(desc), TargetURL: github.String(target + statusMark(g.pr.Number, seen)),
+	})
 }
 
 // reportConfigError puts a broken policy or form on the pull request's head as
@@ -400,27 +381,42 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 	if commit == "" {
 		return fmt.Errorf("pull request #%d is merged but the event has no merge_commit_sha", raw.GetNumber())
 	}
-	g, err := r.gather(ctx, raw.GetNumber(), 0)
+	g, err := r.gather(ctx, raw.GetNumber(), hintOf(raw))
 	if err != nil {
 		return err
 	}
-	// The gate as it stood at merge time: reviews and comments made after
-	// the merge (a late approval, a revoke) do not change the record, so a
-	// re-run of this job writes the same record again (and the note keeps
-	// one copy of it).
-	mergedAt := g.raw.GetMergedAt().Time // the API's, fresher than a re-run's payload
+	// The gate as it stood at merge time: reviews, comments and events after
+	// the merge (a late approval, a revoke, a deletion) do not change the
+	// record, so a re-run of this job writes the same record again (and the
+	// note keeps one copy of it).
+	var mergedAt time.Time
+	if m := g.read.pr.MergedAt; m != nil {
+		mergedAt = *m // the API's, fresher than a re-run's payload
+	}
 	if mergedAt.IsZero() {
 		mergedAt = raw.GetMergedAt().Time
 	}
 	if !mergedAt.IsZero() {
 		g.pr.Reviews = slices.DeleteFunc(g.pr.Reviews, func(rv tracker.Review) bool { return rv.SubmittedAt.After(mergedAt) })
 		g.pr.Comments = slices.DeleteFunc(g.pr.Comments, func(c tracker.Comment) bool { return c.CreatedAt.After(mergedAt) })
+		g.pr.Timeline = slices.DeleteFunc(g.pr.Timeline, func(e tracker.TimelineEvent) bool { return e.At.After(mergedAt) })
+		for i := range g.pr.Comments {
+			c := &g.pr.Comments[i]
+			c.Edits = slices.DeleteFunc(c.Edits, func(e tracker.Edit) bool { return e.At.After(mergedAt) })
+		}
+		for i := range g.pr.Reviews {
+			rv := &g.pr.Reviews[i]
+			rv.Edits = slices.DeleteFunc(rv.Edits, func(e tracker.Edit) bool { return e.At.After(mergedAt) })
+		}
 	}
-	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+	v, err := r.evaluate(ctx, g)
 	if err != nil {
 		return fmt.Errorf("evaluate the gate of pull request #%d at merge: %w", raw.GetNumber(), err)
 	}
-	method, others, err := r.landed(ctx, g.raw, commit)
+	// The payload's count of commits may be stale: the read's is GitHub's now.
+	counted := *raw
+	counted.Commits = github.Int(g.read.pr.Commits.TotalCount)
+	method, others, err := r.landed(ctx, &counted, commit)
 	if err != nil {
 		// The record matters more than its method: write it without.
 		r.warn("could not tell how pull request #%d was merged (%v): the record has no method, and the audit lists other commits of a rebase merge as no_record", raw.GetNumber(), err)
@@ -551,10 +547,10 @@ func (r *runner) handleMergeGroup(ctx context.Context, mg *github.MergeGroup) er
 	}
 	var failing []string
 	for _, n := range numbers {
-		g, err := r.gather(ctx, n, 0)
+		g, err := r.gather(ctx, n, linkHint{})
 		var v *tracker.Verdict
 		if err == nil {
-			v, err = tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, newDirectory(r.api))
+			v, err = r.evaluate(ctx, g)
 		}
 		if err != nil {
 			// Answer anyway, so the queue drops the group instead of
@@ -583,6 +579,11 @@ func (r *runner) handleMergeGroup(ctx context.Context, mg *github.MergeGroup) er
 		State: github.String(state), Context: github.String(StatusContext),
 		Description: github.String(truncate(desc, 140)), TargetURL: nonEmpty(r.runURL),
 	}))
+}
+
+// hintOf is what an event's pull request says of its links.
+func hintOf(pr *github.PullRequest) linkHint {
+	return linkHint{title: pr.GetTitle(), body: pr.GetBody(), branch: pr.GetHead().GetRef()}
 }
 
 func actor(u *github.User) tracker.Actor {

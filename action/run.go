@@ -72,6 +72,9 @@ type runner struct {
 	formFile   *configFile // the form read with the policy (nil: not read), parsed when needed
 	defBranch  string
 	selfLogin  *string
+	// asStatusCreator makes the account that set twokey/gate on the head
+	// twokey's own (twokey check, whose token is a person's).
+	asStatusCreator bool
 	fork       bool // the pull request comes from a fork under pull_request(_review): the token is read-only
 	readOnly   bool // a write was refused with 403
 	configErrs error
@@ -201,7 +204,7 @@ func (r *runner) dispatch(ctx context.Context, ev any) error {
 	case *github.IssueCommentEvent:
 		if e.GetAction() == "created" && e.GetIssue().IsPullRequest() {
 			r.setDefaultBranch(e.GetRepo())
-			return r.handlePull(ctx, e.GetIssue().GetNumber(), e.GetComment().GetID())
+			return r.handlePull(ctx, e.GetIssue().GetNumber(), linkHint{title: e.GetIssue().GetTitle(), body: e.GetIssue().GetBody()})
 		}
 		if e.GetAction() == "created" {
 			r.pub.notice("comment on issue #%d, not a pull request: nothing to do", e.GetIssue().GetNumber())
@@ -216,7 +219,7 @@ func (r *runner) dispatch(ctx context.Context, ev any) error {
 		case "submitted", "dismissed", "edited":
 			r.setDefaultBranch(e.GetRepo())
 			r.fork = isFork(e.GetPullRequest())
-			return r.handlePull(ctx, e.GetPullRequest().GetNumber(), 0)
+			return r.handlePull(ctx, e.GetPullRequest().GetNumber(), hintOf(e.GetPullRequest()))
 		}
 	case *github.MergeGroupEvent:
 		if e.GetAction() == "checks_requested" {
@@ -236,7 +239,7 @@ func (r *runner) pullEvent(ctx context.Context, action string, pr *github.PullRe
 	r.fork = r.event == "pull_request" && isFork(pr)
 	switch action {
 	case "opened", "edited", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled":
-		return r.handlePull(ctx, pr.GetNumber(), 0)
+		return r.handlePull(ctx, pr.GetNumber(), hintOf(pr))
 	case "closed":
 		if pr.GetMerged() {
 			return r.handleMerged(ctx, pr)
@@ -277,6 +280,21 @@ func (r *runner) setDefaultBranch(repo *github.Repository) {
 	}
 }
 
+// configPaths are where the policy and the form live on the default branch:
+// the policy-path and form-path inputs, or the defaults (the form's may
+// change once the policy is read: its brief.form).
+func (r *runner) configPaths() (policy, form string) {
+	policy = r.cfg.Getenv("INPUT_POLICY_PATH")
+	if policy == "" {
+		policy = tracker.DefaultPolicyFile
+	}
+	form = r.cfg.Getenv("INPUT_FORM_PATH")
+	if form == "" {
+		form = tracker.DefaultFormFile
+	}
+	return policy, form
+}
+
 // loadPolicy reads the policy from the default branch (never from a pull
 // request head or the workspace); a missing file means the embedded default.
 // The form (INPUT_FORM_PATH, else the default form path) is read in the same
@@ -289,40 +307,67 @@ func (r *runner) loadPolicy(ctx context.Context) (*tracker.Policy, error) {
 		// The payload always carries it; an API call would cost a request.
 		return nil, errors.New("the event payload has no repository.default_branch: cannot tell where the policy lives")
 	}
-	path := r.cfg.Getenv("INPUT_POLICY_PATH")
-	if path == "" {
-		path = tracker.DefaultPolicyFile
-	}
-	formPath := r.cfg.Getenv("INPUT_FORM_PATH")
-	if formPath == "" {
-		formPath = tracker.DefaultFormFile
-	}
-	pf, ff, fellBack, err := r.api.readConfig(ctx, r.defBranch, path, formPath)
+	path, formPath := r.configPaths()
+	pf, ff, fellBack, viewer, err := r.api.readConfig(ctx, r.defBranch, path, formPath)
 	if err != nil {
 		return nil, err
+	}
+	if viewer != "" {
+		r.selfLogin = &viewer
 	}
 	if fellBack && r.pub != nil {
 		r.pub.gha.Debugf("GraphQL could not read %s whole: read with the contents API", path)
 	}
+	return r.policy, r.applyConfig(pf, ff)
+}
+
+// useConfig takes the policy and form as a pull request's read gave them
+// (GraphQL objects at refs/heads/<default>): an object GraphQL could not give
+// whole is read again with the contents API.
+func (r *runner) useConfig(ctx context.Context, policy, form *gqlObject, policyPath, formPath string) error {
+	if r.policy != nil {
+		return nil
+	}
+	pf := configFile{path: policyPath}
+	if !objectFile(&pf, policy) {
+		if policy != nil && policy.Typename == "Tree" {
+			return &configError{err: fmt.Errorf("%s on %s is a directory, not a file", policyPath, r.defBranch)}
+		}
+		var err error
+		if pf.data, pf.found, err = r.api.contents(ctx, policyPath, "refs/heads/"+r.defBranch); err != nil {
+			return err
+		}
+	}
+	var ff *configFile
+	if f := (configFile{path: formPath}); objectFile(&f, form) {
+		ff = &f
+	}
+	return r.applyConfig(pf, ff)
+}
+
+// applyConfig parses the policy file read from the default branch (the
+// embedded default when there is none) and keeps the form read with it.
+func (r *runner) applyConfig(pf configFile, ff *configFile) error {
+	path := pf.path
 	r.formFile = ff
 	if !pf.found {
 		if path != tracker.DefaultPolicyFile {
 			// A path someone chose and mistyped must not quietly mean the
 			// embedded default.
-			return nil, &configError{err: fmt.Errorf("policy-path %s: no such file on %s (remove the input to use %s or the embedded default)", path, r.defBranch, tracker.DefaultPolicyFile)}
+			return &configError{err: fmt.Errorf("policy-path %s: no such file on %s (remove the input to use %s or the embedded default)", path, r.defBranch, tracker.DefaultPolicyFile)}
 		}
 		if r.pub != nil {
 			r.pub.notice("no %s on %s: the embedded default policy applies (twokey policy prints it; twokey init writes it)", path, r.defBranch)
 		}
 		r.policy = tracker.DefaultPolicy()
-		return r.policy, nil
+		return nil
 	}
 	p, err := tracker.LoadPolicy(path, pf.data)
 	if err != nil {
-		return nil, &configError{err: err}
+		return &configError{err: err}
 	}
 	r.policy = p
-	return p, nil
+	return nil
 }
 
 // loadForm reads the brief form from the default branch: INPUT_FORM_PATH, or
@@ -400,26 +445,25 @@ func defaultRecords(remoteURL, token string) RecordWriter {
 	return gitstore.OpenRemote(remoteURL, auth)
 }
 
-// self returns the login twokey writes as when the token is a person's
-// (a classic or fine-grained personal access token, an OAuth or user token):
-// its comments are then a user's, not a bot's. GITHUB_TOKEN and App
-// installation tokens (ghs_) write as a bot and need no look-up, which saves
-// the request (GET /user is not even allowed for them).
+// self returns the login twokey writes as: the token's own account, as
+// GitHub's GraphQL viewer names it (github-actions[bot] for GITHUB_TOKEN,
+// an App's bot for its installation token, the person for a personal
+// token). It was read with the policy; a run that has not read it asks.
 func (r *runner) self(ctx context.Context) (string, error) {
 	if r.selfLogin != nil {
 		return *r.selfLogin, nil
 	}
-	login := ""
-	for _, prefix := range []string{"ghp_", "github_pat_", "gho_", "ghu_"} {
-		if strings.HasPrefix(r.token, prefix) {
-			u, _, err := r.api.c.Users.Get(ctx, "")
-			if err != nil {
-				return "", apiError("read the token's own login (GET /user)", err)
-			}
-			login = u.GetLogin()
-			break
-		}
+	var data struct {
+		Viewer struct {
+			Login string `json:"login"`
+		} `json:"viewer"`
 	}
-	r.selfLogin = &login
-	return login, nil
+	if _, _, err := r.api.graphql(ctx, "read the token's own login", `query{viewer{login}}`, nil, &data); err != nil {
+		return "", err
+	}
+	if data.Viewer.Login == "" {
+		return "", fmt.Errorf("read the token's own login (GraphQL): %w: no viewer login", errGraphQL)
+	}
+	r.selfLogin = &data.Viewer.Login
+	return data.Viewer.Login, nil
 }

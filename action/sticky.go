@@ -16,50 +16,38 @@ const (
 )
 
 // stickyState is the hidden state twokey keeps in its sticky comment, read
-// back on every run.
+// back on every run. It never decides who signed what or on which commit:
+// that comes only from what GitHub writes (see tracker.PullRequest).
 type stickyState struct {
-	// C maps a pull request comment's ID to the head SHA when twokey first
-	// saw it (the event of that comment), so a /signoff without a SHA
-	// covers the commit it was given on, not a later push.
-	C map[string]string `json:"c,omitempty"`
 	// L are the labels twokey set on a brief, so a run whose payload is older
 	// than the last label change still removes them.
 	L []string `json:"l,omitempty"`
-	// H is the pull request's head when twokey last saw it change, and S
-	// (Unix seconds, GitHub's clock) a moment after the push that made it:
-	// a comment created at S or later was made on H.
-	H string `json:"h,omitempty"`
-	S int64  `json:"s,omitempty"`
 }
 
 var stateRe = regexp.MustCompile(`<!-- twokey:state (\{.*?\}) -->`)
 
+// parseState reads the state in a sticky comment's body; a broken state is
+// no state.
+func parseState(body string) stickyState {
+	var st stickyState
+	if m := stateRe.FindStringSubmatch(body); m != nil {
+		_ = json.Unmarshal([]byte(m[1]), &st)
+	}
+	return st
+}
+
 // findSticky returns twokey's sticky comment: the first comment with marker
-// written by twokey's own account. Anyone can type the marker into a comment,
-// so the author must be a bot (GITHUB_TOKEN writes as github-actions[bot], an
-// App as its bot) or, for a personal token, the token's own login (self).
-// A person cannot forge the state.
+// written by twokey's own account, self (the token's login, as GitHub's
+// viewer names it). Anyone can type the marker into a comment, and under an
+// App token other workflows write as other bots: only the token's own
+// account is twokey.
 func findSticky(comments []*github.IssueComment, marker, self string) (*github.IssueComment, stickyState) {
 	for _, c := range comments {
-		if ownComment(c, self) && strings.HasPrefix(c.GetBody(), marker) {
-			var st stickyState
-			if m := stateRe.FindStringSubmatch(c.GetBody()); m != nil {
-				_ = json.Unmarshal([]byte(m[1]), &st) // a broken state is no state
-			}
-			return c, st
+		if sameLogin(c.GetUser().GetLogin(), self) && strings.HasPrefix(c.GetBody(), marker) {
+			return c, parseState(c.GetBody())
 		}
 	}
 	return nil, stickyState{}
-}
-
-// isSticky reports whether c is one of twokey's own comments.
-func isSticky(c *github.IssueComment, self string) bool {
-	return ownComment(c, self) && (strings.HasPrefix(c.GetBody(), gateMarker) || strings.HasPrefix(c.GetBody(), briefMarker))
-}
-
-func ownComment(c *github.IssueComment, self string) bool {
-	u := c.GetUser()
-	return u.GetType() == "Bot" || (self != "" && strings.EqualFold(u.GetLogin(), self))
 }
 
 // renderSticky is the body of a sticky comment: the marker, the visible
@@ -71,7 +59,7 @@ func ownComment(c *github.IssueComment, self string) bool {
 // survive whole), with a note saying where the rest is.
 func renderSticky(marker, text string, st stickyState) string {
 	var state []byte
-	if len(st.C) > 0 || len(st.L) > 0 || st.H != "" {
+	if len(st.L) > 0 {
 		data, _ := json.Marshal(st)
 		state = append(append([]byte("<!-- twokey:state "), data...), " -->\n"...)
 	}

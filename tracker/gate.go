@@ -24,14 +24,15 @@ type Review struct {
 	User        Actor
 	State       string // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
 	Body        string
-	CommitID    string // the commit the review was given on
+	CommitID    string // the commit the review was given on (GitHub writes it)
 	URL         string
 	SubmittedAt time.Time
-	// Edited says its text was changed after it was submitted (anyone with
-	// write access can): an approval or a /signoff in it then signs nothing,
-	// since the text that was signed is gone. Requesting changes still
-	// withdraws.
-	Edited bool
+	// Edits are the edits of its text, from GitHub's edit history: an edit
+	// by anyone but its author voids what it carried (see collectSignoffs).
+	Edits []Edit
+	// EditsIncomplete says GitHub listed more edits than were read: the
+	// review is then treated as edited by someone else.
+	EditsIncomplete bool
 }
 
 // Comment is a conversation comment on a pull request.
@@ -41,18 +42,21 @@ type Comment struct {
 	Body      string
 	URL       string
 	CreatedAt time.Time
-	UpdatedAt time.Time
-	// HeadSHA is the pull request's head when twokey first saw this comment ("" = unknown).
-	HeadSHA string
-	// HadCommand says twokey saw a command in this comment before (it
-	// keeps the comment in its state): if the comment was edited since, the
-	// command may have been a revoke, and the gate does not let an edit
-	// undo it.
-	HadCommand bool
+	// Edits are the edits of its text, from GitHub's edit history.
+	Edits           []Edit
+	EditsIncomplete bool
+}
+
+// Edit is one entry of GitHub's edit history of a comment or review
+// (userContentEdits): who edited it and when, as GitHub wrote it.
+type Edit struct {
+	At     time.Time
+	Editor Actor // zero when GitHub does not say (a deleted account)
 }
 
 // PullRequest is what the gate judges: the pull request, its reviews and its
-// comments, as the action read them from the API.
+// comments, and GitHub's own records of its history, as the action read them
+// from the API in one read.
 type PullRequest struct {
 	Repo    string // owner/name
 	Number  int
@@ -70,6 +74,63 @@ type PullRequest struct {
 	FilesIncomplete bool
 	Reviews         []Review
 	Comments        []Comment
+
+	// ReadAt is GitHub's clock when the pull request was read (the Date of
+	// its answer): HeadSHA was the head then, and every review, comment and
+	// event read existed.
+	ReadAt time.Time
+	// Timeline holds what GitHub wrote on the pull request's timeline that
+	// the gate reads: force pushes, base changes, deletions of comments,
+	// reopenings.
+	Timeline []TimelineEvent
+	// Commits are commits GitHub described in the read: the pull request's
+	// own (InPR), the commits of reviews and force pushes, with their trees
+	// and parents.
+	Commits []PRCommit
+	// CommitsIncomplete says the pull request has more commits than were
+	// read: a short SHA then names nothing for sure and is refused.
+	CommitsIncomplete bool
+	// HeadSeen are twokey's own statuses for this pull request (posted by the
+	// token's own identity): each says twokey read SHA as the head at or
+	// before At (GitHub's clock).
+	HeadSeen []HeadSeen
+}
+
+// Timeline event types the gate reads.
+const (
+	EventForcePushed     = "head_ref_force_pushed" // Before → After, not a fast-forward
+	EventHeadDeleted     = "head_ref_deleted"
+	EventHeadRestored    = "head_ref_restored"
+	EventReopened        = "reopened"
+	EventBaseChanged     = "base_ref_changed" // From → To
+	EventBaseForcePushed = "base_ref_force_pushed"
+	EventCommentDeleted  = "comment_deleted" // a comment of DeletedAuthor, by Actor
+)
+
+// TimelineEvent is one event of a pull request's timeline, as GitHub wrote
+// and timestamped it.
+type TimelineEvent struct {
+	Type          string
+	At            time.Time
+	Actor         Actor  // who did it (zero when GitHub does not say)
+	Before, After string // force pushes: the head before and after
+	From, To      string // base changes: the base branch before and after
+	DeletedAuthor Actor  // comment deletions: who wrote the deleted comment
+}
+
+// PRCommit is a commit as GitHub described it.
+type PRCommit struct {
+	SHA     string
+	Tree    string
+	Parents []string
+	InPR    bool // one of the pull request's commits when it was read
+}
+
+// HeadSeen is one of twokey's own commit statuses for the pull request:
+// twokey read SHA as its head at or before At.
+type HeadSeen struct {
+	SHA string
+	At  time.Time
 }
 
 // Directory answers who is who; the action implements it over the GitHub API
@@ -80,10 +141,13 @@ type Directory interface {
 	// Permission returns login's permission on the repository: admin,
 	// maintain, write, triage, read or none.
 	Permission(ctx context.Context, login string) (string, error)
-	// Tree returns the tree SHA of commit sha (for keep_on_same_tree). For
-	// a commit the repository no longer has (force-pushed away) it should
-	// return "" and no error: the sign-off on it is then simply stale.
-	Tree(ctx context.Context, sha string) (string, error)
+}
+
+// PushAccess is what a Directory may also know: whether login can push to
+// the repository (write access or more), without asking; known is false when
+// it cannot tell. A kind whose permission is write is decided by it.
+type PushAccess interface {
+	CanPush(login string) (can, known bool)
 }
 
 // ErrTeamUnreadable is wrapped by a Directory when its token cannot read an
@@ -220,24 +284,11 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 	v.Bypass = t.bypass
 
 	// Split the standing sign-offs of required kinds into current (on the
-	// head, or on the head's tree) and stale.
+	// change that would merge) and stale: given on another head (unless the
+	// policy keeps keys across an amend that provably changes nothing), or
+	// before the base branch changed.
 	current := map[string][]Signoff{}
 	stale := map[string][]Signoff{}
-	trees := map[string]string{}
-	tree := func(sha string) (string, error) {
-		if t, ok := trees[sha]; ok {
-			return t, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		t, err := dir.Tree(ctx, sha)
-		if err != nil {
-			return "", fmt.Errorf("pull request %s#%d: tree of %s: %w", pr.Repo, pr.Number, short(sha), err)
-		}
-		trees[sha] = t
-		return t, nil
-	}
 	live := make([]Signoff, 0, len(t.live))
 	for _, s := range t.live {
 		live = append(live, s)
@@ -250,25 +301,24 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 			}
 			continue
 		}
+		if b := baseChangedAfter(pr, s.At); b != nil {
+			s.Stale = "the base branch changed after it was given"
+			if b.Type == EventBaseChanged && b.To != "" {
+				s.Stale = fmt.Sprintf("the base branch changed to %s after it was given", b.To)
+			}
+			stale[s.Kind] = append(stale[s.Kind], s)
+			continue
+		}
 		if strings.EqualFold(s.SHA, head) {
 			current[s.Kind] = append(current[s.Kind], s)
 			continue
 		}
-		if p.Signoffs.KeepOnSameTree {
-			ht, err := tree(head)
-			if err != nil {
-				return nil, err
-			}
-			st, err := tree(strings.ToLower(s.SHA))
-			if err != nil {
-				return nil, err
-			}
-			if ht != "" && st == ht {
-				s.SameTree = true
-				current[s.Kind] = append(current[s.Kind], s)
-				continue
-			}
+		if p.Signoffs.KeepOnSameTree && sameChange(pr, s.SHA, head) {
+			s.SameTree = true
+			current[s.Kind] = append(current[s.Kind], s)
+			continue
 		}
+		s.Stale = "given on an earlier head"
 		stale[s.Kind] = append(stale[s.Kind], s)
 	}
 	if p.SeparateSigners {

@@ -81,8 +81,8 @@ func TestRecordSameTreeAuditsOK(t *testing.T) {
 	p := gatePolicy(t)
 	pr := gatePR()
 	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)}
+	sameChangeAs(pr)
 	dir := newGateDir()
-	dir.trees = map[string]string{gHead: "t1", gOld: "t1"}
 	v, err := Evaluate(context.Background(), p, pr, gateBriefs, dir)
 	if err != nil || v.State != StateSuccess {
 		t.Fatalf("Evaluate = %v, %v; want success", v, err)

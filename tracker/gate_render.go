@@ -93,11 +93,17 @@ func truncate(s string, n int) string {
 // oneLine collapses whitespace, for text people typed.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// maxIgnoredRows bounds the ignored list in the comment: however many
+// comments others post, twokey's comment stays readable and within
+// GitHub's limit.
+const maxIgnoredRows = 50
+
 // cell makes text people typed safe inside a Markdown table cell: one line,
-// no pipes, no HTML, no @mentions.
+// no pipes, no HTML, no @mentions, and no links or images (a remote image in
+// twokey's comment would be fetched by every reader's browser).
 func cell(s string) string {
 	s = oneLine(s)
-	s = strings.NewReplacer("|", "\\|", "<", "&lt;", ">", "&gt;", "@", "@\u200b").Replace(s)
+	s = strings.NewReplacer("|", "\\|", "<", "&lt;", ">", "&gt;", "@", "@\u200b", "[", "\\[", "]", "\\]").Replace(s)
 	return s
 }
 
@@ -182,9 +188,9 @@ func (v *Verdict) Comment() string {
 		case r.Status == KindStale:
 			var who []string
 			for _, s := range r.Signoffs {
-				who = append(who, fmt.Sprintf("@%s signed `%s`", s.Signer.Login, short(s.SHA)))
+				who = append(who, fmt.Sprintf("@%s signed `%s` (%s)", s.Signer.Login, short(s.SHA), s.Stale))
 			}
-			steps = append(steps, fmt.Sprintf("**%s**: %s, before the last push. %s: review the new commits, then %s.", r.Kind, joinAnd(who), capitalize(r.Who), strings.Replace(r.How, "approve the pull request", "approve again", 1)))
+			steps = append(steps, fmt.Sprintf("**%s**: %s. %s: review the change as it is now, then %s.", r.Kind, joinAnd(who), capitalize(r.Who), strings.Replace(r.How, "approve the pull request", "approve again", 1)))
 		default:
 			steps = append(steps, fmt.Sprintf("**%s**: %s: %s.", r.Kind, r.Who, r.How))
 		}
@@ -202,13 +208,21 @@ func (v *Verdict) Comment() string {
 		for _, s := range steps {
 			fmt.Fprintf(&b, "- %s\n", s)
 		}
-		b.WriteString("\nA sign-off covers the commit it was given on; a push makes it stale. `/signoff revoke <kind>` withdraws one.\n\n")
+		b.WriteString("\nA sign-off covers the change it was given on: a push or a change of the base branch makes it stale. `/signoff revoke <kind>` withdraws one.\n\n")
 	}
 
 	if len(v.Ignored) > 0 {
 		fmt.Fprintf(&b, "<details><summary>%d ignored</summary>\n\n| Who | Where | Why |\n|---|---|---|\n", len(v.Ignored))
-		for _, ig := range v.Ignored {
-			fmt.Fprintf(&b, "| @%s | [%s](%s) | %s |\n", ig.Login, ig.Source, ig.URL, cell(ig.Reason))
+		for i, ig := range v.Ignored {
+			if i == maxIgnoredRows {
+				fmt.Fprintf(&b, "| | | … and %d more: `twokey check --pr %d` lists them all |\n", len(v.Ignored)-i, v.Number)
+				break
+			}
+			where := ig.Source
+			if ig.URL != "" {
+				where = fmt.Sprintf("[%s](%s)", ig.Source, ig.URL)
+			}
+			fmt.Fprintf(&b, "| @%s | %s | %s |\n", ig.Login, where, cell(ig.Reason))
 		}
 		b.WriteString("\n</details>\n")
 	}

@@ -35,8 +35,8 @@ func renderCases(t *testing.T) map[string]*Verdict {
 		gComment(4, "renovate[bot]", "/signoff backend", gHead, 4),
 		gComment(5, "dev", "/signoff usability |<@everyone>", gHead, 5),
 	}
+	sameChangeAs(pr)
 	d := newGateDir()
-	d.trees = map[string]string{gHead: "t1", gOld: "t1"}
 	out["pending"] = eval(gatePolicy(t), pr, []LinkedBrief{}, d)
 
 	pr = gatePR()

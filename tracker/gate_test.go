@@ -18,7 +18,6 @@ type gateDir struct {
 	teams      map[string][]string // "org/slug" → members
 	unreadable map[string]bool     // teams the token cannot read
 	perms      map[string]string   // login → permission (default "read")
-	trees      map[string]string   // commit → tree (default: the commit itself)
 	err        error               // returned by every call when set
 	calls      int
 }
@@ -48,17 +47,6 @@ func (d *gateDir) Permission(ctx context.Context, login string) (string, error) 
 		return p, nil
 	}
 	return "read", nil
-}
-
-func (d *gateDir) Tree(ctx context.Context, sha string) (string, error) {
-	d.calls++
-	if d.err != nil {
-		return "", d.err
-	}
-	if t, ok := d.trees[sha]; ok {
-		return t, nil
-	}
-	return "tree-of-" + sha, nil
 }
 
 func newGateDir() *gateDir {
@@ -140,17 +128,50 @@ func gApprove(id int64, login, sha string, min int) Review {
 	return gReview(id, login, ReviewApproved, sha, min, "")
 }
 
+// gComment is a comment written while sha was the head, as gatePR's history
+// establishes it: gHead from minute -100 on, gOld from -200 to -100; ""
+// puts it in the second of the force push between them, when GitHub's
+// records cannot tell which head it was written on. min orders comments
+// written on the same head.
 func gComment(id int64, login, body, sha string, min int) Comment {
-	return Comment{ID: id, User: gActor(login), Body: body, HeadSHA: sha, CreatedAt: gAt(min), UpdatedAt: gAt(min),
+	at := gAt(min)
+	switch sha {
+	case gOld:
+		at = gAt(min - 190)
+	case "":
+		at = gPushed
+	}
+	return Comment{ID: id, User: gActor(login), Body: body, CreatedAt: at,
 		URL: fmt.Sprintf("https://github.com/acme/site/pull/12#issuecomment-%d", id)}
 }
 
+// gPushed is when dev force-pushed gOld → gHead in gatePR's history.
+var gPushed = gAt(-100)
+
+// gatePR is a pull request whose head was gOld (twokey's status saw it at
+// minute -200) until dev force-pushed gHead at minute -100, read at
+// minute 1000.
 func gatePR() *PullRequest {
 	return &PullRequest{
 		Repo: "acme/site", Number: 12, Title: "New checkout page", Body: "Brief: #7\n\nAdds the page.",
 		Branch: "brief-7-checkout", Base: "main", Author: gActor("dev"), HeadSHA: gHead,
-		Files: []string{"site/checkout.html", "site/checkout.css"},
+		Files:    []string{"site/checkout.html", "site/checkout.css"},
+		ReadAt:   gAt(1000),
+		HeadSeen: []HeadSeen{{SHA: gOld, At: gAt(-200)}},
+		Timeline: []TimelineEvent{{Type: EventForcePushed, At: gPushed, Actor: gActor("dev"), Before: gOld, After: gHead}},
+		Commits: []PRCommit{
+			{SHA: gHead, Tree: "tree-head", Parents: []string{gBase}, InPR: true},
+			{SHA: gOld, Tree: "tree-old", Parents: []string{gBase}},
+		},
 	}
+}
+
+// gBase is the commit both heads of gatePR were made on.
+var gBase = strings.Repeat("c", 40)
+
+// sameChangeAs gives gOld the head's tree and parents: an amended message.
+func sameChangeAs(pr *PullRequest) {
+	pr.Commits[1].Tree, pr.Commits[1].Parents = pr.Commits[0].Tree, pr.Commits[0].Parents
 }
 
 // parsedBrief is body parsed against the default form.
@@ -231,21 +252,67 @@ func TestEvaluate(t *testing.T) {
 			state: StatePending, kinds: "usability=stale(alice) backend=stale(bob)", link: LinkSatisfied,
 		},
 		{
-			name: "same tree after a clean rebase keeps sign-offs",
+			name: "an amended message (same tree, same parents) keeps sign-offs",
 			pr: func(pr *PullRequest) {
+				sameChangeAs(pr)
 				pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)}
 			},
-			dir:   func(d *gateDir) { d.trees = map[string]string{gHead: "t1", gOld: "t1"} },
 			state: StateSuccess, kinds: "usability=satisfied(alice) backend=satisfied(bob)", link: LinkSatisfied,
 		},
 		{
-			name:   "same tree does not help when keep_on_same_tree is false",
-			policy: []string{"link:\n=>signoffs: {keep_on_same_tree: false}\nlink:\n"},
+			// dev pushes git merge -s ours main on the signed commit: the tree
+			// is the signed one, but merging it would revert what main gained.
+			name: "the signed tree on a moved base is a new change",
 			pr: func(pr *PullRequest) {
+				pr.Commits[1].Tree = pr.Commits[0].Tree
+				pr.Commits[0].Parents = []string{gOld, strings.Repeat("d", 40)}
+				pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gOld, 2)}
+			},
+			state: StatePending, kinds: "usability=stale(alice) backend=stale(bob)", link: LinkSatisfied,
+		},
+		{
+			name: "a rebase (same tree, other parents) is a new change",
+			pr: func(pr *PullRequest) {
+				pr.Commits[1].Tree = pr.Commits[0].Tree
+				pr.Commits[1].Parents = []string{strings.Repeat("e", 40)}
 				pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)}
 			},
-			dir:   func(d *gateDir) { d.trees = map[string]string{gHead: "t1", gOld: "t1"} },
 			state: StatePending, kinds: "usability=stale(alice) backend=satisfied(bob)", link: LinkSatisfied,
+		},
+		{
+			name:   "an amend does not keep keys when keep_on_same_tree is false",
+			policy: []string{"link:\n=>signoffs: {keep_on_same_tree: false}\nlink:\n"},
+			pr: func(pr *PullRequest) {
+				sameChangeAs(pr)
+				pr.Reviews = []Review{gApprove(1, "alice", gOld, 1), gApprove(2, "bob", gHead, 2)}
+			},
+			state: StatePending, kinds: "usability=stale(alice) backend=satisfied(bob)", link: LinkSatisfied,
+		},
+		{
+			// Keys given on a docs-only diff into experimental stay stale
+			// when dev retargets the pull request to main.
+			name: "a base change makes every earlier key stale",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}
+				pr.Timeline = append(pr.Timeline, TimelineEvent{Type: EventBaseChanged, At: gAt(3), Actor: gActor("dev"), From: "experimental", To: "main"})
+			},
+			state: StatePending, kinds: "usability=stale(alice) backend=stale(bob)", link: LinkSatisfied,
+		},
+		{
+			name: "a key given after the base change counts",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 5)}
+				pr.Timeline = append(pr.Timeline, TimelineEvent{Type: EventBaseChanged, At: gAt(3), Actor: gActor("dev"), From: "experimental", To: "main"})
+			},
+			state: StatePending, kinds: "usability=stale(alice) backend=satisfied(bob)", link: LinkSatisfied,
+		},
+		{
+			name: "a base branch force push makes earlier keys stale",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}
+				pr.Timeline = append(pr.Timeline, TimelineEvent{Type: EventBaseForcePushed, At: gAt(2), Actor: gActor("mallory")})
+			},
+			state: StatePending, kinds: "usability=stale(alice) backend=stale(bob)", link: LinkSatisfied,
 		},
 		{
 			name: "author cannot sign off their own pull request",
@@ -276,32 +343,47 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"renovate[bot]: @renovate[bot] is a bot", "ci-app: @ci-app is a bot", "renovate[bot]: @renovate[bot] is a bot"},
 		},
 		{
-			name: "edited comments do not count",
+			// mallory (write access) turns bob's "not yet" into a sign-off
+			// within the second: GitHub's edit history names the editor.
+			name: "a comment edited by someone else counts for nothing, however soon",
 			pr: func(pr *PullRequest) {
-				c := gComment(1, "alice", "/signoff usability", gHead, 1)
-				c.UpdatedAt = c.CreatedAt.Add(2 * time.Second)
-				ok := gComment(2, "bob", "/signoff backend", gHead, 2)
-				ok.UpdatedAt = ok.CreatedAt.Add(time.Second) // within a second: not an edit
-				pr.Comments = []Comment{c, ok}
+				c := gComment(1, "bob", "/signoff backend", gHead, 1)
+				c.Edits = []Edit{{At: c.CreatedAt, Editor: gActor("bob")}, {At: c.CreatedAt.Add(500 * time.Millisecond), Editor: gActor("mallory")}}
+				own := gComment(2, "alice", "/signoff usability", gHead, 2)
+				own.Edits = []Edit{{At: own.CreatedAt.Add(time.Minute), Editor: gActor("alice")}} // her own typo fix
+				pr.Comments = []Comment{c, own}
 			},
-			state: StatePending, kinds: "usability=missing backend=satisfied(bob)", link: LinkSatisfied,
-			ignored: []string{"alice: the comment was edited"},
+			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
+			ignored: []string{"bob: the comment was edited by @mallory, not by @bob: it counts for nothing"},
+		},
+		{
+			name: "an edit whose editor GitHub does not name, or more edits than were read, voids",
+			pr: func(pr *PullRequest) {
+				ghost := gComment(1, "bob", "/signoff backend", gHead, 1)
+				ghost.Edits = []Edit{{At: ghost.CreatedAt.Add(time.Minute)}}
+				many := gComment(2, "alice", "/signoff usability", gHead, 2)
+				many.EditsIncomplete = true
+				pr.Comments = []Comment{ghost, many}
+			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"bob: the comment was edited by an account GitHub does not name", "alice: the comment was edited by someone twokey cannot see"},
 		},
 		{
 			// Anyone with write access can edit a review's text: a comment
-			// review edited to add /signoff, or an approval whose kinds were
-			// edited, signs nothing. Requesting changes still withdraws.
-			name: "edited reviews do not count",
+			// review edited to add /signoff, or an approval edited by someone
+			// else, signs nothing. Its author's own edit is theirs to make.
+			name: "reviews edited by someone else do not count",
 			pr: func(pr *PullRequest) {
 				commented := gReview(1, "bob", ReviewCommented, gHead, 1, "looks fine\n/signoff backend")
-				commented.Edited = true
+				commented.Edits = []Edit{{At: gAt(5), Editor: gActor("mallory")}}
 				approved := gApprove(2, "alice", gHead, 2)
-				approved.Edited = true
+				approved.Edits = []Edit{{At: gAt(6), Editor: gActor("mallory")}}
 				kept := gApprove(3, "uma", gHead, 3)
+				kept.Edits = []Edit{{At: gAt(7), Editor: gActor("uma")}}
 				pr.Reviews = []Review{commented, approved, kept}
 			},
 			state: StatePending, kinds: "usability=satisfied(uma) backend=missing", link: LinkSatisfied,
-			ignored: []string{"bob: the review's text was edited after it was submitted", "alice: the review's text was edited after it was submitted"},
+			ignored: []string{"bob: the review was edited by @mallory, not by @bob: it counts for nothing", "alice: the review was edited by @mallory, not by @alice: it counts for nothing"},
 		},
 		{
 			name: "a bypass in a review is ignored, with how to declare one",
@@ -320,28 +402,58 @@ func TestEvaluate(t *testing.T) {
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
 		},
 		{
-			name: "an edited review that requests changes still withdraws",
+			name: "a request for changes edited by someone else still withdraws",
 			pr: func(pr *PullRequest) {
 				changes := gReview(2, "bob", ReviewChangesRequested, gHead, 2, "not yet")
-				changes.Edited = true
+				changes.Edits = []Edit{{At: gAt(3), Editor: gActor("mallory")}}
 				pr.Reviews = []Review{gApprove(1, "bob", gHead, 1), changes}
 			},
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"bob: the review was edited by @mallory, not by @bob: it counts for nothing, and @bob's earlier sign-offs are withdrawn"},
 		},
 		{
-			// Someone with write access edits alice's revoke into "ok": the
-			// revoke cannot be read any more, and twokey saw a command there
-			// (HadCommand), so alice's earlier sign-off does not come back.
-			name: "an edited comment that held a command keeps its author's sign-offs withdrawn",
+			// mallory edits alice's revoke into "ok": whatever it said, an
+			// edit by someone else never gives a key back.
+			name: "a revoke edited away by someone else keeps its author's sign-offs withdrawn",
 			pr: func(pr *PullRequest) {
 				revoke := gComment(2, "alice", "ok", gHead, 2)
-				revoke.UpdatedAt, revoke.HadCommand = revoke.CreatedAt.Add(time.Hour), true
+				revoke.Edits = []Edit{{At: gAt(60), Editor: gActor("mallory")}}
 				prose := gComment(4, "bob", "typo fixed", gHead, 4)
-				prose.UpdatedAt = prose.CreatedAt.Add(time.Hour) // never held a command: changes nothing
+				prose.Edits = []Edit{{At: gAt(61), Editor: gActor("bob")}} // his own edit of prose: changes nothing
 				pr.Comments = []Comment{gComment(1, "alice", "/signoff usability", gHead, 1), revoke, gComment(3, "bob", "/signoff backend", gHead, 3), prose}
 			},
 			state: StatePending, kinds: "usability=missing backend=satisfied(bob)", link: LinkSatisfied,
-			ignored: []string{"alice: the comment was edited after it was posted; edited comments do not count, post a new one (it held a command when twokey first read it, perhaps a revoke, so @alice's earlier sign-offs are withdrawn too)"},
+			ignored: []string{"alice: the comment was edited by @mallory, not by @alice: it counts for nothing, and @alice's earlier sign-offs are withdrawn (it may have been a revoke)"},
+		},
+		{
+			name: "a comment deleted by someone else withdraws its author's earlier sign-offs",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{gComment(1, "alice", "/signoff usability", gHead, 1), gComment(2, "bob", "/signoff backend", gHead, 2)}
+				pr.Timeline = append(pr.Timeline,
+					TimelineEvent{Type: EventCommentDeleted, At: gAt(5), Actor: gActor("mallory"), DeletedAuthor: gActor("alice")},
+					TimelineEvent{Type: EventCommentDeleted, At: gAt(6), Actor: gActor("bob"), DeletedAuthor: gActor("bob")}) // his own: his choice
+			},
+			state: StatePending, kinds: "usability=missing backend=satisfied(bob)", link: LinkSatisfied,
+			ignored: []string{"alice: @mallory deleted a comment of @alice at 2026-03-01T09:05:00Z; it may have been a revoke"},
+		},
+		{
+			name: "signing again after a deletion gives the key back",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{gComment(1, "alice", "/signoff usability", gHead, 1), gComment(7, "alice", "/signoff usability", gHead, 7)}
+				pr.Timeline = append(pr.Timeline, TimelineEvent{Type: EventCommentDeleted, At: gAt(5), Actor: gActor("mallory"), DeletedAuthor: gActor("alice")})
+			},
+			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
+			ignored: []string{"alice: @mallory deleted a comment of @alice"},
+		},
+		{
+			// mallory dismisses bob's request for changes: his approval
+			// before it does not come back.
+			name: "a dismissed request for changes still withdraws",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "bob", gHead, 1), gReview(2, "bob", ReviewDismissed, gHead, 2, "not yet"), gApprove(3, "alice", gHead, 3)}
+			},
+			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
+			ignored: []string{"bob: the review was dismissed"},
 		},
 		{
 			name:  "unauthorised signer is ignored, with who can",
@@ -396,7 +508,7 @@ func TestEvaluate(t *testing.T) {
 				}
 			},
 			state: StatePending, kinds: "usability=satisfied(alice) backend=missing", link: LinkSatisfied,
-			ignored: []string{"uma: the review was dismissed"},
+			ignored: []string{"uma: the review was dismissed: it signs nothing"},
 		},
 		{
 			name: "commands in code, quotes and HTML comments do not count",
@@ -430,31 +542,44 @@ func TestEvaluate(t *testing.T) {
 			},
 			state: StatePending, kinds: "usability=satisfied(alice) backend=stale(bob)", link: LinkSatisfied,
 			ignored: []string{
-				"uma: /signoff usability 1234567: no commit twokey knew of when this was posted starts with 1234567 (the head is now aaaaaaa)",
-				"uma: twokey does not know which commit this comment was made on; name it: /signoff usability aaaaaaa",
-				"uma: /signoff usability looks-good: not a commit SHA",
+				"uma: GitHub's records do not establish which commit was the head when this was written",
+				`uma: /signoff usability 1234567: no commit of this pull request starts with 1234567 (the head is aaaaaaa); give the full SHA`,
+				`uma: /signoff usability looks-good: not a commit SHA`,
 			},
 		},
 		{
-			// A short SHA resolves against the commits known when the comment
-			// was posted: not against a head pushed later to share its prefix.
-			name: "short sha: only commits known when the comment was posted",
+			// dev made X known (a review on it), then pushed a head sharing
+			// its first 7 digits: a short SHA naming both names nothing.
+			name: "short sha: a prefix naming two commits of the history is refused",
 			pr: func(pr *PullRequest) {
-				pr.Reviews = []Review{gReview(1, "carol", ReviewCommented, gOld, 1, "looks fine")}
-				pr.Comments = []Comment{
-					// Unbound, posted before any review: nothing is known yet.
-					gComment(2, "alice", "/signoff usability aaaaaaa", "", 0),
-					// Bound to the old head: the new head aaaa… is not a candidate.
-					gComment(3, "uma", "/signoff usability aaaaaaa", gOld, 2),
-					// Unbound, but carol's review made bbbbbbb known.
-					gComment(4, "bob", "/signoff backend bbbbbbb", "", 3),
-				}
+				x := "aaaaaaa" + strings.Repeat("f", 33)
+				pr.Reviews = []Review{gReview(1, "carol", ReviewCommented, x, 1, "looks fine")}
+				pr.Comments = []Comment{gComment(2, "uma", "/signoff usability aaaaaaa", gHead, 2)}
 			},
-			state: StatePending, kinds: "usability=missing backend=stale(bob)", link: LinkSatisfied,
-			ignored: []string{
-				"alice: /signoff usability aaaaaaa: no commit twokey knew of when this was posted starts with aaaaaaa",
-				"uma: /signoff usability aaaaaaa: no commit twokey knew of when this was posted starts with aaaaaaa",
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{`uma: /signoff usability aaaaaaa: aaaaaaa names more than one commit of this pull request`},
+		},
+		{
+			// ... and force-pushing X back leaves both in the history.
+			name: "short sha: a head force-pushed away still counts as a candidate",
+			pr: func(pr *PullRequest) {
+				x := "aaaaaaa" + strings.Repeat("f", 33)
+				pr.HeadSHA = x
+				pr.Commits = []PRCommit{{SHA: x, Tree: "tx", Parents: []string{gBase}, InPR: true}}
+				pr.Timeline = append(pr.Timeline, TimelineEvent{Type: EventForcePushed, At: gAt(10), Actor: gActor("dev"), Before: gHead, After: x})
+				pr.Comments = []Comment{gComment(2, "uma", "/signoff usability aaaaaaa", gHead, 2)}
 			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{`uma: /signoff usability aaaaaaa: aaaaaaa names more than one commit of this pull request`},
+		},
+		{
+			name: "short sha: refused when the pull request has more commits than were read",
+			pr: func(pr *PullRequest) {
+				pr.CommitsIncomplete = true
+				pr.Comments = []Comment{gComment(2, "uma", "/signoff usability aaaaaaa", gHead, 2)}
+			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{`uma: /signoff usability aaaaaaa: this pull request has more commits than twokey reads`},
 		},
 		{
 			name:  "unknown kinds are ignored with the list of kinds",
@@ -571,7 +696,7 @@ func TestEvaluate(t *testing.T) {
 				}
 			},
 			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
-			ignored: []string{"root: the bypass was declared on " + gOld[:7] + " and the head is now " + gHead[:7], "root: twokey does not know which commit this bypass was declared on"},
+			ignored: []string{"root: the bypass was declared on " + gOld[:7] + " and the head is now " + gHead[:7], "root: GitHub's records do not establish which commit was the head when this bypass was declared"},
 		},
 		{
 			name: "team members that cannot be read keep the kind pending with the scope",
@@ -656,8 +781,8 @@ func TestEvaluateSignoffDetails(t *testing.T) {
 	pr := gatePR()
 	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1)}
 	pr.Comments = []Comment{gComment(2, "bob", "/signoff backend", gHead, 2)}
+	sameChangeAs(pr)
 	d := newGateDir()
-	d.trees = map[string]string{gHead: "t", gOld: "t"}
 	v, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, d)
 	if err != nil {
 		t.Fatal(err)
@@ -797,8 +922,8 @@ func TestEvaluateIgnoresInputOrder(t *testing.T) {
 func TestEvaluateUnknownTreeIsStale(t *testing.T) {
 	pr := gatePR()
 	pr.Reviews = []Review{gApprove(1, "alice", gOld, 1)}
+	pr.Commits = pr.Commits[:1] // the signed commit is gone: never "the same"
 	d := newGateDir()
-	d.trees = map[string]string{gOld: "", gHead: ""} // neither tree known: never "the same"
 	v, err := Evaluate(context.Background(), gatePolicy(t), pr, gateBriefs, d)
 	if err != nil {
 		t.Fatal(err)

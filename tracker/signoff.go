@@ -20,9 +20,13 @@ type Signoff struct {
 	ID     int64     // the review's or comment's id
 	URL    string    // the review's or comment's URL
 	At     time.Time // when it was given
-	// SameTree is true when SHA is not the head but has the head's tree, and
-	// the policy keeps sign-offs on the same tree.
+	// SameTree is true when SHA is not the head but the head is the same
+	// change (same tree and same parents: an amended message), and the
+	// policy keeps sign-offs across such a push (keep_on_same_tree).
 	SameTree bool
+	// Stale says why a sign-off does not cover the change that would merge
+	// (set by Evaluate; "" when it does).
+	Stale string
 }
 
 // Ignored is a review or comment that tried to sign off, revoke, waive or
@@ -159,20 +163,24 @@ func (a *authority) check(kind string, who Actor) (authz, error) {
 		ok = m
 	}
 	if !ok && k.Permission != "" {
-		key := strings.ToLower(who.Login)
-		perm, seen := a.perm[key]
-		if !seen {
-			if err := a.ctx.Err(); err != nil {
-				return authzNo, err
+		if can, known := a.canPush(who.Login); known && k.Permission == "write" {
+			ok = can
+		} else {
+			key := strings.ToLower(who.Login)
+			perm, seen := a.perm[key]
+			if !seen {
+				if err := a.ctx.Err(); err != nil {
+					return authzNo, err
+				}
+				var err error
+				perm, err = a.dir.Permission(a.ctx, who.Login)
+				if err != nil {
+					return authzNo, fmt.Errorf("permission of %s: %w", who.Login, err)
+				}
+				a.perm[key] = perm
 			}
-			var err error
-			perm, err = a.dir.Permission(a.ctx, who.Login)
-			if err != nil {
-				return authzNo, fmt.Errorf("permission of %s: %w", who.Login, err)
-			}
-			a.perm[key] = perm
+			ok = permissionRank(perm) >= permissionRank(k.Permission)
 		}
-		ok = permissionRank(perm) >= permissionRank(k.Permission)
 	}
 	switch {
 	case ok && who.same(a.author) && !k.AllowAuthor:
@@ -183,6 +191,15 @@ func (a *authority) check(kind string, who Actor) (authz, error) {
 		return authzUnreadable, nil
 	}
 	return authzNo, nil
+}
+
+// canPush asks the Directory whether login can push, when it knows without
+// a request (see PushAccess).
+func (a *authority) canPush(login string) (can, known bool) {
+	if pa, ok := a.dir.(PushAccess); ok {
+		return pa.CanPush(login)
+	}
+	return false, false
 }
 
 // refusal explains why who cannot sign kind, given check's answer.
@@ -270,43 +287,81 @@ type signerKind struct {
 	kind   string
 }
 
-// event is a review or a comment, for sorting them together.
+// event is a review, a comment or a deletion on the timeline, for sorting
+// them together.
 type event struct {
 	at      time.Time
 	review  *Review
 	comment *Comment
+	deleted *TimelineEvent // a comment deleted by someone other than its author
 }
 
 func (e event) id() int64 {
-	if e.review != nil {
+	switch {
+	case e.review != nil:
 		return e.review.ID
+	case e.comment != nil:
+		return e.comment.ID
 	}
-	return e.comment.ID
+	return 0
+}
+
+// editedByOther reports whether GitHub's edit history shows an edit by
+// someone other than author (or an editor it does not name, or more edits
+// than were read), and who.
+func editedByOther(author Actor, edits []Edit, incomplete bool) (bool, string) {
+	if incomplete {
+		return true, "someone twokey cannot see (more edits than GitHub listed)"
+	}
+	for _, ed := range edits {
+		if ed.Editor.Login == "" {
+			return true, "an account GitHub does not name"
+		}
+		if !ed.Editor.same(author) {
+			return true, "@" + ed.Editor.Login
+		}
+	}
+	return false, ""
+}
+
+// lastEdit is when the author last edited (zero when never).
+func lastEdit(edits []Edit) time.Time {
+	var t time.Time
+	for _, ed := range edits {
+		if ed.At.After(t) {
+			t = ed.At
+		}
+	}
+	return t
 }
 
 // collectSignoffs recomputes the standing sign-offs of pr from all of its
-// reviews and comments, in creation order, the way prow's approve plugin
-// recomputes approvals from every comment on each event. Nothing is carried
-// over between evaluations, so an edited, deleted or re-ordered history is
-// judged afresh. For each event, oldest first (ties by id):
+// reviews and comments and GitHub's records of its history, in time order,
+// the way prow's approve plugin recomputes approvals from every comment on
+// each event. Nothing is carried over between evaluations and nothing any
+// comment says, twokey's own included, decides which commit a key covers.
+// For each event, oldest first (ties by id):
 //
-//   - bots never count; edited comments (UpdatedAt more than a second after
-//     CreatedAt) and edited reviews (Review.Edited) never sign, since the
-//     text that was signed is gone;
-//   - a DISMISSED review counts for nothing;
-//   - a CHANGES_REQUESTED review withdraws every earlier sign-off of its author,
-//     and a /signoff or waive command in its body is ignored with the reason;
-//   - an APPROVED review signs, for its CommitID, each required kind its author
+//   - bots never count;
+//   - a comment or review that GitHub's edit history shows edited by anyone
+//     but its author carries nothing, and withdraws its author's earlier
+//     sign-offs (it may have been a revoke); one edited only by its author
+//     counts as of its last edit;
+//   - a comment deleted by anyone but its author (the timeline says so)
+//     withdraws its author's sign-offs given before the deletion;
+//   - a DISMISSED or CHANGES_REQUESTED review withdraws its author's earlier
+//     sign-offs whoever dismissed it: only the signer gives a key back;
+//   - an APPROVED review signs, for its commit, each required kind its author
 //     may give, or only the kinds named with /signoff <kind> lines in its body;
 //   - a /signoff <kind> [sha] line (in a comment or a COMMENTED review) signs
-//     that kind for the SHA named (full, or a prefix of at least 7 of a SHA
-//     twokey knew of when the comment was made: its own head, earlier review
-//     commits, earlier comments' heads), else for the head when the comment
-//     was made (Comment.HeadSHA, or the review's CommitID);
+//     that kind for the SHA named (full, or a prefix naming exactly one
+//     commit of the pull request's history, see resolveSHA), else for the
+//     head when it was written, as GitHub's records establish it (see
+//     history); when they do not, it does not count and says how to sign;
 //   - /signoff revoke <kind> (or /signoff revoke, for every kind) withdraws the
 //     author's earlier sign-offs;
-//   - /bypass <reason> by a bypass user declares a bypass for the head the
-//     comment was made on (the latest counts; a push ends it);
+//   - /bypass <reason> by a bypass user declares a bypass for the head it was
+//     written on (the latest counts; a push ends it);
 //   - the link waive command by someone who may sign a required kind waives
 //     the brief link.
 //
@@ -317,12 +372,27 @@ func (e event) id() int64 {
 func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, error) {
 	p := a.p
 	t := &tally{live: map[signerKind]Signoff{}}
+	hist := newHistory(pr)
 	events := make([]event, 0, len(pr.Reviews)+len(pr.Comments))
 	for i := range pr.Reviews {
+		if pr.Reviews[i].State == ReviewPending {
+			continue // a draft, listed only to its author: not submitted
+		}
 		events = append(events, event{at: pr.Reviews[i].SubmittedAt, review: &pr.Reviews[i]})
 	}
 	for i := range pr.Comments {
-		events = append(events, event{at: pr.Comments[i].CreatedAt, comment: &pr.Comments[i]})
+		c := &pr.Comments[i]
+		at := c.CreatedAt
+		if other, _ := editedByOther(c.User, c.Edits, c.EditsIncomplete); !other && lastEdit(c.Edits).After(at) {
+			at = lastEdit(c.Edits) // its author rewrote it then
+		}
+		events = append(events, event{at: at, comment: c})
+	}
+	for i := range pr.Timeline {
+		e := &pr.Timeline[i]
+		if e.Type == EventCommentDeleted && (e.Actor.Login == "" || !e.Actor.same(e.DeletedAuthor)) && e.DeletedAuthor.Login != "" {
+			events = append(events, event{at: e.At, deleted: e})
+		}
 	}
 	sort.SliceStable(events, func(i, j int) bool {
 		if !events[i].at.Equal(events[j].at) {
@@ -330,76 +400,90 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 		}
 		return events[i].id() < events[j].id()
 	})
-	// known grows as the history is read: a short SHA resolves only against
-	// commits twokey knew of when the comment was made (the head it was made
-	// on, earlier reviews' commits, earlier comments' heads), never against a
-	// head pushed afterwards, which could be made to share the prefix.
-	var known shaSet
 
 	for _, e := range events {
+		if d := e.deleted; d != nil {
+			if t.withdraw(d.DeletedAuthor.Login) > 0 {
+				by := "an account GitHub does not name"
+				if d.Actor.Login != "" {
+					by = "@" + d.Actor.Login
+				}
+				t.ignored = append(t.ignored, Ignored{Login: d.DeletedAuthor.Login, Source: "timeline", Reason: fmt.Sprintf(
+					"%s deleted a comment of @%s at %s; it may have been a revoke, so @%s's earlier sign-offs are withdrawn: only @%s gives them back, by approving or signing again",
+					by, d.DeletedAuthor.Login, d.At.UTC().Format(time.RFC3339), d.DeletedAuthor.Login, d.DeletedAuthor.Login)})
+			}
+			continue
+		}
 		var (
 			who      Actor
 			body     string
 			src, url string
-			sha      string // the commit a sign-off without a sha covers
 			state    string
+			edits    []Edit
+			partial  bool
 		)
 		if r := e.review; r != nil {
-			who, body, src, url, sha, state = r.User, r.Body, ViaReview, r.URL, r.CommitID, r.State
+			who, body, src, url, state, edits, partial = r.User, r.Body, ViaReview, r.URL, r.State, r.Edits, r.EditsIncomplete
 		} else {
 			c := e.comment
-			who, body, src, url, sha = c.User, c.Body, ViaComment, c.URL, c.HeadSHA
+			who, body, src, url, edits, partial = c.User, c.Body, ViaComment, c.URL, c.Edits, c.EditsIncomplete
 		}
-		known.add(sha)
 		cmds := parseCommands(body)
 		ignore := func(reason string) {
 			t.ignored = append(t.ignored, Ignored{Login: who.Login, Source: src, URL: url, Reason: reason})
-		}
-		// A comment that held a command when twokey first read it and was
-		// edited since may have been a revoke that someone edited away: what
-		// it could have withdrawn is withdrawn, whatever it says now.
-		if c := e.comment; c != nil && c.HadCommand && c.UpdatedAt.Sub(c.CreatedAt) > time.Second && !who.isBot() {
-			reason := "the comment was edited after it was posted; edited comments do not count, post a new one"
-			if t.withdraw(who.Login) > 0 {
-				reason += fmt.Sprintf(" (it held a command when twokey first read it, perhaps a revoke, so @%s's earlier sign-offs are withdrawn too)", who.Login)
-			}
-			ignore(reason)
-			continue
 		}
 		relevant := len(cmds) > 0 && hasOwnCommand(p, cmds)
 		if e.review != nil && (state == ReviewApproved || state == ReviewChangesRequested || state == ReviewDismissed) {
 			relevant = true
 		}
-		if !relevant || (e.review != nil && state == ReviewPending) {
+		// Someone else rewrote it: what it said when written is gone, and it
+		// may have been a revoke, whatever it says now. It carries nothing,
+		// and takes away what its author had given before it, however soon
+		// after it came the edit was.
+		if other, by := editedByOther(who, edits, partial); other && !who.isBot() {
+			n := t.withdraw(who.Login)
+			if relevant || n > 0 {
+				reason := fmt.Sprintf("the %s was edited by %s, not by @%s: it counts for nothing", src, by, who.Login)
+				if n > 0 {
+					reason += fmt.Sprintf(", and @%s's earlier sign-offs are withdrawn (it may have been a revoke); @%s signs again to give them back", who.Login, who.Login)
+				}
+				ignore(reason)
+			}
+			continue
+		}
+		if !relevant {
 			continue
 		}
 		if who.isBot() {
 			ignore(fmt.Sprintf("@%s is a bot; bots never sign off", who.Login))
 			continue
 		}
-		if c := e.comment; c != nil && c.UpdatedAt.Sub(c.CreatedAt) > time.Second {
-			ignore("the comment was edited after it was posted; edited comments do not count, post a new one")
-			continue
-		}
 		switch state {
 		case ReviewDismissed:
-			ignore("the review was dismissed")
+			// Whoever dismissed it, a dismissal never gives a key back: a
+			// dismissed request for changes still withdraws.
+			t.withdraw(who.Login)
+			ignore(fmt.Sprintf("the review was dismissed: it signs nothing, and @%s's sign-offs before it stay withdrawn until @%s approves or signs again", who.Login, who.Login))
 			continue
 		case ReviewChangesRequested:
 			t.withdraw(who.Login)
 			for _, c := range cmds {
 				revoke := c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], "revoke")
 				if (c.name == "/signoff" && !revoke) || (p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand)) {
-					ignore(fmt.Sprintf("%s in a review that requests changes does not count: such a review signs nothing and withdraws your sign-offs; approve, or post the command as a comment, once the changes are in", strings.Join(append([]string{c.name}, c.args...), " ")))
+					ignore(fmt.Sprintf("%s in a review that requests changes does not count: such a review signs nothing and withdraws your sign-offs; approve, or post the command as a comment, once the changes are in", quoteCmd(c)))
 				}
 			}
 			continue
 		}
-		if r := e.review; r != nil && r.Edited {
-			ignore("the review's text was edited after it was submitted; edited reviews do not count, submit a new review")
-			continue
-		}
 
+		// The commit a sign-off without a SHA covers: a review's own commit,
+		// or the head when the comment was written, if GitHub's records say.
+		sha := ""
+		if e.review != nil {
+			sha = strings.ToLower(e.review.CommitID)
+		} else {
+			sha = hist.headAt(e.at)
+		}
 		signedByCommand := false
 		for _, c := range cmds {
 			switch {
@@ -411,7 +495,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 				for _, name := range c.args[1:] {
 					kind, ok := p.kindNamed(name)
 					if !ok {
-						ignore(fmt.Sprintf("/signoff revoke %s: unknown kind %q; the kinds are %s", name, name, strings.Join(p.KindOrder, ", ")))
+						ignore(fmt.Sprintf("/signoff revoke %s: unknown kind %q; the kinds are %s", name, quoted(name), strings.Join(p.KindOrder, ", ")))
 						continue
 					}
 					delete(t.live, signerKind{strings.ToLower(who.Login), kind})
@@ -424,20 +508,20 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 				}
 				kind, ok := p.kindNamed(c.args[0])
 				if !ok {
-					ignore(fmt.Sprintf("unknown kind %q; the kinds are %s", c.args[0], strings.Join(p.KindOrder, ", ")))
+					ignore(fmt.Sprintf("unknown kind %q; the kinds are %s", quoted(c.args[0]), strings.Join(p.KindOrder, ", ")))
 					continue
 				}
 				target := sha
 				if len(c.args) > 1 {
-					s, why := resolveSHA(c.args[1], pr.HeadSHA, known.list)
+					s, why := resolveSHA(c.args[1], pr)
 					if why != "" {
-						ignore(fmt.Sprintf("/signoff %s %s: %s", kind, c.args[1], why))
+						ignore(fmt.Sprintf("/signoff %s %s: %s", kind, quoted(c.args[1]), why))
 						continue
 					}
 					// A review covers the commit it was given on; its body can
 					// be edited later, so a SHA in it never moves the sign-off.
 					if e.review != nil && !strings.EqualFold(s, sha) {
-						ignore(fmt.Sprintf("/signoff %s %s in a review: a review signs the commit it reviewed (%s); comment /signoff %s %s instead", kind, c.args[1], short(sha), kind, c.args[1]))
+						ignore(fmt.Sprintf("/signoff %s %s in a review: a review signs the commit it reviewed (%s); comment /signoff %s %s instead", kind, quoted(c.args[1]), short(sha), kind, quoted(c.args[1])))
 						continue
 					}
 					target = s
@@ -447,7 +531,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					continue
 				}
 				if target == "" {
-					ignore(fmt.Sprintf("twokey does not know which commit this comment was made on; name it: /signoff %s %s", kind, short(pr.HeadSHA)))
+					ignore(fmt.Sprintf("GitHub's records do not establish which commit was the head when this was written (the head changed around then, or twokey had not yet seen it), so it does not count: approve the pull request in a review, or comment `/signoff %s %s` to sign the head", kind, short(pr.HeadSHA)))
 					continue
 				}
 				z, err := a.check(kind, who)
@@ -469,7 +553,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 				case reason == "":
 					ignore("/bypass needs a reason: /bypass <why this cannot wait>")
 				case sha == "":
-					ignore("twokey does not know which commit this bypass was declared on; post /bypass again")
+					ignore("GitHub's records do not establish which commit was the head when this bypass was declared; post /bypass again")
 				case !strings.EqualFold(sha, pr.HeadSHA):
 					ignore(fmt.Sprintf("the bypass was declared on %s and the head is now %s: post /bypass again if it still applies", short(sha), short(pr.HeadSHA)))
 				default:
@@ -539,6 +623,18 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 	return t, nil
 }
 
+// quoteCmd writes a command back as it was given, for messages.
+func quoteCmd(c command) string {
+	return quoted(strings.Join(append([]string{c.name}, c.args...), " "))
+}
+
+// quoted shows text someone typed inside a message, cut to 40 characters,
+// so that a message stays short whatever they typed. Markdown in it is made
+// inert where the message is rendered (see cell).
+func quoted(s string) string {
+	return truncate(s, 40)
+}
+
 // hasOwnCommand reports whether cmds include a command twokey acts on.
 func hasOwnCommand(p *Policy, cmds []command) bool {
 	for _, c := range cmds {
@@ -598,36 +694,6 @@ func (k *shaSet) add(s string) {
 	}
 	k.seen[s] = true
 	k.list = append(k.list, s)
-}
-
-// resolveSHA turns the sha a person typed into a full SHA: a full SHA is taken
-// as it is; a prefix of at least 7 must match exactly one known SHA (the
-// commits twokey knew of when the command was given). why says what is wrong
-// otherwise.
-func resolveSHA(arg, head string, known []string) (sha, why string) {
-	if !shaRe.MatchString(arg) {
-		return "", "not a commit SHA (7 to 40 hex digits)"
-	}
-	arg = strings.ToLower(arg)
-	if len(arg) == 40 {
-		return arg, ""
-	}
-	// The head gets no precedence, and is a candidate only when the comment
-	// was made on it: a new head made to share the prefix of an older signed
-	// commit is ambiguous or no match, never the match.
-	var match string
-	for _, k := range known {
-		if strings.HasPrefix(k, arg) {
-			if match != "" && match != k {
-				return "", "the short SHA is ambiguous; give the full SHA"
-			}
-			match = k
-		}
-	}
-	if match == "" {
-		return "", fmt.Sprintf("no commit twokey knew of when this was posted starts with %s (the head is now %s); give the full SHA", arg, short(head))
-	}
-	return match, ""
 }
 
 // short abbreviates a SHA to 7 characters.

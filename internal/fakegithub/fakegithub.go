@@ -126,8 +126,8 @@ type Repo struct {
 	pullFiles     map[int][]*github.CommitFile
 	reviews       map[int][]*github.PullRequestReview
 	comments      []*github.IssueComment
-	editors       map[int64]string    // comment id -> login of the last editor
-	reviewEdits   map[int64]time.Time // review id -> when its body was last edited
+	edits         map[int64][]edit        // comment or review id -> its edit history
+	timeline      map[int][]timelineEvent // pull request -> force pushes, base changes, deletions
 	commentIssue  map[int64]int
 	labels        map[string]*github.Label
 	statuses      map[string][]*github.RepoStatus
@@ -203,8 +203,8 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		pullFiles:    map[int][]*github.CommitFile{},
 		reviews:      map[int][]*github.PullRequestReview{},
 		commentIssue: map[int64]int{},
-		editors:      map[int64]string{},
-		reviewEdits:  map[int64]time.Time{},
+		edits:        map[int64][]edit{},
+		timeline:     map[int][]timelineEvent{},
 		labels:       map[string]*github.Label{},
 		statuses:     map[string][]*github.RepoStatus{},
 		permissions:  map[string]string{},
@@ -396,23 +396,87 @@ func (s *Server) EditCommentAs(repo string, id int64, body string, at time.Time,
 			if editor == nil {
 				editor = c.User
 			}
-			r.editors[id] = editor.GetLogin()
+			r.edits[id] = append(r.edits[id], edit{at: at, editor: editor})
 		}
 	}
 }
 
-// EditReview changes a review's body at time at, as its author (or anyone
-// with write access) can after it was submitted. REST does not show the
-// edit; GraphQL's lastEditedAt does.
+// EditReview changes a review's body at time at as its author; EditReviewAs
+// as editor (anyone with write access can). REST does not show the edit;
+// GraphQL's edit history does.
 func (s *Server) EditReview(repo string, number int, id int64, body string, at time.Time) {
+	s.EditReviewAs(repo, number, id, body, at, nil)
+}
+
+// EditReviewAs changes a review's body as editor (nil: the author).
+func (s *Server) EditReviewAs(repo string, number int, id int64, body string, at time.Time, editor *github.User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.repo(repo, true)
 	for _, rv := range r.reviews[number] {
 		if rv.GetID() == id {
 			rv.Body = github.String(body)
-			r.reviewEdits[id] = at
+			if editor == nil {
+				editor = rv.User
+			}
+			r.edits[id] = append(r.edits[id], edit{at: at, editor: editor})
 		}
+	}
+}
+
+// DismissReview dismisses review id as actor: its state becomes DISMISSED
+// and the timeline records who did it.
+func (s *Server) DismissReview(repo string, number int, id int64, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	for _, rv := range r.reviews[number] {
+		if rv.GetID() == id {
+			rv.State = github.String("DISMISSED")
+			r.timeline[number] = append(r.timeline[number], timelineEvent{typ: "ReviewDismissedEvent", at: s.now(), actor: actor})
+		}
+	}
+}
+
+// DeleteComment deletes comment id as actor; the pull request's timeline
+// records the deletion (who, whose, when), as GitHub's does.
+func (s *Server) DeleteComment(repo string, id int64, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	for i, c := range r.comments {
+		if c.GetID() == id {
+			n := r.commentIssue[id]
+			r.comments = append(r.comments[:i], r.comments[i+1:]...)
+			r.timeline[n] = append(r.timeline[n], timelineEvent{typ: "CommentDeletedEvent", at: s.now(), actor: actor, deletedAuthor: c.User})
+			return
+		}
+	}
+}
+
+// ForcePush moves a pull request's head to sha with a push that is not a
+// fast-forward, by actor: the timeline records it (HeadRefForcePushedEvent)
+// with the heads before and after. SetHead is a fast-forward push, which
+// GitHub's timeline does not time.
+func (s *Server) ForcePush(repo string, number int, sha string, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	if pr := r.pulls[number]; pr != nil {
+		r.timeline[number] = append(r.timeline[number], timelineEvent{typ: "HeadRefForcePushedEvent", at: s.now(), actor: actor, before: pr.GetHead().GetSHA(), after: sha})
+		pr.Head.SHA = github.String(sha)
+	}
+}
+
+// ChangeBase retargets a pull request to base, by actor, as the timeline
+// records (BaseRefChangedEvent).
+func (s *Server) ChangeBase(repo string, number int, base string, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	if pr := r.pulls[number]; pr != nil {
+		r.timeline[number] = append(r.timeline[number], timelineEvent{typ: "BaseRefChangedEvent", at: s.now(), actor: actor, from: pr.GetBase().GetRef(), to: base})
+		pr.Base.Ref = github.String(base)
 	}
 }
 
@@ -659,6 +723,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /repos/{owner}/{repo}/git/commits/{sha}", s.getGitCommit)
 	h("GET /repos/{owner}/{repo}/commits", s.listCommits)
 	h("GET /repos/{owner}/{repo}/pulls/{number}/commits", s.listPullCommits)
+	h("GET /repos/{owner}/{repo}/compare/{basehead}", s.compare)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.getTeamMembership)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/members", s.listTeamMembers)
 	mux.HandleFunc("GET /user", s.getAuthenticatedUser)
@@ -977,10 +1042,11 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request, repo *Repo)
 			c.Body = in.Body
 			c.UpdatedAt = &github.Timestamp{Time: s.now()}
 			// The editor is the token's account, as for a created status.
-			repo.editors[id] = "github-actions[bot]"
+			editor := User("github-actions[bot]", 41898282)
 			if s.self != nil {
-				repo.editors[id] = s.self.GetLogin()
+				editor = s.self
 			}
+			repo.edits[id] = append(repo.edits[id], edit{at: s.now(), editor: editor})
 			writeJSON(w, http.StatusOK, c)
 			return
 		}
@@ -1077,7 +1143,7 @@ func (s *Server) listCommitPulls(w http.ResponseWriter, r *http.Request, repo *R
 }
 
 func (s *Server) getContents(w http.ResponseWriter, r *http.Request, repo *Repo) {
-	ref := r.URL.Query().Get("ref")
+	ref := repo.resolveRef(r.URL.Query().Get("ref"))
 	if ref == "" {
 		ref = repo.DefaultBranch
 	}
@@ -1265,6 +1331,37 @@ func (s *Server) listTeamMembers(w http.ResponseWriter, r *http.Request) {
 	paginate(w, r, users)
 }
 
+// compare answers GET /compare/BASE...HEAD with the files of the open pull
+// request whose head is HEAD (renames with their previous names), as
+// GitHub's three-dot compare gives a pull request's diff. GitHub lists at
+// most 300 files.
+func (s *Server) compare(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	_, head, ok := strings.Cut(r.PathValue("basehead"), "...")
+	if !ok {
+		notFound(w)
+		return
+	}
+	for n, pr := range repo.pulls {
+		if pr.GetHead().GetSHA() == head {
+			files := repo.pullFiles[n]
+			if len(files) > 300 {
+				files = files[:300]
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"status": "ahead", "files": files})
+			return
+		}
+	}
+	notFound(w)
+}
+
+// RenameFile adds a renamed file (from → to) to pull request number's files.
+func (s *Server) RenameFile(repo string, number int, from, to string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	r.pullFiles[number] = append(r.pullFiles[number], &github.CommitFile{Filename: github.String(to), PreviousFilename: github.String(from), Status: github.String("renamed")})
+}
+
 func blobSHA(content string) string {
 	return fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprintf("blob %d\x00%s", len(content), content))))
 }
@@ -1275,389 +1372,4 @@ func (s *Server) getAuthenticatedUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.self)
-}
-
-// ---- GraphQL ----
-
-// BlobTextLimit is how many bytes of a file GraphQL's Blob.text returns: a
-// longer file's text is cut there and its isTruncated is true. GitHub does
-// not document the limit; 512,000 bytes is what it is seen to cut at.
-const BlobTextLimit = 512000
-
-// gqlObjectField is one aliased repository.object(expression: $var) field of
-// a query.
-type gqlObjectField struct {
-	alias, exprVar string
-	typename       bool     // __typename is selected
-	blob           []string // fields selected with ... on Blob
-}
-
-// gqlRepoQuery is the only GraphQL query shape the fake answers:
-//
-//	query($owner:String!,$name:String!,$a:String!,...){
-//	  repository(owner:$owner,name:$name){
-//	    a: object(expression:$a){ __typename ... on Blob { text isTruncated } }
-//	    ...
-//	  }
-//	}
-type gqlRepoQuery struct {
-	ownerVar, nameVar string
-	objects           []gqlObjectField
-}
-
-// gqlBlobFields are the Blob fields the fake can answer.
-var gqlBlobFields = map[string]bool{"text": true, "isTruncated": true, "byteSize": true, "isBinary": true}
-
-// graphQL answers POST /graphql: reads of files through
-// repository.object(expression: "REF:PATH") (see gqlRepoQuery), from the
-// files SetFile stored. Like GitHub, a query it cannot answer gets HTTP 200
-// and {"errors":[{"message":...}]}, an unknown repository a NOT_FOUND error
-// with data.repository null, and a path that does not exist a null object.
-func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Query     string         `json:"query"`
-		Variables map[string]any `json:"variables"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"})
-		return
-	}
-	if gqlNodesQuery(req.Query) {
-		s.gqlNodes(w, req.Variables["ids"])
-		return
-	}
-	q, err := parseRepoQuery(req.Query)
-	if err != nil {
-		gqlErrors(w, nil, map[string]any{"message": err.Error()})
-		return
-	}
-	str := func(name string) (string, bool) {
-		v, ok := req.Variables[name].(string)
-		return v, ok
-	}
-	var vars []string
-	for _, name := range append([]string{q.ownerVar, q.nameVar}, objectVars(q)...) {
-		v, ok := str(name)
-		if !ok {
-			gqlErrors(w, nil, map[string]any{"message": fmt.Sprintf("Variable $%s of type String! was provided invalid value", name)})
-			return
-		}
-		vars = append(vars, v)
-	}
-	full := vars[0] + "/" + vars[1]
-	repo := s.repo(full, false)
-	if repo == nil {
-		gqlErrors(w, map[string]any{"repository": nil}, map[string]any{"type": "NOT_FOUND", "path": []string{"repository"},
-			"message": fmt.Sprintf("Could not resolve to a Repository with the name '%s'.", full)})
-		return
-	}
-	data := map[string]any{}
-	for i, o := range q.objects {
-		data[o.alias] = repo.object(vars[2+i], o)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"repository": data}})
-}
-
-// gqlNodesQuery reports whether query is the other shape the fake answers:
-// the author and last editor of comments and when reviews were submitted
-// and last edited, by node id:
-//
-//	query($ids:[ID!]!){ nodes(ids:$ids){ __typename
-//	  ... on IssueComment { id author { login } editor { login } }
-//	  ... on PullRequestReview { id submittedAt lastEditedAt } } }
-func gqlNodesQuery(query string) bool {
-	q := strings.Join(strings.Fields(query), "")
-	return strings.Contains(q, "nodes(ids:$ids){__typename...onIssueComment{idauthor{login}editor{login}}...onPullRequestReview{idsubmittedAtlastEditedAt}}")
-}
-
-// gqlNodes answers the nodes query: for a comment its author and last
-// editor (null when never edited), with logins as GraphQL gives them (a
-// bot's without "[bot]"); for a review when it was submitted and last
-// edited (null when never). Like GitHub, more than 100 ids is an error, and
-// an id that resolves to nothing is a null node and a NOT_FOUND error.
-func (s *Server) gqlNodes(w http.ResponseWriter, v any) {
-	raw, _ := v.([]any)
-	if len(raw) > 100 {
-		gqlErrors(w, nil, map[string]any{"type": "EXCESSIVE_PAGINATION", "message": "You may not request more than 100 node IDs; you requested " + strconv.Itoa(len(raw)) + "."})
-		return
-	}
-	login := func(l string) map[string]any { return map[string]any{"login": strings.TrimSuffix(l, "[bot]")} }
-	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	nodes := make([]any, len(raw))
-	var errs []map[string]any
-	for i, id := range raw {
-		nodeID, _ := id.(string)
-		nodes[i] = s.gqlNode(nodeID, login, stamp)
-		if nodes[i] == nil {
-			errs = append(errs, map[string]any{"type": "NOT_FOUND", "path": []any{"nodes", i},
-				"message": fmt.Sprintf("Could not resolve to a node with the global id of '%s'", nodeID)})
-		}
-	}
-	data := map[string]any{"nodes": nodes}
-	if len(errs) > 0 {
-		gqlErrors(w, data, errs...)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data})
-}
-
-func (s *Server) gqlNode(nodeID string, login func(string) map[string]any, stamp func(time.Time) string) map[string]any {
-	for _, r := range s.repos {
-		for _, c := range r.comments {
-			if c.GetNodeID() != nodeID {
-				continue
-			}
-			node := map[string]any{"__typename": "IssueComment", "id": nodeID, "author": login(c.GetUser().GetLogin()), "editor": nil}
-			if e, ok := r.editors[c.GetID()]; ok {
-				node["editor"] = login(e)
-			}
-			return node
-		}
-		for _, rvs := range r.reviews {
-			for _, rv := range rvs {
-				if rv.GetNodeID() != nodeID {
-					continue
-				}
-				node := map[string]any{"__typename": "PullRequestReview", "id": nodeID, "submittedAt": stamp(rv.GetSubmittedAt().Time), "lastEditedAt": nil}
-				if at, ok := r.reviewEdits[rv.GetID()]; ok {
-					node["lastEditedAt"] = stamp(at)
-				}
-				return node
-			}
-		}
-	}
-	return nil
-}
-
-func objectVars(q *gqlRepoQuery) []string {
-	var out []string
-	for _, o := range q.objects {
-		out = append(out, o.exprVar)
-	}
-	return out
-}
-
-// gqlErrors writes GitHub's GraphQL error answer: HTTP 200, errors, and data
-// when there is some.
-func gqlErrors(w http.ResponseWriter, data map[string]any, errs ...map[string]any) {
-	body := map[string]any{"errors": errs}
-	if data != nil {
-		body["data"] = data
-	}
-	writeJSON(w, http.StatusOK, body)
-}
-
-// object resolves expression REF:PATH as git does for the selection o: a
-// Blob for a file, a Tree for a directory, a Commit for a bare ref, nil
-// (null) for anything that does not exist.
-func (r *Repo) object(expr string, o gqlObjectField) map[string]any {
-	ref, path, hasPath := strings.Cut(expr, ":")
-	files, ok := r.files[ref]
-	if !ok {
-		return nil
-	}
-	out := map[string]any{}
-	typ := ""
-	content, isFile := files[path]
-	switch {
-	case !hasPath:
-		typ = "Commit"
-	case isFile:
-		typ = "Blob"
-		text, truncated := content, false
-		if len(text) > BlobTextLimit {
-			text, truncated = text[:BlobTextLimit], true
-		}
-		binary := strings.ContainsRune(content, 0)
-		for _, f := range o.blob {
-			switch f {
-			case "text":
-				if binary {
-					out[f] = nil
-				} else {
-					out[f] = text
-				}
-			case "isTruncated":
-				out[f] = truncated
-			case "byteSize":
-				out[f] = len(content)
-			case "isBinary":
-				out[f] = binary
-			}
-		}
-	case path == "" || r.dir(ref, path) != nil:
-		typ = "Tree"
-	default:
-		return nil
-	}
-	if o.typename {
-		out["__typename"] = typ
-	}
-	return out
-}
-
-// parseRepoQuery parses the query shape of gqlRepoQuery; anything else is an
-// error worded like GitHub's.
-func parseRepoQuery(src string) (*gqlRepoQuery, error) {
-	p := &gqlParser{toks: gqlTokens(src)}
-	q := &gqlRepoQuery{}
-	if err := p.expect("query"); err != nil {
-		return nil, err
-	}
-	if t := p.peek(); t != "(" && t != "{" {
-		p.next() // operation name
-	}
-	if p.peek() == "(" {
-		for p.peek() != ")" {
-			if p.next() == "" {
-				return nil, fmt.Errorf("unterminated variable definitions")
-			}
-		}
-		p.next()
-	}
-	if err := p.expect("{", "repository", "("); err != nil {
-		return nil, err
-	}
-	for p.peek() != ")" {
-		arg := p.next()
-		if err := p.expect(":", "$"); err != nil {
-			return nil, err
-		}
-		v := p.next()
-		switch arg {
-		case "owner":
-			q.ownerVar = v
-		case "name":
-			q.nameVar = v
-		default:
-			return nil, fmt.Errorf("Field 'repository' doesn't accept argument '%s'", arg)
-		}
-	}
-	p.next()
-	if q.ownerVar == "" || q.nameVar == "" {
-		return nil, fmt.Errorf("Field 'repository' is missing required arguments: owner, name")
-	}
-	if err := p.expect("{"); err != nil {
-		return nil, err
-	}
-	for p.peek() != "}" {
-		o := gqlObjectField{alias: p.next()}
-		if o.alias == "" {
-			return nil, fmt.Errorf("unexpected end of document")
-		}
-		if p.peek() == ":" {
-			p.next()
-			if err := p.expect("object"); err != nil {
-				return nil, err
-			}
-		} else if o.alias != "object" {
-			return nil, fmt.Errorf("Field '%s' doesn't exist on type 'Repository'", o.alias)
-		}
-		if err := p.expect("(", "expression", ":", "$"); err != nil {
-			return nil, err
-		}
-		o.exprVar = p.next()
-		if err := p.expect(")", "{"); err != nil {
-			return nil, err
-		}
-		for p.peek() != "}" {
-			switch t := p.next(); t {
-			case "__typename":
-				o.typename = true
-			case "...":
-				if err := p.expect("on", "Blob", "{"); err != nil {
-					return nil, err
-				}
-				for p.peek() != "}" {
-					f := p.next()
-					if !gqlBlobFields[f] {
-						return nil, fmt.Errorf("Field '%s' doesn't exist on type 'Blob'", f)
-					}
-					o.blob = append(o.blob, f)
-				}
-				p.next()
-			case "":
-				return nil, fmt.Errorf("unexpected end of document")
-			default:
-				return nil, fmt.Errorf("Field '%s' doesn't exist on type 'GitObject'", t)
-			}
-		}
-		p.next()
-		q.objects = append(q.objects, o)
-	}
-	if err := p.expect("}", "}"); err != nil {
-		return nil, err
-	}
-	if t := p.peek(); t != "" {
-		return nil, fmt.Errorf("Parse error on %q", t)
-	}
-	return q, nil
-}
-
-// gqlParser walks the tokens of a GraphQL document.
-type gqlParser struct {
-	toks []string
-	pos  int
-}
-
-func (p *gqlParser) peek() string {
-	if p.pos < len(p.toks) {
-		return p.toks[p.pos]
-	}
-	return ""
-}
-
-func (p *gqlParser) next() string {
-	t := p.peek()
-	if t != "" {
-		p.pos++
-	}
-	return t
-}
-
-func (p *gqlParser) expect(want ...string) error {
-	for _, w := range want {
-		if t := p.next(); t != w {
-			if t == "" {
-				return fmt.Errorf("Parse error on end of document (expected %q)", w)
-			}
-			return fmt.Errorf("Parse error on %q (expected %q)", t, w)
-		}
-	}
-	return nil
-}
-
-// gqlTokens splits a GraphQL document into names, punctuators and "...";
-// commas, white space and comments are insignificant. String literals are
-// not supported (twokey passes values as variables).
-func gqlTokens(src string) []string {
-	isName := func(c byte) bool {
-		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-	}
-	var out []string
-	for i := 0; i < len(src); {
-		c := src[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',':
-			i++
-		case c == '#':
-			for i < len(src) && src[i] != '\n' {
-				i++
-			}
-		case strings.HasPrefix(src[i:], "..."):
-			out = append(out, "...")
-			i += 3
-		case isName(c):
-			j := i
-			for j < len(src) && isName(src[j]) {
-				j++
-			}
-			out = append(out, src[i:j])
-			i = j
-		default:
-			out = append(out, string(c))
-			i++
-		}
-	}
-	return out
 }
