@@ -92,6 +92,12 @@ type TimeVerdict struct {
 	ReadyAt time.Time
 	// Due lists the pending kinds that have a due time, in Required order.
 	Due []Due
+	// Next is the first time after Now at which these rules can judge the
+	// pull request differently, as it stands: a freeze window in its scope
+	// begins or ends, or a key falls due. Zero when none will. A caller
+	// that re-checks on a schedule need not judge it again before then
+	// unless something else changed.
+	Next time.Time
 }
 
 // Due is when a pending kind's key is due, and whether that has passed.
@@ -139,6 +145,7 @@ func ApplyTime(v *Verdict, p *Policy, f TimeFacts, now time.Time) error {
 		v.State = StatePending
 	}
 
+	defer func() { t.Next = t.next(p, f) }()
 	linked := v.Link.Status == LinkSatisfied || v.Link.Status == LinkWaived || v.Link.Status == LinkNotRequired
 	if f.Draft || f.ReadyAt.IsZero() || !linked {
 		return nil
@@ -314,4 +321,27 @@ func whenShort(t time.Time, loc *time.Location) string {
 		s += " (" + name + ")"
 	}
 	return s
+}
+
+// next computes TimeVerdict.Next.
+func (t *TimeVerdict) next(p *Policy, f TimeFacts) time.Time {
+	var next time.Time
+	consider := func(at time.Time) {
+		if at.After(t.Now) && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	if t.Freeze != nil {
+		consider(t.Freeze.Until)
+	}
+	for _, w := range scopedWindows(p, f.PR, f.Briefs) {
+		consider(w.nextStart(t.Now))
+		if end, ok := w.holdsAt(t.Now); ok {
+			consider(end) // a window that follows on may show another reason
+		}
+	}
+	for _, d := range t.Due {
+		consider(d.At)
+	}
+	return next
 }

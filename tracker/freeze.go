@@ -334,12 +334,7 @@ const maxChain = 100
 // override. The reopening time follows the windows in scope that nothing
 // lifts from one to the next while they join without a gap.
 func freezeAt(p *Policy, pr *PullRequest, briefs []LinkedBrief, v *Verdict, now time.Time) *Freeze {
-	var scoped []*FreezeWindow
-	for i := range p.Freeze {
-		if w := &p.Freeze[i]; w.shape != shapeUnknown && w.inScope(pr, briefs) {
-			scoped = append(scoped, w)
-		}
-	}
+	scoped := scopedWindows(p, pr, briefs)
 	lifted := func(w *FreezeWindow) *FreezeOverride {
 		if w.Override != "" {
 			for _, s := range append(slices.Clone(v.Signoffs), v.Extra...) {
@@ -384,4 +379,42 @@ func freezeAt(p *Policy, pr *PullRequest, briefs []LinkedBrief, v *Verdict, now 
 		first.Until = next
 	}
 	return first
+}
+
+// scopedWindows are the windows of p whose scope holds for pr.
+func scopedWindows(p *Policy, pr *PullRequest, briefs []LinkedBrief) []*FreezeWindow {
+	var scoped []*FreezeWindow
+	for i := range p.Freeze {
+		if w := &p.Freeze[i]; w.shape != shapeUnknown && w.inScope(pr, briefs) {
+			scoped = append(scoped, w)
+		}
+	}
+	return scoped
+}
+
+// nextStart returns the first time after t at which the window begins, or
+// zero when it never does again.
+func (w *FreezeWindow) nextStart(t time.Time) time.Time {
+	d := dateOf(t.In(w.loc))
+	switch w.shape {
+	case shapeDated:
+		if w.fromT.After(t) {
+			return w.fromT
+		}
+	case shapeWeekly:
+		for i := 0; i <= 7; i++ {
+			if dd := d.addDays(i); dd.weekday() == w.fromW {
+				if at := dd.at(w.fromS, w.loc); at.After(t) {
+					return at
+				}
+			}
+		}
+	case shapeHolidays:
+		for i := 1; i <= 400 && w.calendarDays != nil; i++ {
+			if dd := d.addDays(i); w.calendarDays.isHoliday(dd) {
+				return dd.at(0, w.loc)
+			}
+		}
+	}
+	return time.Time{}
 }

@@ -346,3 +346,34 @@ func mustParse(t *testing.T, line []byte) []Record {
 	}
 	return recs
 }
+
+// TestTimeVerdictNext: Next is when the time rules can next judge the pull
+// request differently: the end of the freeze it is in, the start of the next
+// window, or a key falling due, whichever comes first.
+func TestTimeVerdictNext(t *testing.T) {
+	p := timePolicy(t, fridayFreeze)
+	pr := gatePR()
+	pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)} // backend pending, due 2 working days after ready
+	berlin := mustZone(t, "Europe/Berlin")
+	for _, tt := range []struct {
+		name, now string
+		ready     time.Time
+		want      time.Time
+	}{
+		{"frozen: the window's end", "2026-03-06T15:00:00Z", time.Time{}, time.Date(2026, 3, 9, 9, 0, 0, 0, berlin)},
+		{"Wednesday: the next window", "2026-03-04T10:00:00Z", time.Time{}, time.Date(2026, 3, 6, 15, 0, 0, 0, berlin)},
+		{"a key due before the next window", "2026-03-04T10:00:00Z", time.Date(2026, 3, 3, 10, 0, 0, 0, berlin), time.Date(2026, 3, 5, 10, 0, 0, 0, berlin)},
+		{"overdue: the next window", "2026-03-05T10:00:00Z", time.Date(2026, 3, 3, 10, 0, 0, 0, berlin), time.Date(2026, 3, 6, 15, 0, 0, 0, berlin)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := judgeAt(t, p, pr, TimeFacts{ReadyAt: tt.ready}, utc(tt.now))
+			if !v.Time.Next.Equal(tt.want) {
+				t.Errorf("Next = %v, want %v", v.Time.Next.In(berlin), tt.want)
+			}
+		})
+	}
+	v := judgeAt(t, timePolicy(t, ""), signedPR(), TimeFacts{}, utc("2026-03-04T10:00:00Z"))
+	if !v.Time.Next.IsZero() {
+		t.Errorf("no windows, no keys pending: Next = %v, want zero", v.Time.Next)
+	}
+}

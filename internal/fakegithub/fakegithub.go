@@ -136,6 +136,7 @@ type Repo struct {
 	commits       map[string]*Commit
 	pullCommits   map[int][]string
 	commitPulls   map[string][]int
+	issueEdited   map[int]time.Time // issue -> when its body was last edited
 }
 
 // Server is the fake. Create it with New; it is closed with the test.
@@ -212,6 +213,7 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		commits:      map[string]*Commit{},
 		pullCommits:  map[int][]string{},
 		commitPulls:  map[string][]int{},
+		issueEdited:  map[int]time.Time{},
 	}
 	s.repos[strings.ToLower(fullName)] = r
 	return r
@@ -260,8 +262,22 @@ func (s *Server) AddIssue(repo string, number int, title, body string, user *git
 func (s *Server) SetIssueBody(repo string, number int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if is := s.repo(repo, true).issues[number]; is != nil {
+	r := s.repo(repo, true)
+	if is := r.issues[number]; is != nil {
 		is.Body = github.String(body)
+		r.issueEdited[number] = s.now()
+	}
+}
+
+// MarkReady takes pull request number out of draft, as its author's "Ready
+// for review" would: a ReadyForReviewEvent on its timeline, at the clock.
+func (s *Server) MarkReady(repo string, number int, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	if pr := r.pulls[number]; pr != nil {
+		pr.Draft = github.Bool(false)
+		r.timeline[number] = append(r.timeline[number], timelineEvent{typ: "ReadyForReviewEvent", at: s.now(), actor: actor})
 	}
 }
 
@@ -280,6 +296,7 @@ type Pull struct {
 	Merged   bool
 	MergedBy *github.User
 	Merge    string // merge commit SHA
+	Draft    bool
 }
 
 // AddPull creates or replaces a pull request (and its issue).
@@ -315,6 +332,7 @@ func (s *Server) AddPull(repo string, p Pull) *github.PullRequest {
 			Repo: repoObject(p.HeadRepo)},
 		Base:   &github.PullRequestBranch{Ref: github.String(p.Base), Repo: repoObject(repo)},
 		Merged: github.Bool(p.Merged),
+		Draft:  github.Bool(p.Draft),
 	}
 	if p.Merged {
 		pr.State = github.String("closed")
