@@ -263,7 +263,7 @@ type gqlIssue struct {
 	Body         string     `json:"body"`
 	CreatedAt    time.Time  `json:"createdAt"`
 	LastEditedAt *time.Time `json:"lastEditedAt"`
-	Labels    struct {
+	Labels       struct {
 		Nodes []struct {
 			Name string `json:"name"`
 		} `json:"nodes"`
