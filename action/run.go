@@ -69,17 +69,17 @@ type runner struct {
 	runURL    string
 	attempt   string
 
-	policy     *tracker.Policy
-	form       *tracker.Form
-	formFile   *configFile // the form read with the policy (nil: not read), parsed when needed
-	defBranch  string
-	selfLogin  *string
+	policy    *tracker.Policy
+	form      *tracker.Form
+	formFile  *configFile // the form read with the policy (nil: not read), parsed when needed
+	defBranch string
+	selfLogin *string
 	// asStatusCreator makes the account that set twokey/gate on the head
 	// twokey's own (twokey check, whose token is a person's).
 	asStatusCreator bool
-	fork       bool // the pull request comes from a fork under pull_request(_review): the token is read-only
-	readOnly   bool // a write was refused with 403
-	configErrs error
+	fork            bool // the pull request comes from a fork under pull_request(_review): the token is read-only
+	readOnly        bool // a write was refused with 403
+	configErrs      error
 	// cfgID names the policy and form in use (see configID): twokey's
 	// status carries it, so a scheduled re-check knows which pull requests
 	// were judged under another configuration.
