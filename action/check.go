@@ -2,12 +2,12 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
-
 
 	"github.com/twokey/twokey/tracker"
 )
@@ -95,6 +95,9 @@ func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
 // explainCheck adds what to do to the errors a person at a terminal meets
 // most: a token GitHub refuses, a repository or pull request it hides.
 func explainCheck(err error, repo string) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w\n%s or the pull request does not exist, or the token cannot read it (a private repository needs the repo scope or contents and pull requests read access)", err, repo)
+	}
 	switch statusOf(err) {
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w\nGitHub refused the token: set GH_TOKEN to a valid token or run 'gh auth login'", err)

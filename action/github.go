@@ -22,6 +22,7 @@ const maxFiles = 3000
 type repoAPI struct {
 	c           *github.Client
 	owner, name string
+	retried     bool // a GraphQL error answer was asked again once this run
 }
 
 func (g *repoAPI) full() string { return g.owner + "/" + g.name }

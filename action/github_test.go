@@ -55,7 +55,7 @@ func TestDirectoryIsMember(t *testing.T) {
 		paths = append(paths, r.Path)
 	}
 	want := []string{
-		"/graphql", // both teams
+		"/graphql",                              // both teams
 		"/orgs/acme/teams/all/memberships/m149", // beyond the first page
 		"/orgs/acme/teams/all/memberships/nobody",
 	}

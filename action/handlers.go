@@ -530,6 +530,7 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 	}
 	rec := tracker.NewRecord(r.policy, g.pr, v, tracker.MergeInfo{
 		Commit: commit, MergedBy: raw.GetMergedBy().GetLogin(), MergedAt: mergedAt, Method: method, Landed: others,
+		OpenedAt: g.read.pr.CreatedAt, // for twokey report's lead times
 	})
 	if err := r.pub.outputs(Output{"verdict", rec.Verdict}); err != nil {
 		return err

@@ -183,8 +183,10 @@ func TestMergedPullIsRecorded(t *testing.T) {
 	}{{"gate passed", true, tracker.VerdictPass}, {"admin merged anyway", false, tracker.VerdictBypassed}} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Saved cards", User: fakegithub.User("dev", 7), Head: sha1A,
+			pr := h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Saved cards", User: fakegithub.User("dev", 7), Head: sha1A,
 				Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"})
+			opened := pr.GetMergedAt().Add(-50 * time.Hour)
+			pr.CreatedAt = &github.Timestamp{Time: opened} // the fake's own copy: opened two days before the merge
 			h.gh.AddReview(testRepo, 13, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
 			if tt.signed {
 				h.gh.AddReview(testRepo, 13, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
@@ -202,6 +204,9 @@ func TestMergedPullIsRecorded(t *testing.T) {
 			r := recs[0]
 			if r.Type != tracker.RecordMerge || r.Verdict != tt.verdict || r.PR != 13 || r.Head != sha1A || r.MergedBy == "" {
 				t.Errorf("record = %+v, want a merge record of #13 with verdict %s", r, tt.verdict)
+			}
+			if !r.OpenedAt.Equal(opened) || r.OpenedAt.Equal(r.MergedAt) {
+				t.Errorf("record opened_at = %v, want the pull request's created_at %v (merged_at %v)", r.OpenedAt, opened, r.MergedAt)
 			}
 			if h.records.url != "https://github.example.com/acme/site.git ghs_x" {
 				t.Errorf("remote = %q, want GITHUB_SERVER_URL/owner/repo.git with the token", h.records.url)
@@ -931,7 +936,7 @@ func TestTriggerCommentAfterPush(t *testing.T) {
 				h.gh.SetNow(at(59))
 			}
 			sticky := h.gh.Comments(testRepo, 2)[0].GetBody()
-			if tt.want == "pending" && !strings.Contains(sticky, "approve the pull request in a review, or comment `/signoff backend bbbbbbb`") {
+			if tt.want == "pending" && !strings.Contains(sticky, "@bea signed (GitHub's records do not establish which head it was written on)") {
 				t.Errorf("the gate comment does not tell bea how to sign:\n%s", sticky)
 			}
 		})

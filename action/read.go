@@ -34,7 +34,7 @@ mergedBy{...actor} author{...actor}
 headRefName headRefOid baseRefName baseRefOid changedFiles
 labels(first:100){nodes{name}}
 files(first:100){totalCount pageInfo{hasNextPage endCursor} nodes{path changeType}}
-commits(last:100){totalCount nodes{commit{...commit status{context(name:"twokey/gate"){state description targetUrl createdAt creator{login}}}}}}
+commits(last:100){totalCount nodes{commit{...seen}}}
 reviews(first:100){pageInfo{hasNextPage endCursor} nodes{...review}}
 comments(first:100){pageInfo{hasNextPage endCursor} nodes{...comment}}
 timelineItems(first:100,itemTypes:[HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT,READY_FOR_REVIEW_EVENT]){pageInfo{hasNextPage endCursor} nodes{...event}}}
@@ -46,11 +46,12 @@ timelineItems(first:100,itemTypes:[HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_
 // a query spreads (GitHub refuses a document with an unused fragment).
 const pullFragments = `fragment actor on Actor{__typename login}
 fragment commit on Commit{oid tree{oid} parents(first:3){nodes{oid}}}
+fragment seen on Commit{...commit status{context(name:"twokey/gate"){state description targetUrl createdAt creator{login}}}}
 fragment edits on UserContentEditConnection{totalCount nodes{editedAt editor{...actor}}}
 fragment review on PullRequestReview{fullDatabaseId state body url submittedAt authorCanPushToRepository author{...actor} commit{...commit} userContentEdits(first:20){...edits}}
 fragment comment on IssueComment{fullDatabaseId body url createdAt author{...actor} userContentEdits(first:20){...edits}}
 fragment event on PullRequestTimelineItems{__typename
-... on HeadRefForcePushedEvent{createdAt actor{...actor} beforeCommit{...commit} afterCommit{...commit}}
+... on HeadRefForcePushedEvent{createdAt actor{...actor} beforeCommit{...seen} afterCommit{...seen}}
 ... on HeadRefDeletedEvent{createdAt actor{...actor}}
 ... on HeadRefRestoredEvent{createdAt actor{...actor}}
 ... on ReopenedEvent{createdAt actor{...actor}}
@@ -305,6 +306,10 @@ type pullRead struct {
 	canPush map[string]bool
 }
 
+// ErrNotFound says GitHub answered that the repository or pull request does
+// not exist, which is also its answer when the token cannot read it.
+var ErrNotFound = errors.New("GitHub found no such repository or pull request")
+
 // errHeadMoved says the head changed while twokey read the pull request over
 // several requests: judging would mix two heads' data, and the push has its
 // own event, whose run judges the new head.
@@ -326,6 +331,13 @@ func (g *repoAPI) graphql(ctx context.Context, op, query string, vars map[string
 	resp, err := g.c.Do(ctx, req, &ans)
 	if err != nil {
 		return time.Time{}, nil, apiError(op+" (GraphQL)", err)
+	}
+	if (len(ans.Data) == 0 || string(ans.Data) == "null") && len(ans.Errors) > 0 && ans.Errors[0].Type == "" && !g.retried {
+		// "Something went wrong while executing your query": GitHub's
+		// answer to a query that timed out on its side. Asked again once a
+		// run; a query GitHub refuses (a type on its error) is not.
+		g.retried = true
+		return g.graphql(ctx, op, query, vars, out)
 	}
 	at, _ := http.ParseTime(resp.Header.Get("Date"))
 	for _, e := range ans.Errors {
@@ -371,9 +383,15 @@ func (g *repoAPI) readPull(ctx context.Context, number int, ref, policyPath, for
 	rd.viewer = viewer.Login
 	var repo map[string]jsonRaw
 	if err := jsonUnmarshal(data["repository"], &repo); err != nil || repo == nil {
+		if len(errs) > 0 && errs[0].Type == "NOT_FOUND" {
+			return nil, fmt.Errorf("%s: %w: %s", op, ErrNotFound, errs[0].Message)
+		}
 		return nil, fmt.Errorf("%s (GraphQL): %w: %s", op, errGraphQL, firstMessage(errs, "no repository in the answer"))
 	}
 	if err := jsonUnmarshal(repo["pullRequest"], &rd.pr); err != nil || rd.pr == nil {
+		if len(errs) > 0 && errs[0].Type == "NOT_FOUND" {
+			return nil, fmt.Errorf("%s: %w: %s", op, ErrNotFound, errs[0].Message)
+		}
 		return nil, fmt.Errorf("%s (GraphQL): %w: %s", op, errGraphQL, firstMessage(errs, "no pull request in the answer"))
 	}
 	_ = jsonUnmarshal(repo["policy"], &rd.policy)
@@ -657,12 +675,17 @@ func (rd *pullRead) trackerPull(repo string) *tracker.PullRequest {
 		seen[strings.ToLower(c.OID)] = true
 		pr.Commits = append(pr.Commits, c.commit(inPR))
 	}
+	seenOn := map[string]bool{}
+	headSeen := func(c *gqlCommit) {
+		if _, since := ownStatus(c, rd.viewer, g.Number); !since.IsZero() && !seenOn[strings.ToLower(c.OID)] {
+			seenOn[strings.ToLower(c.OID)] = true
+			pr.HeadSeen = append(pr.HeadSeen, tracker.HeadSeen{SHA: strings.ToLower(c.OID), At: since})
+		}
+	}
 	for i := range g.Commits.Nodes {
 		c := &g.Commits.Nodes[i].Commit
 		addCommit(c, true)
-		if _, since := ownStatus(c, rd.viewer, g.Number); !since.IsZero() {
-			pr.HeadSeen = append(pr.HeadSeen, tracker.HeadSeen{SHA: strings.ToLower(c.OID), At: since})
-		}
+		headSeen(c)
 	}
 	pr.CommitsIncomplete = g.Commits.TotalCount > len(g.Commits.Nodes)
 	for _, r := range g.Reviews.Nodes {
@@ -692,10 +715,12 @@ func (rd *pullRead) trackerPull(repo string) *tracker.PullRequest {
 			if e.BeforeCommit != nil {
 				te.Before = strings.ToLower(e.BeforeCommit.OID)
 				addCommit(e.BeforeCommit, false)
+				headSeen(e.BeforeCommit) // a head force-pushed away keeps twokey's status
 			}
 			if e.AfterCommit != nil {
 				te.After = strings.ToLower(e.AfterCommit.OID)
 				addCommit(e.AfterCommit, false)
+				headSeen(e.AfterCommit)
 			}
 		case "HeadRefDeletedEvent":
 			te.Type = tracker.EventHeadDeleted

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # check-dist.sh lints what ships besides Go code: the workflows (the project's
-# own and the one `twokey init` writes) and action.yml with actionlint, and the
-# shell scripts with shellcheck. It installs actionlint from the Go module
-# proxy at a pinned version into a cache directory, and shellcheck with apt
-# when it is missing and apt is there (actionlint runs shellcheck on run:
-# scripts when it finds it). The GoReleaser config is checked by
-# internal/dist's tests (go test) and, in GitHub CI, by goreleaser check.
+# own, the one `twokey init` writes and the examples the docs show whole) and
+# action.yml with actionlint, and the shell scripts with shellcheck. It
+# installs actionlint from the Go module proxy at a pinned version into a
+# cache directory, and shellcheck with apt when it is missing and apt is there
+# (actionlint runs shellcheck on run: scripts when it finds it). The
+# GoReleaser config is checked by internal/dist's tests (go test) and, in
+# GitHub CI, by goreleaser check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +29,8 @@ if ! command -v shellcheck >/dev/null 2>&1; then
 	fi
 fi
 
-echo "actionlint: .github/workflows, action.yml (through uses: ./), tracker/defaults/workflow.yml"
-"$actionlint" .github/workflows/*.yml tracker/defaults/workflow.yml
+echo "actionlint: .github/workflows, action.yml (through uses: ./), tracker/defaults/workflow.yml, examples/workflows"
+"$actionlint" .github/workflows/*.yml tracker/defaults/workflow.yml examples/workflows/*.yml
 
 if command -v shellcheck >/dev/null 2>&1; then
 	echo "shellcheck: scripts/*.sh .ci/run"

@@ -164,6 +164,11 @@ type LinkedBrief struct {
 	Brief  *Brief   // the parsed body, nil when it could not be parsed
 }
 
+// unboundStale is why a /signoff without a SHA covers nothing: the head it
+// was written on is not established by GitHub's records (the head changed
+// around then, or twokey had not yet seen it).
+const unboundStale = "GitHub's records do not establish which head it was written on"
+
 // Gate states (the commit status state).
 const (
 	StateSuccess = "success"
@@ -299,6 +304,11 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 			if strings.EqualFold(s.SHA, head) {
 				v.Extra = append(v.Extra, s)
 			}
+			continue
+		}
+		if s.SHA == "" {
+			s.Stale = unboundStale
+			stale[s.Kind] = append(stale[s.Kind], s)
 			continue
 		}
 		if b := baseChangedAfter(pr, s.At); b != nil {

@@ -8,6 +8,8 @@ type MergeInfo struct {
 	MergedBy string
 	Method   string // merge, squash or rebase
 	MergedAt time.Time
+	// OpenedAt is when the pull request was opened; zero when unknown.
+	OpenedAt time.Time
 	// Landed are the other commits a rebase merge put on the base branch,
 	// newest first (Commit is the last of them).
 	Landed []string
@@ -33,6 +35,7 @@ func NewRecord(p *Policy, pr *PullRequest, v *Verdict, m MergeInfo) Record {
 		MergedBy: m.MergedBy,
 		MergedAt: m.MergedAt.UTC(),
 		Method:   m.Method,
+		OpenedAt: m.OpenedAt.UTC(),
 		Landed:   m.Landed,
 		Required: []string{},
 		Signoffs: []RecordSignoff{},

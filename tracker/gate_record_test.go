@@ -14,9 +14,10 @@ func TestNewRecord(t *testing.T) {
 	merged := MergeInfo{Commit: "dddddddddddddddddddddddddddddddddddddddd", MergedBy: "bob", Method: "squash",
 		MergedAt: time.Date(2026, 3, 2, 10, 30, 0, 0, time.FixedZone("CET", 3600))}
 	tests := []struct {
-		name string
-		pr   func(pr *PullRequest)
-		want string
+		name   string
+		pr     func(pr *PullRequest)
+		opened time.Time // MergeInfo.OpenedAt; zero leaves opened_at out, as records before it
+		want   string
 	}{
 		{
 			name: "pass",
@@ -27,6 +28,20 @@ func TestNewRecord(t *testing.T) {
 			want: `{"v":1,"type":"merge","repo":"acme/site","pr":12,"briefs":[7],"title":"New checkout page","base":"main",` +
 				`"head":"` + gHead + `","commit":"dddddddddddddddddddddddddddddddddddddddd","merged_by":"bob","merged_at":"2026-03-02T09:30:00Z","method":"squash",` +
 				`"required":["usability","backend"],"signoffs":[` +
+				`{"kind":"usability","login":"alice","id":` + itoa(gActor("alice").ID) + `,"sha":"` + gHead + `","via":"review","url":"https://github.com/acme/site/pull/12#pullrequestreview-1","at":"2026-03-01T09:01:00Z"},` +
+				`{"kind":"backend","login":"bob","id":` + itoa(gActor("bob").ID) + `,"sha":"` + gHead + `","via":"comment","url":"https://github.com/acme/site/pull/12#issuecomment-2","at":"2026-03-01T09:02:00Z"}],` +
+				`"verdict":"pass","policy":"` + p.SHA + `"}` + "\n",
+		},
+		{
+			name: "the pull request's opening time, in UTC",
+			pr: func(pr *PullRequest) {
+				pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)}
+				pr.Comments = []Comment{gComment(2, "bob", "/signoff backend", gHead, 2)}
+			},
+			opened: time.Date(2026, 2, 27, 17, 15, 0, 0, time.FixedZone("CET", 3600)),
+			want: `{"v":1,"type":"merge","repo":"acme/site","pr":12,"briefs":[7],"title":"New checkout page","base":"main",` +
+				`"head":"` + gHead + `","commit":"dddddddddddddddddddddddddddddddddddddddd","merged_by":"bob","merged_at":"2026-03-02T09:30:00Z","method":"squash",` +
+				`"opened_at":"2026-02-27T16:15:00Z","required":["usability","backend"],"signoffs":[` +
 				`{"kind":"usability","login":"alice","id":` + itoa(gActor("alice").ID) + `,"sha":"` + gHead + `","via":"review","url":"https://github.com/acme/site/pull/12#pullrequestreview-1","at":"2026-03-01T09:01:00Z"},` +
 				`{"kind":"backend","login":"bob","id":` + itoa(gActor("bob").ID) + `,"sha":"` + gHead + `","via":"comment","url":"https://github.com/acme/site/pull/12#issuecomment-2","at":"2026-03-01T09:02:00Z"}],` +
 				`"verdict":"pass","policy":"` + p.SHA + `"}` + "\n",
@@ -58,7 +73,9 @@ func TestNewRecord(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			line, err := NewRecord(p, pr, v, merged).MarshalLine()
+			m := merged
+			m.OpenedAt = tt.opened
+			line, err := NewRecord(p, pr, v, m).MarshalLine()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +83,7 @@ func TestNewRecord(t *testing.T) {
 				t.Errorf("NewRecord(...).MarshalLine() diff (-want +got):\n%s", diff)
 			}
 			recs, skipped := ParseRecords(line)
-			if skipped != 0 || len(recs) != 1 || recs[0].Verdict != NewRecord(p, pr, v, merged).Verdict {
+			if skipped != 0 || len(recs) != 1 || recs[0].Verdict != NewRecord(p, pr, v, m).Verdict || !recs[0].OpenedAt.Equal(tt.opened) {
 				t.Errorf("ParseRecords(%s) = %+v, %d skipped, want the record back", line, recs, skipped)
 			}
 		})

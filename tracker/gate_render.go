@@ -155,6 +155,9 @@ func (v *Verdict) Comment() string {
 			for _, s := range r.Signoffs {
 				signers = append(signers, fmt.Sprintf("@%s ([%s](%s))", s.Signer.Login, s.Via, s.URL))
 				c := "`" + short(s.SHA) + "`"
+				if s.SHA == "" {
+					c = "unknown"
+				}
 				if s.SameTree {
 					c += " (same tree as head)"
 				}
@@ -188,9 +191,13 @@ func (v *Verdict) Comment() string {
 		case r.Status == KindStale:
 			var who []string
 			for _, s := range r.Signoffs {
+				if s.SHA == "" {
+					who = append(who, fmt.Sprintf("@%s signed (%s)", s.Signer.Login, s.Stale))
+					continue
+				}
 				who = append(who, fmt.Sprintf("@%s signed `%s` (%s)", s.Signer.Login, short(s.SHA), s.Stale))
 			}
-			steps = append(steps, fmt.Sprintf("**%s**: %s. %s: review the change as it is now, then %s.", r.Kind, joinAnd(who), capitalize(r.Who), strings.Replace(r.How, "approve the pull request", "approve again", 1)))
+			steps = append(steps, fmt.Sprintf("**%s**: %s. %s: review the change as it is now, then approve again or comment `/signoff %s %s`.", r.Kind, joinAnd(who), capitalize(r.Who), r.Kind, short(v.Head)))
 		default:
 			steps = append(steps, fmt.Sprintf("**%s**: %s: %s.", r.Kind, r.Who, r.How))
 		}

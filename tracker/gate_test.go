@@ -542,7 +542,6 @@ func TestEvaluate(t *testing.T) {
 			},
 			state: StatePending, kinds: "usability=satisfied(alice) backend=stale(bob)", link: LinkSatisfied,
 			ignored: []string{
-				"uma: GitHub's records do not establish which commit was the head when this was written",
 				`uma: /signoff usability 1234567: no commit of this pull request starts with 1234567 (the head is aaaaaaa); give the full SHA`,
 				`uma: /signoff usability looks-good: not a commit SHA`,
 			},

@@ -42,6 +42,10 @@ type Record struct {
 	MergedBy string    `json:"merged_by"`
 	MergedAt time.Time `json:"merged_at"`
 	Method   string    `json:"method,omitempty"` // merge, squash or rebase
+	// OpenedAt is when the pull request was opened (GitHub's created_at).
+	// Records written before it was added have none: readers treat the zero
+	// time as unknown, and it is left out of the JSON.
+	OpenedAt time.Time `json:"opened_at,omitzero"`
 	// Landed are the other commits of a rebase merge, newest first: they
 	// reached the base branch with Commit, the last of them, and carry no
 	// note of their own.
@@ -215,6 +219,8 @@ func decodeRecord(line []byte, r *Record) bool {
 			return once(10) && d.time(&r.MergedAt)
 		case "method":
 			return once(11) && d.str(&r.Method)
+		case "opened_at":
+			return once(18) && d.time(&r.OpenedAt)
 		case "landed":
 			list := []string{} // as encoding/json: [] is empty, not nil
 			ok := once(17) && d.array(func() bool {
@@ -252,9 +258,9 @@ func decodeRecord(line []byte, r *Record) bool {
 		case "policy":
 			return once(16) && d.str(&r.Policy)
 		case "ready_at":
-			return once(18) && d.time(&r.ReadyAt)
+			return once(20) && d.time(&r.ReadyAt)
 		case "freeze":
-			if !once(19) {
+			if !once(21) {
 				return false
 			}
 			r.Freeze = &RecordFreeze{}

@@ -90,8 +90,11 @@ func recordLines(t testing.TB) [][]byte {
 		Until: time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC), Override: "release", By: "rel", URL: "https://github.com/acme/site/pull/12#issuecomment-10"}
 	unlifted := passRecord()
 	unlifted.Verdict, unlifted.Freeze = VerdictBypassed, &RecordFreeze{Reason: "Weekend.", Window: "w", Until: timed.ReadyAt}
+	opened := passRecord()
+	opened.OpenedAt = time.Date(2026, 2, 27, 16, 15, 0, 0, time.UTC)
+	timed.OpenedAt = opened.OpenedAt
 	var lines [][]byte
-	for _, r := range []Record{passRecord(), unicode, none, sameTree, timed, unlifted} {
+	for _, r := range []Record{passRecord(), unicode, none, sameTree, opened, timed, unlifted} {
 		line, err := r.MarshalLine()
 		if err != nil {
 			t.Fatal(err)
@@ -131,6 +134,8 @@ func TestDecodeRecord(t *testing.T) {
 		`{"v":1,"type":"merge"} x`,                  // trailing text
 		`{"v":1,"type":"merge",}`,                   // trailing comma
 		`{"v":1,"type":"merge","merged_at":"yesterday"}`,
+		`{"v":1,"type":"merge","opened_at":"2026-02-27"}`, // not RFC 3339
+		`{"v":1,"type":"merge","opened_at":"2026-02-27T16:15:00Z","opened_at":"2026-02-28T16:15:00Z"}`,
 	} {
 		var r Record
 		if decodeRecord([]byte(line), &r) {

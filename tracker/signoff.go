@@ -530,10 +530,6 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					ignore(fmt.Sprintf("/signoff %s: unexpected words after the sha; write /signoff %s [sha] on its own line", kind, kind))
 					continue
 				}
-				if target == "" {
-					ignore(fmt.Sprintf("GitHub's records do not establish which commit was the head when this was written (the head changed around then, or twokey had not yet seen it), so it does not count: approve the pull request in a review, or comment `/signoff %s %s` to sign the head", kind, short(pr.HeadSHA)))
-					continue
-				}
 				z, err := a.check(kind, who)
 				if err != nil {
 					return nil, err
@@ -542,6 +538,9 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					ignore(a.refusal(kind, who, z))
 					continue
 				}
+				// target is "" when GitHub's records do not establish the
+				// head it was written on: it stands, covering no commit, and
+				// Evaluate shows it stale with how to sign the head.
 				t.live[signerKind{strings.ToLower(who.Login), kind}] = Signoff{Kind: kind, Signer: who, SHA: target, Via: src, ID: e.id(), URL: url, At: e.at}
 			case c.name == "/bypass" && e.comment == nil:
 				ignore("/bypass counts only in a comment, not in a review: comment /bypass <reason>")

@@ -113,11 +113,6 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if *pr <= 0 {
 		return usagef("--pr N is required: the number of the pull request to check")
 	}
-	host := e.getenv("GH_HOST")
-	apiURL := e.getenv("GITHUB_API_URL")
-	if apiURL == "" && host != "" && !strings.EqualFold(host, "github.com") {
-		apiURL = "https://" + host + "/api/v3"
-	}
 	if *repo == "" {
 		*repo = e.getenv("GH_REPO")
 	}
@@ -128,15 +123,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		}
 		*repo = r
 	}
-	token := e.getenv("GH_TOKEN")
-	if token == "" {
-		token = e.getenv("GITHUB_TOKEN")
-	}
-	if token == "" {
-		token = ghAuthToken(ctx, host)
-	}
-	if token == "" {
-		return errors.New("no token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository, or log in with 'gh auth login'")
+	apiURL, token, err := githubAccess(ctx, e)
+	if err != nil {
+		return err
 	}
 	v, err := action.Check(ctx, action.CheckConfig{
 		APIURL: apiURL, Token: token, Repo: *repo, Number: *pr,
@@ -162,6 +151,28 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("the gate of %s#%d fails: %s", *repo, *pr, strings.Join(v.Problems, "; "))
 	}
+}
+
+// githubAccess returns GitHub's API URL ($GITHUB_API_URL, or the API of
+// $GH_HOST when it is not github.com; empty for api.github.com) and the
+// token: $GH_TOKEN, else $GITHUB_TOKEN, else what 'gh auth token' prints.
+func githubAccess(ctx context.Context, e *env) (apiURL, token string, err error) {
+	host := e.getenv("GH_HOST")
+	apiURL = e.getenv("GITHUB_API_URL")
+	if apiURL == "" && host != "" && !strings.EqualFold(host, "github.com") {
+		apiURL = "https://" + host + "/api/v3"
+	}
+	token = e.getenv("GH_TOKEN")
+	if token == "" {
+		token = e.getenv("GITHUB_TOKEN")
+	}
+	if token == "" {
+		token = ghAuthToken(ctx, host)
+	}
+	if token == "" {
+		return "", "", errors.New("no token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository, or log in with 'gh auth login'")
+	}
+	return apiURL, token, nil
 }
 
 // githubRemote matches the owner/name of a GitHub remote URL: https://HOST/o/r(.git),
@@ -248,6 +259,8 @@ type (
 		URL      string    `json:"url,omitempty"`
 		At       time.Time `json:"at"`
 		SameTree bool      `json:"same_tree,omitempty"`
+		// Stale says why a sign-off does not cover the head ("" when it does).
+		Stale string `json:"stale,omitempty"`
 	}
 	checkLink struct {
 		Status  string `json:"status"`
@@ -281,7 +294,7 @@ func verdictJSON(v *tracker.Verdict) checkOut {
 	for _, k := range v.Kinds {
 		ck := checkKind{Kind: k.Kind, Status: k.Status, Signoffs: []checkSignoff{}, Who: k.Who, How: k.How, Problem: k.Problem}
 		for _, s := range k.Signoffs {
-			ck.Signoffs = append(ck.Signoffs, checkSignoff{Signer: s.Signer.Login, SHA: s.SHA, Via: s.Via, URL: s.URL, At: s.At, SameTree: s.SameTree})
+			ck.Signoffs = append(ck.Signoffs, checkSignoff{Signer: s.Signer.Login, SHA: s.SHA, Via: s.Via, URL: s.URL, At: s.At, SameTree: s.SameTree, Stale: s.Stale})
 		}
 		o.Kinds = append(o.Kinds, ck)
 	}

@@ -109,35 +109,35 @@ func TestCheckPrintsTheCommentTable(t *testing.T) {
 	}
 }
 
-// A /signoff comment without a SHA counts for the commit the action bound it
-// to in its sticky state: check reads that state as the action does, and
-// trusts it only from a bot.
-func TestCheckUsesTheStickyState(t *testing.T) {
+// TestCheckBindsByTheActionsStatus: a /signoff without a SHA counts in check
+// exactly when it does in the action: after the action's own twokey/gate
+// status recorded the head. A state in a comment, forged by a person or by
+// the Actions bot, binds nothing.
+func TestCheckBindsByTheActionsStatus(t *testing.T) {
 	w := newCheckWorld(t)
 	w.gh.AddReview(e2eRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", headA)
 	c := w.gh.AddComment(e2eRepo, 2, fakegithub.User("bea", 13), "/signoff backend")
 	state := fmt.Sprintf("<!-- twokey:gate -->\n### twokey gate\n<!-- twokey:state {\"c\":{\"%d\":\"%s\"}} -->\n", c.GetID(), headA)
-
-	// Forged by a person: not trusted, the comment's commit is unknown.
-	forged := w.gh.AddComment(e2eRepo, 2, fakegithub.User("mallory", 66), state)
+	w.gh.AddComment(e2eRepo, 2, fakegithub.User("mallory", 66), state)
+	w.gh.AddComment(e2eRepo, 2, fakegithub.User("github-actions[bot]", 41898282), state)
 	code, out, _ := w.check("--pr", "2", "--json")
 	if code != exitNotOK {
-		t.Fatalf("with a forged state: exit %d, want 1\n%s", code, out)
+		t.Fatalf("with forged states: exit %d, want 1\n%s", code, out)
 	}
 	var v checkOut
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out)
 	}
-	if v.State != "pending" || len(v.Ignored) == 0 || !strings.Contains(v.Ignored[0].Reason, "which commit") {
-		t.Errorf("with a forged state: state %q, ignored %+v; want pending and bea's comment ignored for lack of a commit", v.State, v.Ignored)
+	if v.State != "pending" || !strings.Contains(out, `"status": "stale"`) || !strings.Contains(out, "GitHub's records do not establish") {
+		t.Errorf("with forged states: state %q; want pending and bea's comment unbound (stale, with the reason):\n%s", v.State, out)
 	}
-	_ = forged
 
-	// Written by the action's bot: trusted.
-	w.gh.AddComment(e2eRepo, 2, fakegithub.User("github-actions[bot]", 41898282), state)
+	// The action's status, with its mark of when it first saw the head (a
+	// minute before bea's comment): bea's /signoff was made on that head.
+	w.setActionStatus(t, "github-actions[bot]", time.Date(2026, 3, 2, 9, 59, 0, 0, time.UTC))
 	code, out, _ = w.check("--pr", "2", "--json")
 	if code != exitOK {
-		t.Fatalf("with the bot's state: exit %d, want 0\n%s", code, out)
+		t.Fatalf("with the action's status: exit %d, want 0\n%s", code, out)
 	}
 	v = checkOut{}
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
@@ -156,6 +156,21 @@ func TestCheckUsesTheStickyState(t *testing.T) {
 	if v.Repo != e2eRepo || v.Number != 2 || v.Head != headA || v.State != "success" || len(v.Link.Briefs) != 1 {
 		t.Errorf("verdict JSON = %+v", v)
 	}
+}
+
+// setActionStatus posts twokey/gate on the head as login, with the mark the
+// action writes (pull request #2, the head first seen at seen).
+func (w *checkWorld) setActionStatus(t *testing.T, login string, seen time.Time) {
+	t.Helper()
+	w.gh.SetAuthenticatedUser(fakegithub.User(login, 77))
+	defer w.gh.SetAuthenticatedUser(nil)
+	body := fmt.Sprintf(`{"state":"pending","context":"twokey/gate","description":"needs backend","target_url":"https://github.com/acme/site/actions/runs/1#twokey-pr2-seen%d"}`, seen.Unix())
+	req, _ := http.NewRequest("POST", w.gh.URL+"/repos/acme/site/statuses/"+headA, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create status: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
 
 // The policy comes from the default branch, never from the pull request's
@@ -337,21 +352,13 @@ func TestRepoFromURL(t *testing.T) {
 func TestCheckTrustsTheStatusCreator(t *testing.T) {
 	w := newCheckWorld(t)
 	w.gh.AddReview(e2eRepo, 2, fakegithub.User("uma", 11), "APPROVED", "", headA)
-	c := w.gh.AddComment(e2eRepo, 2, fakegithub.User("bea", 13), "/signoff backend")
-	state := fmt.Sprintf("<!-- twokey:gate -->\n### twokey gate\n<!-- twokey:state {\"c\":{\"%d\":\"%s\"}} -->\n", c.GetID(), headA)
-	w.gh.AddComment(e2eRepo, 2, fakegithub.User("acme-bot", 77), state)
-
+	w.gh.AddComment(e2eRepo, 2, fakegithub.User("bea", 13), "/signoff backend")
 	if code, out, _ := w.check("--pr", "2"); code != exitNotOK {
-		t.Fatalf("no status on the head: exit %d, want 1 (acme-bot's state is not trusted)\n%s", code, out)
+		t.Fatalf("no status on the head: exit %d, want 1\n%s", code, out)
 	}
-	w.gh.SetAuthenticatedUser(fakegithub.User("acme-bot", 77))
-	req, _ := http.NewRequest("POST", w.gh.URL+"/repos/acme/site/statuses/"+headA,
-		strings.NewReader(`{"state":"pending","context":"twokey/gate","description":"needs backend"}`))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create status: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	// The action runs with acme-bot's token: its status, with the mark,
+	// says when it first saw the head.
+	w.setActionStatus(t, "acme-bot", time.Date(2026, 3, 2, 9, 59, 0, 0, time.UTC))
 	if code, out, errs := w.check("--pr", "2"); code != exitOK {
 		t.Errorf("acme-bot set the twokey/gate status: exit %d, want 0\n%s%s", code, out, errs)
 	}

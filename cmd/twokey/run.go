@@ -57,6 +57,7 @@ func commands() []*command {
 		policyCommand(),
 		checkCommand(),
 		auditCommand(),
+		reportCommand(),
 		initCommand(),
 		actionCommand(),
 		versionCommand(),

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,7 +137,8 @@ type Repo struct {
 	commits       map[string]*Commit
 	pullCommits   map[int][]string
 	commitPulls   map[string][]int
-	issueEdited   map[int]time.Time // issue -> when its body was last edited
+	issueEdited   map[int]time.Time            // issue -> when its body was last edited
+	events        map[int][]*github.IssueEvent // issue -> labeled and unlabeled events, oldest first
 }
 
 // Server is the fake. Create it with New; it is closed with the test.
@@ -151,6 +153,7 @@ type Server struct {
 	faults   []*Fault
 	readOnly bool
 	self     *github.User
+	after    func(Request)
 	nextID   int64
 	now      func() time.Time
 }
@@ -214,6 +217,7 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		pullCommits:  map[int][]string{},
 		commitPulls:  map[string][]int{},
 		issueEdited:  map[int]time.Time{},
+		events:       map[int][]*github.IssueEvent{},
 	}
 	s.repos[strings.ToLower(fullName)] = r
 	return r
@@ -251,11 +255,71 @@ func (s *Server) AddIssue(repo string, number int, title, body string, user *git
 		User: user, State: github.String("open"), CreatedAt: &github.Timestamp{Time: now}, UpdatedAt: &github.Timestamp{Time: now},
 		HTMLURL: github.String(fmt.Sprintf("https://github.com/%s/issues/%d", repo, number)),
 	}
+	r.events[number] = nil
 	for _, l := range labels {
 		is.Labels = append(is.Labels, r.label(l))
+		s.labelEvent(r, number, "labeled", l, user)
 	}
 	r.issues[number] = is
 	return cloneIssue(is)
+}
+
+// IssueText returns an issue's (or pull request's) title and body as they
+// are now, as GitHub puts them in an event's payload.
+func (s *Server) IssueText(repo string, number int) (title, body string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.repo(repo, true).issues[number]
+	if is == nil {
+		return "", "", false
+	}
+	return is.GetTitle(), is.GetBody(), true
+}
+
+// LabelIssue adds label to an issue as actor would in the web interface, at
+// the server's clock, with its labeled event.
+func (s *Server) LabelIssue(repo string, number int, label string, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	if is := r.issues[number]; is != nil && !hasLabel(is, label) {
+		is.Labels = append(is.Labels, r.label(label))
+		s.labelEvent(r, number, "labeled", label, actor)
+	}
+}
+
+// UnlabelIssue removes label from an issue as actor would, with its
+// unlabeled event.
+func (s *Server) UnlabelIssue(repo string, number int, label string, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	if is := r.issues[number]; is != nil {
+		for i, l := range is.Labels {
+			if strings.EqualFold(l.GetName(), label) {
+				is.Labels = append(is.Labels[:i:i], is.Labels[i+1:]...)
+				s.labelEvent(r, number, "unlabeled", l.GetName(), actor)
+				return
+			}
+		}
+	}
+}
+
+// labelEvent records a labeled or unlabeled event on an issue, as GitHub's
+// issue events API lists it.
+func (s *Server) labelEvent(r *Repo, number int, event, label string, actor *github.User) {
+	r.events[number] = append(r.events[number], &github.IssueEvent{
+		ID: github.Int64(s.id()), Event: github.String(event), Actor: actor,
+		Label: &github.Label{Name: github.String(label)}, CreatedAt: &github.Timestamp{Time: s.now()},
+	})
+}
+
+// tokenUser is the account the token belongs to, for what the API writes.
+func (s *Server) tokenUser() *github.User {
+	if s.self != nil {
+		return s.self
+	}
+	return User("github-actions[bot]", 41898282)
 }
 
 // SetIssueBody replaces an issue's body, as a person editing it would.
@@ -579,6 +643,15 @@ func (s *Server) SetAuthenticatedUser(u *github.User) {
 	s.self = u
 }
 
+// SetAfter calls fn after each request is answered (outside the server's
+// lock, so fn may change the server): a test makes something happen between
+// two requests of one run, as a push can.
+func (s *Server) SetAfter(fn func(Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.after = fn
+}
+
 // SetReadOnly makes every write answer 403 "Resource not accessible by
 // integration", as a read-only GITHUB_TOKEN does in a fork's run.
 func (s *Server) SetReadOnly(ro bool) {
@@ -722,6 +795,7 @@ func (s *Server) routes() http.Handler {
 	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repos/{owner}/{repo}/issues/{number}", s.getIssue)
 	h("GET /repos/{owner}/{repo}/issues/{number}/labels", s.listIssueLabels)
+	h("GET /repos/{owner}/{repo}/issues/{number}/events", s.listIssueEvents)
 	h("POST /repos/{owner}/{repo}/issues/{number}/labels", s.addIssueLabels)
 	h("PUT /repos/{owner}/{repo}/issues/{number}/labels", s.replaceIssueLabels)
 	h("DELETE /repos/{owner}/{repo}/issues/{number}/labels/{name}", s.removeIssueLabel)
@@ -773,8 +847,12 @@ func (s *Server) routes() http.Handler {
 			return
 		}
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		mux.ServeHTTP(w, r)
+		after, req := s.after, s.requests[len(s.requests)-1]
+		s.mu.Unlock()
+		if after != nil {
+			after(req)
+		}
 	})
 }
 
@@ -895,6 +973,17 @@ func (s *Server) getIssue(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	writeJSON(w, http.StatusOK, is)
 }
 
+// listIssueEvents lists an issue's events, oldest first; the fake keeps
+// labeled and unlabeled events.
+func (s *Server) listIssueEvents(w http.ResponseWriter, r *http.Request, repo *Repo) {
+	n := number(r)
+	if repo.issues[n] == nil {
+		notFound(w)
+		return
+	}
+	paginate(w, r, repo.events[n])
+}
+
 func (s *Server) listIssueLabels(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	is := repo.issues[number(r)]
 	if is == nil {
@@ -947,11 +1036,23 @@ func (s *Server) setIssueLabels(w http.ResponseWriter, r *http.Request, repo *Re
 		}
 	}
 	if replace {
+		for _, l := range is.Labels {
+			if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, l.GetName()) }) {
+				s.labelEvent(repo, number(r), "unlabeled", l.GetName(), s.tokenUser())
+			}
+		}
+		old := is.Labels
 		is.Labels = nil
+		for _, l := range old { // kept without a new event
+			if slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, l.GetName()) }) {
+				is.Labels = append(is.Labels, l)
+			}
+		}
 	}
 	for _, n := range names {
 		if !hasLabel(is, n) {
 			is.Labels = append(is.Labels, repo.label(n))
+			s.labelEvent(repo, number(r), "labeled", repo.label(n).GetName(), s.tokenUser())
 		}
 	}
 	writeJSON(w, http.StatusOK, is.Labels)
@@ -967,6 +1068,7 @@ func (s *Server) removeIssueLabel(w http.ResponseWriter, r *http.Request, repo *
 	for i, l := range is.Labels {
 		if strings.EqualFold(l.GetName(), name) {
 			is.Labels = append(is.Labels[:i:i], is.Labels[i+1:]...)
+			s.labelEvent(repo, number(r), "unlabeled", l.GetName(), s.tokenUser())
 			writeJSON(w, http.StatusOK, is.Labels)
 			return
 		}

@@ -329,3 +329,59 @@ func TestContentsDirectory(t *testing.T) {
 		t.Errorf("entries diff (-want +got):\n%s", diff)
 	}
 }
+
+// TestLabelEvents: label changes, through the API or the helpers, are listed
+// by the issue events API with who made them and when, oldest first.
+func TestLabelEvents(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	clock := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	s.SetNow(func() time.Time { return clock })
+	s.AddIssue("o/r", 1, "Brief", "body", User("ann", 1), "brief")
+	c := client(t, s)
+	clock = clock.Add(time.Hour)
+	if _, _, err := c.Issues.AddLabelsToIssue(ctx, "o", "r", 1, []string{"brief: needs-info"}); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(time.Hour)
+	if _, _, err := c.Issues.ReplaceLabelsForIssue(ctx, "o", "r", 1, []string{"brief", "brief: ready"}); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(time.Hour)
+	s.UnlabelIssue("o/r", 1, "brief: ready", User("bob", 2))
+	clock = clock.Add(time.Hour)
+	s.LabelIssue("o/r", 1, "brief: ready", User("bob", 2))
+
+	evs, _, err := c.Issues.ListIssueEvents(ctx, "o", "r", 1, &github.ListOptions{PerPage: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 {
+		t.Fatalf("ListIssueEvents(per_page 2) = %d events, want a page of 2", len(evs))
+	}
+	var got []string
+	for page := 1; page != 0; {
+		evs, resp, err := c.Issues.ListIssueEvents(ctx, "o", "r", 1, &github.ListOptions{PerPage: 2, Page: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			got = append(got, fmt.Sprintf("%s %s %s by %s", e.GetCreatedAt().Format("15:04"), e.GetEvent(), e.GetLabel().GetName(), e.GetActor().GetLogin()))
+		}
+		page = resp.NextPage
+	}
+	want := []string{
+		"09:00 labeled brief by ann",
+		"10:00 labeled brief: needs-info by github-actions[bot]",
+		"11:00 unlabeled brief: needs-info by github-actions[bot]",
+		"11:00 labeled brief: ready by github-actions[bot]",
+		"12:00 unlabeled brief: ready by bob",
+		"13:00 labeled brief: ready by bob",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events diff (-want +got):\n%s", diff)
+	}
+	if _, _, err := c.Issues.ListIssueEvents(ctx, "o", "r", 9, nil); err == nil {
+		t.Errorf("ListIssueEvents(#9) = nil error, want 404 for an issue that does not exist")
+	}
+}

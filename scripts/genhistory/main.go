@@ -1,8 +1,9 @@
 // Command genhistory builds a synthetic repository for benchmarking the
 // audit: N pull requests merged into main with merge commits (each main
 // commit has the previous main commit as first parent and a feature commit
-// as second), and a twokey record in refs/notes/twokey on a share of them.
-// It streams everything through one `git fast-import`, then repacks and
+// as second), and a twokey record in refs/notes/twokey on a share of them:
+// all in one notes commit, or (-notes-commits) one notes commit per record,
+// the history the action's record job leaves behind. It streams everything through one `git fast-import`, then repacks and
 // writes the commit-graph so that git runs at its best.
 //
 //	go run ./scripts/genhistory -dir scripts/bench-data/history-100000 -n 100000
@@ -28,6 +29,7 @@ func main() {
 	dir := flag.String("dir", "", "repository to create (must not exist)")
 	n := flag.Int("n", 100000, "number of merged pull requests")
 	share := flag.Float64("notes", 0.9, "share of merges that carry a record")
+	perRecord := flag.Bool("notes-commits", false, "one notes commit per record, as the record job writes them (default: all records in one notes commit)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "genhistory: -dir is required")
@@ -35,7 +37,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := generate(ctx, *dir, *n, *share, os.Stderr); err != nil {
+	if err := generate(ctx, *dir, *n, *share, *perRecord, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "genhistory: %v\n", err)
 		os.Exit(1)
 	}
@@ -53,7 +55,7 @@ func git(ctx context.Context, dir string, stdin io.Reader, args ...string) error
 	return nil
 }
 
-func generate(ctx context.Context, dir string, n int, share float64, log io.Writer) error {
+func generate(ctx context.Context, dir string, n int, share float64, perRecord bool, log io.Writer) error {
 	if _, err := os.Stat(dir); err == nil {
 		return fmt.Errorf("%s exists; remove it first", dir)
 	}
@@ -71,7 +73,7 @@ func generate(ctx context.Context, dir string, n int, share float64, log io.Writ
 		pr.Close()
 	}()
 	w := bufio.NewWriterSize(pw, 1<<20)
-	err := stream(w, n, share)
+	err := stream(w, n, share, perRecord)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -96,8 +98,10 @@ func generate(ctx context.Context, dir string, n int, share float64, log io.Writ
 }
 
 // stream writes the fast-import stream. Marks: 1 is the root commit; pull
-// request i has its feature commit at 2i and its merge commit at 2i+1.
-func stream(w *bufio.Writer, n int, share float64) error {
+// request i has its feature commit at 2i and its merge commit at 2i+1. The
+// records go in one notes commit, or with perRecord one notes commit each,
+// a minute after the merge they record.
+func stream(w *bufio.Writer, n int, share float64, perRecord bool) error {
 	base := time.Date(2014, 1, 1, 9, 0, 0, 0, time.UTC).Unix()
 	data := func(s string) { fmt.Fprintf(w, "data %d\n%s\n", len(s), s) }
 	fmt.Fprintf(w, "commit refs/heads/main\nmark :1\ncommitter Site Admin <admin@example.com> %d +0000\n", base)
@@ -119,8 +123,13 @@ func stream(w *bufio.Writer, n int, share float64) error {
 		data(body)
 		prev = 2*i + 1
 	}
-	fmt.Fprintf(w, "commit refs/notes/twokey\ncommitter twokey <twokey@users.noreply.github.com> %d +0000\n", base+int64(n+1)*3600)
-	data("Notes added by twokey")
+	notesCommit := func(t int64) {
+		fmt.Fprintf(w, "commit refs/notes/twokey\ncommitter twokey <twokey@users.noreply.github.com> %d +0000\n", t)
+		data("Notes added by twokey")
+	}
+	if !perRecord {
+		notesCommit(base + int64(n+1)*3600)
+	}
 	step := 1.0 / (1.0 - share) // skip one merge in every step
 	for i := 1; i <= n; i++ {
 		if share < 1 && i%int(step+0.5) == 0 {
@@ -129,6 +138,9 @@ func stream(w *bufio.Writer, n int, share float64) error {
 		line, err := record(i, base+int64(i)*3600).MarshalLine()
 		if err != nil {
 			return err
+		}
+		if perRecord {
+			notesCommit(base + int64(i)*3600 + 60)
 		}
 		fmt.Fprintf(w, "N inline :%d\n", 2*i+1)
 		fmt.Fprintf(w, "data %d\n%s\n", len(line), line)

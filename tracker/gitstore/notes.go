@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -159,21 +158,7 @@ func writeNode(s storer.EncodedObjectStorer, n *treeNode) (plumbing.Hash, error)
 		}
 		entries = append(entries, object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h})
 	}
-	// git orders tree entries by name, a directory sorting as if its name
-	// ended in "/".
-	key := func(e object.TreeEntry) string {
-		if e.Mode == filemode.Dir {
-			return e.Name + "/"
-		}
-		return e.Name
-	}
-	sort.Slice(entries, func(i, j int) bool { return key(entries[i]) < key(entries[j]) })
-	t := &object.Tree{Entries: entries}
-	o := s.NewEncodedObject()
-	if err := t.Encode(o); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("encode notes tree: %w", err)
-	}
-	return s.SetEncodedObject(o)
+	return writeEntries(s, entries)
 }
 
 func readBlob(s storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
@@ -360,6 +345,10 @@ func writeNotesCommit(s storer.EncodedObjectStorer, nt *notesTree, msg string, s
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	return writeCommit(s, tree, msg, sig, parents...)
+}
+
+func writeCommit(s storer.EncodedObjectStorer, tree plumbing.Hash, msg string, sig object.Signature, parents ...plumbing.Hash) (plumbing.Hash, error) {
 	var ps []plumbing.Hash
 	for _, p := range parents {
 		if !p.IsZero() {
@@ -375,14 +364,19 @@ func writeNotesCommit(s storer.EncodedObjectStorer, nt *notesTree, msg string, s
 }
 
 // addRecord writes a notes commit on top of parent whose tree adds line to
-// the note of commit. It returns the parent itself, changed false, when the
-// note already holds the line.
+// the note of commit, rewriting only the trees on the note's path. It
+// returns the parent itself, changed false, when the note already holds the
+// line.
 func addRecord(s storer.EncodedObjectStorer, parent plumbing.Hash, commit string, line []byte, sig object.Signature) (plumbing.Hash, bool, error) {
-	nt, err := readNotesTree(s, parent)
+	root, err := notesTreeOf(s, parent)
 	if err != nil {
 		return plumbing.ZeroHash, false, err
 	}
-	old, err := readBlob(s, nt.notes[commit])
+	blob, err := lookupNote(s, root, commit)
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	old, err := readBlob(s, blob)
 	if err != nil {
 		return plumbing.ZeroHash, false, err
 	}
@@ -390,10 +384,13 @@ func addRecord(s storer.EncodedObjectStorer, parent plumbing.Hash, commit string
 	if !changed {
 		return parent, false, nil
 	}
-	if nt.notes[commit], err = writeBlob(s, note); err != nil {
+	if blob, err = writeBlob(s, note); err != nil {
 		return plumbing.ZeroHash, false, err
 	}
-	h, err := writeNotesCommit(s, nt, "Notes added by twokey\n", sig, parent)
+	if root, err = setNote(s, root, commit, blob); err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	h, err := writeCommit(s, root, "Notes added by twokey\n", sig, parent)
 	return h, true, err
 }
 

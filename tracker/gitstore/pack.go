@@ -106,7 +106,14 @@ func openPack(idxPath string) (*pack, error) {
 		unmapIdx()
 		return nil, err
 	}
-	p := &pack{name: packPath, data: data, idx: idx, unmap: func() error { return errors.Join(unmapIdx(), unmapData()) }}
+	return newPack(packPath, data, idx, func() error { return errors.Join(unmapIdx(), unmapData()) })
+}
+
+// newPack checks a pack and its version 2 index, given as bytes; unmap
+// releases them.
+func newPack(name string, data, idx []byte, unmap func() error) (*pack, error) {
+	idxPath, packPath := strings.TrimSuffix(name, ".pack")+".idx", name
+	p := &pack{name: packPath, data: data, idx: idx, unmap: unmap}
 	if len(idx) < 8+256*4 || !bytes.Equal(idx[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(idx[4:]) != 2 {
 		p.unmap()
 		return nil, fmt.Errorf("pack index %s: not a version 2 index (run git gc)", idxPath)
@@ -237,6 +244,9 @@ func (o *objectReader) readFallback(h *[20]byte) (int, []byte, error) {
 }
 
 func (o *objectReader) readLoose(h *[20]byte) (int, []byte, error) {
+	if o.dir == "" { // packs received over the network only
+		return 0, nil, errObjectNotFound
+	}
 	hex := fmt.Sprintf("%x", h[:])
 	raw, err := os.ReadFile(filepath.Join(o.dir, hex[:2], hex[2:]))
 	if errors.Is(err, os.ErrNotExist) {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
 
@@ -28,7 +30,7 @@ const (
 var ErrPushRejected = errors.New("notes push rejected")
 
 // Remote writes records to refs/notes/twokey of a remote repository without a
-// checkout: it fetches only the notes ref into memory, adds the record and
+// checkout: it fetches the notes tip into memory, adds the record and
 // pushes. Its fields may be changed before the first call.
 type Remote struct {
 	URL  string
@@ -111,15 +113,195 @@ const (
 // AppendRecord adds rec as one line of JSON to the note on commit under
 // refs/notes/twokey of the remote, keeping the note's other lines and every
 // other note. A line already in the note is not added again, so a re-run is
-// a no-op. When the push is rejected because another writer got there first,
-// it fetches again, merges line by line (`git notes merge -s
-// cat_sort_uniq`) and retries with backoff; it never force-pushes, so
-// nothing partial or lost reaches the remote.
+// a no-op. It never force-pushes, so nothing partial or lost reaches the
+// remote.
+//
+// Its cost does not depend on the length of the notes history: it fetches
+// the notes tip alone (`git fetch --depth 1`), writes new copies of the
+// trees on the note's path only, and pushes those objects only. When the
+// push is rejected because another writer got there first, it fetches the
+// commits written since (the history down to the merge base: the commit it
+// built on) and merges line by line (`git notes merge -s cat_sort_uniq`),
+// reading and writing that one note's path again, then retries with
+// backoff. Only when the remote's notes history was rewritten, so that the
+// commit it built on is gone from it, does it fetch the whole history and
+// merge trees in full.
 func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
 	commit, line, err := recordLine(commit, rec)
 	if err != nil {
 		return err
 	}
+	c, err := dial(r.URL, r.Auth)
+	if err != nil {
+		return err
+	}
+	s := newNotesStore()
+	var (
+		base    plumbing.Hash   // the remote's notes commit ours is built on
+		ours    plumbing.Hash   // base plus our line; zero until built
+		oursObj []plumbing.Hash // the objects of ours, none on the remote
+		fetched []plumbing.Hash // remote tips fetched whole (tree included)
+		lastErr error
+	)
+	for attempt := 0; attempt < r.attempts(); attempt++ {
+		if attempt > 0 {
+			if err := r.wait(ctx, attempt-1); err != nil {
+				return err
+			}
+		}
+		// The first fetch, or any while the remote had no notes when ours
+		// was built, is shallow; later ones bring what was written since.
+		have, depth := fetched, 1
+		if !base.IsZero() {
+			have, depth = append([]plumbing.Hash{base}, fetched...), 0
+		}
+		theirs, err := c.fetch(ctx, s, have, depth)
+		if err != nil {
+			return fmt.Errorf("fetch %s from %s: %w", tracker.NotesRef, r.URL, err)
+		}
+		if !theirs.IsZero() {
+			fetched = append(fetched, theirs)
+		}
+		sig := r.signature()
+		next, objs := ours, oursObj
+		switch {
+		case ours.IsZero():
+			rs := &recorder{EncodedObjectStorer: s}
+			h, changed, err := addRecord(rs, theirs, commit, line, sig)
+			if err != nil {
+				return err
+			}
+			if !changed {
+				return nil
+			}
+			base, ours, oursObj = theirs, h, rs.created
+			next, objs = ours, oursObj
+		case theirs != base:
+			done, err := holdsLine(s, theirs, commit, line)
+			if err != nil || done {
+				return err // another writer, or a push whose answer was lost, put our line there
+			}
+			if !base.IsZero() {
+				ok, err := descends(s, theirs, base)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return r.appendFull(ctx, commit, line)
+				}
+			}
+			rs := &recorder{EncodedObjectStorer: s}
+			if next, err = mergeNote(rs, base, ours, theirs, commit, sig); err != nil {
+				return err
+			}
+			objs = append(slices.Clip(oursObj), rs.created...)
+		}
+		err = c.push(ctx, s, theirs, next, objs)
+		if err == nil {
+			return nil
+		}
+		if !retryable(ctx, err) {
+			return fmt.Errorf("push %s to %s: %w", tracker.NotesRef, r.URL, err)
+		}
+		lastErr = err
+	}
+	return fmt.Errorf("push %s to %s after %d attempts: %w: %w", tracker.NotesRef, r.URL, r.attempts(), ErrPushRejected, lastErr)
+}
+
+// holdsLine reports whether the note on commit in notes commit c holds line.
+func holdsLine(s storer.EncodedObjectStorer, c plumbing.Hash, commit string, line []byte) (bool, error) {
+	root, err := notesTreeOf(s, c)
+	if err != nil {
+		return false, err
+	}
+	blob, err := lookupNote(s, root, commit)
+	if err != nil {
+		return false, err
+	}
+	note, err := readBlob(s, blob)
+	if err != nil {
+		return false, err
+	}
+	_, changed := appendLine(note, line)
+	return !changed, nil
+}
+
+// descends reports whether notes commit tip has base in its history, from
+// the commits s holds: those fetched since base, which the remote sent
+// because they are not in base's history. A commit missing from s is in
+// base's history, or the remote's history was rewritten.
+func descends(s storer.EncodedObjectStorer, tip, base plumbing.Hash) (bool, error) {
+	seen := map[plumbing.Hash]bool{tip: true}
+	queue := []plumbing.Hash{tip}
+	for len(queue) > 0 {
+		h := queue[0]
+		queue = queue[1:]
+		if h == base {
+			return true, nil
+		}
+		c, err := object.GetCommit(s, h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("notes commit %s: %w", h, err)
+		}
+		for _, p := range c.ParentHashes {
+			if !seen[p] {
+				seen[p] = true
+				queue = append(queue, p)
+			}
+		}
+	}
+	return false, nil
+}
+
+// mergeNote writes the merge of notes commits ours and theirs, where ours
+// is base plus a change to the note on commit alone and theirs descends
+// from base (base may be zero: no notes). Every note but that one is
+// theirs; that one is merged as `git notes merge -s cat_sort_uniq` merges
+// a note changed on both sides. The merge commit's parents are ours then
+// theirs, as `git notes merge` writes them.
+func mergeNote(s storer.EncodedObjectStorer, base, ours, theirs plumbing.Hash, commit string, sig object.Signature) (plumbing.Hash, error) {
+	var blobs [3]plumbing.Hash
+	var theirsRoot plumbing.Hash
+	for i, h := range []plumbing.Hash{base, ours, theirs} {
+		root, err := notesTreeOf(s, h)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if blobs[i], err = lookupNote(s, root, commit); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		theirsRoot = root
+	}
+	b, o, t := blobs[0], blobs[1], blobs[2]
+	merged := o
+	if t != b && t != o {
+		ob, err := readBlob(s, o)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		tb, err := readBlob(s, t)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if merged, err = writeBlob(s, catSortUniq(ob, tb)); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	tree, err := setNote(s, theirsRoot, commit, merged)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return writeCommit(s, tree, "Notes merged by twokey (cat_sort_uniq)\n", sig, ours, theirs)
+}
+
+// appendFull is the append for a remote whose notes history was rewritten
+// since the commit a first push was built on: it fetches the whole notes
+// history, and merges whole trees on their true merge base. Its cost grows
+// with the history; nothing else calls it.
+func (r *Remote) appendFull(ctx context.Context, commit string, line []byte) error {
 	s := memory.NewStorage()
 	rem := git.NewRemote(s, &config.RemoteConfig{Name: remoteName, URLs: []string{r.URL}})
 	var ours plumbing.Hash // our notes commit not yet accepted by the remote
@@ -146,9 +328,6 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 			}
 			next = h
 		} else {
-			// Our earlier commit was rejected: merge it with what the
-			// remote has now, and check our line survived (it always
-			// does; the union keeps it) before pushing the merge.
 			if next, err = mergeCommits(s, ours, theirs, sig); err != nil {
 				return err
 			}

@@ -1,0 +1,268 @@
+package action
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/twokey/twokey/internal/fakegithub"
+)
+
+// The attacks on the gate, each run end to end against the fake GitHub,
+// which keeps what GitHub keeps: timelines (force pushes, base changes,
+// comment deletions), edit histories with their editors, dismissals, and
+// statuses with their creators. uma signs usability, bea backend; mallory
+// has write access and may sign nothing; dev wrote the pull request.
+
+var (
+	uma     = fakegithub.User("uma", 11)
+	bea     = fakegithub.User("bea", 12)
+	mallory = fakegithub.User("mallory", 66)
+	dev     = fakegithub.User("dev", 7)
+)
+
+// attackWorld is a pull request #2 at sha1A under the uma/bea policy, with a
+// clock that moves on a minute after every run.
+type attackWorld struct {
+	*harness
+	now time.Time
+}
+
+func newAttackWorld(t *testing.T) *attackWorld {
+	h := newHarness(t)
+	w := &attackWorld{harness: h, now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	h.gh.SetNow(func() time.Time { return w.now })
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", umaBeaPolicy+"link:\n  required: false\n")
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: dev, Head: sha1A})
+	return w
+}
+
+// judge runs a pull request event and returns the status on head.
+func (w *attackWorld) judge(head string) *github.RepoStatus {
+	w.t.Helper()
+	if code := w.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": head}); code != ExitOK {
+		w.t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+	}
+	w.now = w.now.Add(time.Minute)
+	return w.gh.LatestStatus(testRepo, head, StatusContext)
+}
+
+// signBoth has uma and bea sign the head with /signoff comments after
+// twokey has seen it, and checks the gate passes.
+func (w *attackWorld) signBoth(head string) {
+	w.t.Helper()
+	w.judge(head)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+	if st := w.judge(head); st.GetState() != "success" {
+		w.t.Fatalf("status after both signed = %v, want success", st)
+	}
+}
+
+func (w *attackWorld) comment() string {
+	return w.gh.Comments(testRepo, 2)[0].GetBody()
+}
+
+// Attack 1: uma and bea sign S; main gets a fix; dev pushes H = git merge -s
+// ours main on S. tree(H) = tree(S), but merging H reverts the fix.
+func TestAttackSameTreeOnAMovedBase(t *testing.T) {
+	w := newAttackWorld(t)
+	base, fix := strings.Repeat("0", 40), strings.Repeat("f", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: sha1A, Parents: []string{base}, Tree: "tree-s"})
+	w.signBoth(sha1A)
+	h := strings.Repeat("9", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: h, Parents: []string{sha1A, fix}, Tree: "tree-s"})
+	w.gh.SetPullCommits(testRepo, 2, sha1A, h)
+	w.gh.SetHead(testRepo, 2, h)
+	if st := w.judge(h); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "stale") {
+		t.Errorf("status on the ours-merge = %v, want pending with stale keys", st)
+	}
+
+}
+
+// An amended message (same tree, same parents: the diff that would merge is
+// provably the one signed) keeps the keys across its force push.
+func TestAmendedMessageKeepsKeys(t *testing.T) {
+	w := newAttackWorld(t)
+	base := strings.Repeat("0", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: sha1A, Parents: []string{base}, Tree: "tree-s"})
+	w.signBoth(sha1A)
+	amend := strings.Repeat("8", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: amend, Parents: []string{base}, Tree: "tree-s"})
+	w.gh.SetPullCommits(testRepo, 2, amend)
+	w.gh.ForcePush(testRepo, 2, amend, dev)
+	if st := w.judge(amend); st.GetState() != "success" {
+		t.Errorf("status on an amended message = %v, want success", st)
+	}
+	if !strings.Contains(w.comment(), "`aaaaaaa` (same tree as head)") {
+		t.Errorf("the comment does not show the keys kept from the signed commit:\n%s", w.comment())
+	}
+}
+
+// Attack 2: keys given on a docs-only diff into experimental stay when dev
+// retargets the pull request to main.
+func TestAttackBaseRetarget(t *testing.T) {
+	w := newAttackWorld(t)
+	w.signBoth(sha1A)
+	w.gh.ChangeBase(testRepo, 2, "experimental-to-main", dev)
+	st := w.judge(sha1A)
+	if st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "stale") {
+		t.Errorf("status after the base changed = %v, want pending with stale keys", st)
+	}
+	if !strings.Contains(w.comment(), "the base branch changed to experimental-to-main after it was given") {
+		t.Errorf("the comment does not say why the keys are stale:\n%s", w.comment())
+	}
+	// Signing again after the change counts.
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+	if st := w.judge(sha1A); st.GetState() != "success" {
+		t.Errorf("status after signing again = %v, want success", st)
+	}
+}
+
+// Attack 3: dev makes X known (a review on it), pushes H whose first 7 hex
+// digits equal X's; uma and bea sign "/signoff <kind> <7 chars>" meaning H;
+// dev force-pushes X back.
+func TestAttackPlantedShortSHA(t *testing.T) {
+	w := newAttackWorld(t)
+	x := "abcdef1" + strings.Repeat("1", 33)
+	h := "abcdef1" + strings.Repeat("2", 33)
+	w.gh.SetHead(testRepo, 2, x)
+	w.judge(x)
+	w.gh.AddReview(testRepo, 2, dev, "COMMENTED", "wip", x)
+	w.gh.ForcePush(testRepo, 2, h, dev)
+	w.judge(h)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability abcdef1")
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend abcdef1")
+	if st := w.judge(h); st.GetState() != "pending" {
+		t.Errorf("status on H = %v, want pending: the short SHA names two commits", st)
+	}
+	w.gh.ForcePush(testRepo, 2, x, dev)
+	if st := w.judge(x); st.GetState() != "pending" {
+		t.Errorf("status after X was pushed back = %v, want pending: nobody signed X", st)
+	}
+	if !strings.Contains(w.comment(), "abcdef1 names more than one commit of this pull request") {
+		t.Errorf("the comment does not say the short SHA is ambiguous:\n%s", w.comment())
+	}
+}
+
+// Attack 4: force pushes A→B→A→B between runs: a /signoff made while A was
+// the head never binds to B.
+func TestAttackForcePushesBackAndForth(t *testing.T) {
+	w := newAttackWorld(t)
+	b := strings.Repeat("b", 40)
+	w.judge(sha1A)
+	w.gh.ForcePush(testRepo, 2, b, dev)
+	w.now = w.now.Add(time.Minute)
+	w.gh.ForcePush(testRepo, 2, sha1A, dev)
+	w.now = w.now.Add(time.Minute)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability") // made on A
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+	w.now = w.now.Add(time.Minute)
+	w.gh.ForcePush(testRepo, 2, b, dev)
+	if st := w.judge(b); st.GetState() != "pending" {
+		t.Errorf("status on B = %v, want pending: the sign-offs were made on A", st)
+	}
+	// Back on A, the sign-offs count: the force pushes say A was the head.
+	w.gh.ForcePush(testRepo, 2, sha1A, dev)
+	if st := w.judge(sha1A); st.GetState() != "success" {
+		t.Errorf("status back on A = %v, want success", st)
+	}
+}
+
+// Attack 6: mallory dismisses bea's request for changes, or deletes uma's
+// revoke: neither gives a key back.
+func TestAttackWithdrawalsUndoneByOthers(t *testing.T) {
+	t.Run("dismissal", func(t *testing.T) {
+		w := newAttackWorld(t)
+		w.signBoth(sha1A)
+		cr := w.gh.AddReview(testRepo, 2, bea, "CHANGES_REQUESTED", "the query is slow", sha1A)
+		if st := w.judge(sha1A); st.GetState() != "pending" {
+			t.Fatalf("status after bea requested changes = %v, want pending", st)
+		}
+		w.gh.DismissReview(testRepo, 2, cr.GetID(), mallory)
+		if st := w.judge(sha1A); st.GetState() != "pending" {
+			t.Errorf("status after mallory dismissed bea's review = %v, want pending", st)
+		}
+		w.gh.AddReview(testRepo, 2, bea, "APPROVED", "", sha1A)
+		if st := w.judge(sha1A); st.GetState() != "success" {
+			t.Errorf("status after bea approved again = %v, want success", st)
+		}
+	})
+	t.Run("deletion", func(t *testing.T) {
+		w := newAttackWorld(t)
+		w.signBoth(sha1A)
+		revoke := w.gh.AddComment(testRepo, 2, uma, "/signoff revoke usability")
+		if st := w.judge(sha1A); st.GetState() != "pending" {
+			t.Fatalf("status after uma's revoke = %v, want pending", st)
+		}
+		w.gh.DeleteComment(testRepo, revoke.GetID(), mallory)
+		if st := w.judge(sha1A); st.GetState() != "pending" {
+			t.Errorf("status after mallory deleted the revoke = %v, want pending", st)
+		}
+		if !strings.Contains(w.comment(), "@\u200bmallory deleted a comment of @\u200buma") {
+			t.Errorf("the comment does not say why uma's key stays withdrawn:\n%s", w.comment())
+		}
+	})
+}
+
+// Attack 7: an edit of a comment less than a second after it was made:
+// mallory turns bea's "not yet" into /signoff backend.
+func TestAttackEditWithinASecond(t *testing.T) {
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+	c := w.gh.AddComment(testRepo, 2, bea, "not yet")
+	w.gh.EditCommentAs(testRepo, c.GetID(), "/signoff backend", w.now.Add(300*time.Millisecond), mallory)
+	if st := w.judge(sha1A); st.GetState() != "pending" {
+		t.Errorf("status = %v, want pending: mallory's edit signs nothing", st)
+	}
+}
+
+// Attack 8: the head moves while twokey reads a pull request over several
+// requests: nothing is judged from mixed data, nothing is written.
+func TestAttackHeadMovesDuringTheRead(t *testing.T) {
+	w := newAttackWorld(t)
+	for i := 0; i < 120; i++ {
+		w.gh.AddComment(testRepo, 2, dev, "chatter")
+	}
+	b := strings.Repeat("b", 40)
+	reads := 0
+	w.gh.SetAfter(func(r fakegithub.Request) {
+		if r.Path == "/graphql" {
+			if reads++; reads == 1 {
+				w.gh.SetHead(testRepo, 2, b) // a push between the first page and the next
+			}
+		}
+	})
+	if code := w.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+	}
+	if wr := w.gh.Writes(); len(wr) != 0 {
+		t.Errorf("a run whose head moved under it wrote %v", wr)
+	}
+	if !strings.Contains(w.stdout.String(), "the head moved while twokey read it") {
+		t.Errorf("stdout = %q, want a notice that the head moved", w.stdout.String())
+	}
+}
+
+// A renamed file's previous name comes from the compare API, named by the
+// head judged: moving a file out of a guarded path is a change to it.
+func TestRenamedFilesAreThoseOfTheHead(t *testing.T) {
+	w := newAttackWorld(t)
+	w.gh.SetFile(testRepo, "main", ".github/twokey.yml", umaBeaPolicy+"  - paths: [\"payments/**\"]\n    kinds: [vendor]\nlink:\n  required: false\n")
+	w.gh.SetFile(testRepo, "main", ".github/twokey.yml", strings.Replace(umaBeaPolicy, "kinds:\n", "kinds:\n  vendor:\n    users: [ivan]\n", 1)+"  - paths: [\"payments/**\"]\n    kinds: [vendor]\nlink:\n  required: false\n")
+	w.gh.RenameFile(testRepo, 2, "payments/card.go", "misc/card.go")
+	st := w.judge(sha1A)
+	if !strings.Contains(st.GetDescription(), "vendor") {
+		t.Errorf("status = %v, want vendor required by the rename out of payments/", st)
+	}
+	var compared bool
+	for _, r := range w.gh.Requests() {
+		compared = compared || strings.HasSuffix(r.Path, "/compare/"+strings.Repeat("0", 40)+"..."+sha1A)
+	}
+	if !compared {
+		t.Errorf("requests = %v, want the compare API named by the head", w.gh.Requests())
+	}
+}
