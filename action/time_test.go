@@ -315,7 +315,7 @@ func TestPushThatChangesThePolicyRechecks(t *testing.T) {
 	if w := h.gh.Writes(); len(w) != 0 || len(h.records.recs) != 0 {
 		t.Errorf("push without a policy change wrote %v, recorded %v", w, h.records.recs)
 	}
-	// The policy now needs a vendor kind from everyone.
+	// The policy now needs a release sign-off on every pull request.
 	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", strings.Replace(timePolicy, "  - kinds: [usability, backend]", "  - kinds: [usability, backend, release]", 1))
 	h.mustRun(h.run("push", "push.json", push))
 	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "release") {

@@ -36,8 +36,8 @@ func TestLoadZone(t *testing.T) {
 			t.Errorf("LoadZone(%q) = %v", name, err)
 		}
 	}
-	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "../etc/passwd", "Europe/berlin "} {
-		if _, err := LoadZone(name); err == nil && name != "Europe/berlin " {
+	for _, name := range []string{"", "Local", "Mars/Olympus_Mons", "../etc/passwd"} {
+		if _, err := LoadZone(name); err == nil {
 			t.Errorf("LoadZone(%q) = nil error, want one", name)
 		}
 	}
