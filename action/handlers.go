@@ -118,6 +118,13 @@ type gathered struct {
 	// none yet), and seen since when twokey has known the head.
 	status *gqlStatus
 	seen   time.Time
+	// now is GitHub's clock when it answered the read (its Date): the time
+	// rules judge at it, never at the runner's clock.
+	now time.Time
+	// mentioned holds the overdue notices twokey already posted here
+	// (tracker.OverdueMarker of kind and due time), found in the comments
+	// of the token's own account only.
+	mentioned map[string]bool
 }
 
 // linkHint is what the event says of the pull request before twokey reads
@@ -170,7 +177,7 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 		}
 		pr.Files, pr.FilesIncomplete = files, !complete || pr.FilesIncomplete
 	}
-	g := &gathered{read: rd, pr: pr, dir: newDirectory(r.api, rd)}
+	g := &gathered{read: rd, pr: pr, dir: newDirectory(r.api, rd), now: rd.readAt, mentioned: map[string]bool{}}
 	for _, k := range p.Kinds {
 		g.dir.teams = append(g.dir.teams, k.Teams...)
 	}
@@ -182,6 +189,11 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 	kept := pr.Comments[:0]
 	for i, c := range rd.pr.Comments.Nodes {
 		own := c.Author != nil && sameLogin(c.Author.Login, rd.viewer)
+		if own && strings.HasPrefix(c.Body, overdueMarkerPrefix) {
+			first, _, _ := strings.Cut(c.Body, "\n")
+			g.mentioned[first] = true
+			continue
+		}
 		if own && (strings.HasPrefix(c.Body, gateMarker) || strings.HasPrefix(c.Body, briefMarker)) {
 			if g.sticky == nil && strings.HasPrefix(c.Body, gateMarker) {
 				g.sticky = &github.IssueComment{ID: github.Int64(pr.Comments[i].ID), Body: github.String(c.Body)}
@@ -235,9 +247,73 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 	return g, nil
 }
 
-// evaluate judges a gathered pull request against the policy.
+// evaluate judges a gathered pull request against the policy, then applies
+// its time rules (freeze windows, due times) at g.now, GitHub's clock.
 func (r *runner) evaluate(ctx context.Context, g *gathered) (*tracker.Verdict, error) {
-	return tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, g.dir)
+	v, err := tracker.Evaluate(ctx, r.policy, g.pr, g.briefs, g.dir)
+	if err != nil {
+		return nil, err
+	}
+	if g.now.IsZero() {
+		// Never the runner's clock: without GitHub's, no freeze holds and
+		// no key falls due on this run.
+		r.warn("pull request #%d: GitHub's answer carried no Date, so freeze windows and due times were not applied on this run", g.pr.Number)
+		return v, nil
+	}
+	if err := tracker.ApplyTime(v, r.policy, r.timeFacts(g), g.now); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// overdueMarkerPrefix starts twokey's overdue notices (tracker.OverdueMarker).
+const overdueMarkerPrefix = "<!-- twokey:overdue "
+
+// timeFacts is what the read says of when the pull request became ready:
+// the latest of when it was opened, when it was last marked ready for
+// review, and when each ready brief it links was filed or last edited (a
+// brief is judged ready from its text, so its last edit is when it became
+// so at the latest). GitHub's timestamps only.
+func (r *runner) timeFacts(g *gathered) tracker.TimeFacts {
+	pr := g.read.pr
+	f := tracker.TimeFacts{PR: g.pr, Briefs: g.briefs, Draft: pr.IsDraft, ReadyAt: pr.CreatedAt}
+	later := func(t time.Time) {
+		if t.After(f.ReadyAt) {
+			f.ReadyAt = t
+		}
+	}
+	for _, e := range pr.Timeline.Nodes {
+		if e.Typename == "ReadyForReviewEvent" {
+			later(e.CreatedAt)
+		}
+	}
+	for _, b := range g.briefs {
+		is := g.read.briefs[b.Number]
+		if !b.Found || is == nil || !strings.EqualFold(b.Repo, r.api.full()) {
+			continue
+		}
+		later(is.CreatedAt)
+		if is.LastEditedAt != nil {
+			later(*is.LastEditedAt)
+		}
+	}
+	return f
+}
+
+// mentionOverdue tells the signers of each overdue kind, once per kind and
+// due time: twokey knows it told them by its own comments (the token's
+// account) that start with the kind's marker.
+func (r *runner) mentionOverdue(ctx context.Context, g *gathered, v *tracker.Verdict) error {
+	for _, d := range v.Time.Overdue() {
+		if g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] {
+			continue
+		}
+		if _, err := r.api.createComment(ctx, g.pr.Number, v.OverdueNotice(d)); err != nil {
+			return err
+		}
+		g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] = true
+	}
+	return nil
 }
 
 // warn prints a warning annotation when there is a publisher (twokey check
@@ -287,20 +363,34 @@ func needsFiles(p *tracker.Policy) bool {
 // twokey/gate status on the head, the pull request's labels and one sticky
 // comment (each only when it changes), the verdict output and summary.
 func (r *runner) handlePull(ctx context.Context, number int, hint linkHint) error {
+	_, err := r.judgePull(ctx, number, hint, func(v *tracker.Verdict, text string) error {
+		if err := r.pub.outputs(Output{"verdict", v.State}); err != nil {
+			return err
+		}
+		return r.pub.summary(fmt.Sprintf("## twokey: pull request #%d\n\n%s", number, text))
+	})
+	return err
+}
+
+// judgePull reads and judges pull request number and writes what changed:
+// its status, labels, comment and overdue notices. publish (nil: nothing)
+// gets the verdict before any write, so that a read-only run still shows it.
+// It returns nil and no error when the head moved during the read.
+func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publish func(v *tracker.Verdict, text string) error) (*tracker.Verdict, error) {
 	g, err := r.gather(ctx, number, hint)
 	var ce *configError
 	switch {
 	case errors.As(err, &ce):
-		return r.reportConfigError(ctx, number, g, ce)
+		return nil, r.reportConfigError(ctx, number, g, ce)
 	case errors.Is(err, errHeadMoved):
 		r.notice("pull request #%d: the head moved while twokey read it; the run for that push judges the new head, nothing was changed", number)
-		return nil
+		return nil, nil
 	case err != nil:
-		return err
+		return nil, err
 	}
 	v, err := r.evaluate(ctx, g)
 	if err != nil {
-		return fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err)
+		return nil, fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err)
 	}
 	if v.State == tracker.StatePending {
 		for _, k := range v.Kinds {
@@ -310,12 +400,17 @@ func (r *runner) handlePull(ctx context.Context, number int, hint linkHint) erro
 		}
 	}
 	text := v.Comment()
-	if err := r.pub.outputs(Output{"verdict", v.State}); err != nil {
-		return err
+	if publish != nil {
+		if err := publish(v, text); err != nil {
+			return nil, err
+		}
 	}
-	if err := r.pub.summary(fmt.Sprintf("## twokey: pull request #%d\n\n%s", number, text)); err != nil {
-		return err
-	}
+	return v, r.writePull(ctx, number, g, v, text)
+}
+
+// writePull writes a judged pull request's status, labels, comment and
+// overdue notices, each only when it changes.
+func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *tracker.Verdict, text string) error {
 	if err := r.write(r.setStatus(ctx, g, v)); err != nil {
 		return err
 	}
@@ -323,7 +418,10 @@ func (r *runner) handlePull(ctx context.Context, number int, hint linkHint) erro
 	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {
 		return r.write(err)
 	}
-	return r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state)))
+	if err := r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state))); err != nil {
+		return err
+	}
+	return r.write(r.mentionOverdue(ctx, g, v))
 }
 
 // setStatus sets twokey/gate on the head, unless twokey's own status there
@@ -339,8 +437,14 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 	if seen.IsZero() {
 		seen = g.read.readAt
 	}
+	jm := judgedMark{cfg: r.cfgID}
+	if v.Time != nil {
+		jm.next = v.Time.Next
+	}
 	if st := g.status; st != nil && strings.EqualFold(st.State, state) && st.Description == desc {
-		return nil // the same status is there: a re-run writes nothing
+		if have, ok := parseMark(st.TargetURL); ok && have == jm {
+			return nil // the same status is there: a re-run writes nothing
+		}
 	}
 	if seen.IsZero() {
 		// No clock from GitHub: a status without the mark still gates, it
@@ -356,7 +460,7 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 	}
 	return r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
 		State: github.String(state), Context: github.String(StatusContext),
-		Description: github.String(desc), TargetURL: github.String(target + statusMark(g.pr.Number, seen)),
+		Description: github.String(desc), TargetURL: github.String(target + statusMark(g.pr.Number, seen, jm)),
 	})
 }
 
@@ -408,6 +512,9 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 		mergedAt = raw.GetMergedAt().Time
 	}
 	if !mergedAt.IsZero() {
+		// The time rules judge at the merge too: a merge made in a freeze
+		// is recorded with the window and whoever lifted it.
+		g.now = mergedAt
 		g.pr.Reviews = slices.DeleteFunc(g.pr.Reviews, func(rv tracker.Review) bool { return rv.SubmittedAt.After(mergedAt) })
 		g.pr.Comments = slices.DeleteFunc(g.pr.Comments, func(c tracker.Comment) bool { return c.CreatedAt.After(mergedAt) })
 		g.pr.Timeline = slices.DeleteFunc(g.pr.Timeline, func(e tracker.TimelineEvent) bool { return e.At.After(mergedAt) })

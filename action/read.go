@@ -44,7 +44,7 @@ timelineItems(first:100,itemTypes:[` + timelineTypes + `]){pageInfo{hasNextPage 
 
 // timelineTypes are the timeline events the gate reads: those that may move
 // the head other than forward, base changes, and deletions of comments.
-const timelineTypes = "HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT"
+const timelineTypes = "HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT,READY_FOR_REVIEW_EVENT"
 
 // pullFragments are the fragments the queries use; withFragments adds those
 // a query spreads (GitHub refuses a document with an unused fragment).
@@ -61,8 +61,9 @@ fragment event on PullRequestTimelineItems{__typename
 ... on ReopenedEvent{createdAt actor{...actor}}
 ... on BaseRefChangedEvent{createdAt actor{...actor} previousRefName currentRefName}
 ... on BaseRefForcePushedEvent{createdAt actor{...actor}}
-... on CommentDeletedEvent{createdAt actor{...actor} deletedCommentAuthor{...actor}}}
-fragment issue on Issue{number body createdAt labels(first:100){nodes{name}}}
+... on CommentDeletedEvent{createdAt actor{...actor} deletedCommentAuthor{...actor}}
+... on ReadyForReviewEvent{createdAt actor{...actor}}}
+fragment issue on Issue{number body createdAt lastEditedAt labels(first:100){nodes{name}}}
 fragment team on Team{members(first:100){pageInfo{hasNextPage} nodes{login}}}
 `
 
@@ -262,11 +263,12 @@ type gqlPull struct {
 }
 
 type gqlIssue struct {
-	Typename  string    `json:"__typename"`
-	Number    int       `json:"number"`
-	Body      string    `json:"body"`
-	CreatedAt time.Time `json:"createdAt"`
-	Labels    struct {
+	Typename     string     `json:"__typename"`
+	Number       int        `json:"number"`
+	Body         string     `json:"body"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	LastEditedAt *time.Time `json:"lastEditedAt"`
+	Labels       struct {
 		Nodes []struct {
 			Name string `json:"name"`
 		} `json:"nodes"`
@@ -579,11 +581,47 @@ func firstMessage(errs []gqlErr, def string) string {
 // statusMarkRe finds, at the end of a twokey/gate status's target URL, the
 // pull request it was posted for and when twokey first read that head
 // (GitHub's clock, Unix seconds): "#twokey-pr12-seen1767225600".
-var statusMarkRe = regexp.MustCompile(`#twokey-pr([0-9]+)-seen([0-9]+)$`)
+//
+// Since the time rules, the mark goes on: "-next<unix>" is when the time
+// rules next change the verdict (a freeze that begins or ends, a key that
+// falls due; 0 for never), and "-cfg<hex>" names the policy and form it was
+// judged under. A scheduled re-check reads both back from twokey's own
+// status to leave alone the pull requests that nothing can have changed.
+var statusMarkRe = regexp.MustCompile(`#twokey-pr([0-9]+)-seen([0-9]+)(?:-next([0-9]+))?(?:-cfg([0-9a-f]+))?$`)
 
 // statusMark is what twokey writes at the end of its status's target URL.
-func statusMark(number int, seen time.Time) string {
-	return fmt.Sprintf("#twokey-pr%d-seen%d", number, seen.Unix())
+func statusMark(number int, seen time.Time, m judgedMark) string {
+	s := fmt.Sprintf("#twokey-pr%d-seen%d", number, seen.Unix())
+	if m.cfg == "" {
+		return s
+	}
+	next := int64(0)
+	if !m.next.IsZero() {
+		next = m.next.Unix()
+	}
+	return s + fmt.Sprintf("-next%d-cfg%s", next, m.cfg)
+}
+
+// judgedMark is what a status says of its judgement: when the time rules
+// next change it (zero: never) and the configuration it was made under
+// ("": a status written before twokey kept time).
+type judgedMark struct {
+	next time.Time
+	cfg  string
+}
+
+// parseMark reads the judgement part of a status's target URL.
+func parseMark(targetURL string) (judgedMark, bool) {
+	m := statusMarkRe.FindStringSubmatch(targetURL)
+	if m == nil || m[4] == "" {
+		return judgedMark{}, false
+	}
+	var jm judgedMark
+	if sec, _ := strconv.ParseInt(m[3], 10, 64); sec > 0 {
+		jm.next = time.Unix(sec, 0).UTC()
+	}
+	jm.cfg = m[4]
+	return jm, true
 }
 
 // sameLogin compares logins as REST and GraphQL give them (GraphQL names a

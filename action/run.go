@@ -2,6 +2,8 @@ package action
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -78,6 +80,10 @@ type runner struct {
 	fork            bool // the pull request comes from a fork under pull_request(_review): the token is read-only
 	readOnly        bool // a write was refused with 403
 	configErrs      error
+	// cfgID names the policy and form in use (see configID): twokey's
+	// status carries it, so a scheduled re-check knows which pull requests
+	// were judged under another configuration.
+	cfgID string
 	// notes receives notices and warnings when there is no publisher
 	// (twokey check at a terminal): one line each.
 	notes io.Writer
@@ -151,7 +157,12 @@ func setup(cfg Config, pub *publisher) (*runner, any, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the event payload: %w", err)
 	}
-	ev, err := github.ParseWebHook(name, data)
+	var ev any
+	if name == "schedule" || name == "workflow_dispatch" {
+		ev = parseRecheck(name, data, getenv("GITHUB_REF"))
+	} else {
+		ev, err = github.ParseWebHook(name, data)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown X-Github-Event") {
 			pub.notice("twokey does not handle %s events; nothing to do (see the workflow in the twokey README for the events it needs)", name)
@@ -228,7 +239,20 @@ func (r *runner) dispatch(ctx context.Context, ev any) error {
 		}
 	case *github.PushEvent:
 		r.setDefaultBranch(pushRepo(e))
+		if r.recheckInput() {
+			if e.GetDeleted() || e.GetRef() != "refs/heads/"+r.defBranch {
+				r.pub.notice("push to %s: only a push to the default branch (%s) can change the policy or form", e.GetRef(), r.defBranch)
+				return nil
+			}
+			return r.recheckAll(ctx, "a push to "+r.defBranch)
+		}
 		return r.handlePush(ctx, e)
+	case *recheckEvent:
+		r.defBranch = e.defaultBranch
+		if r.defBranch == "" {
+			return errors.New("the " + e.name + " payload names no default branch: cannot tell where the policy lives")
+		}
+		return r.recheckAll(ctx, e.name)
 	}
 	r.pub.notice("twokey does not handle %s events with action %q; nothing to do", r.event, actionOf(ev))
 	return nil
@@ -427,6 +451,11 @@ func (r *runner) loadForm(ctx context.Context) (*tracker.Form, error) {
 	// From here on the policy is the one fitted to the form: the default's
 	// rules for fields the form lacks are gone.
 	r.policy, r.form = fit, f
+	formData := tracker.DefaultFormYAML
+	if file.found {
+		formData = file.data
+	}
+	r.cfgID = configID(p.SHA, tracker.GitBlobSHA(formData))
 	return f, nil
 }
 
@@ -480,4 +509,10 @@ func (r *runner) self(ctx context.Context) (string, error) {
 	}
 	r.selfLogin = &data.Viewer.Login
 	return data.Viewer.Login, nil
+}
+
+// configID names a policy and form by their blob SHAs, in 12 hex digits.
+func configID(policySHA, formSHA string) string {
+	sum := sha256.Sum256([]byte(policySHA + "\n" + formSHA))
+	return hex.EncodeToString(sum[:6])
 }

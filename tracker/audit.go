@@ -74,7 +74,11 @@ type AuditEntry struct {
 	PR      int        `json:"pr"`
 	Briefs  []int      `json:"briefs"`
 	Details []string   `json:"details"`
-	Repo    string     `json:"-"` // owner/repo named by the record, for links
+	// Frozen is true when the record says the merge was made in a freeze
+	// window (lifted by an override kind or a bypass, or not at all: the
+	// verdict then says bypassed); Details say which window and who.
+	Frozen bool   `json:"frozen,omitempty"`
+	Repo   string `json:"-"` // owner/repo named by the record, for links
 
 	landed []string // the other commits of the rebase merge the record is of
 }
@@ -431,6 +435,19 @@ func ClassifyRecords(commit string, recs []Record) AuditEntry {
 	}
 	e.Details = append(e.Details, stale...)
 	e.Class = recordClass(r, missing, stale)
+	if f := r.Freeze; f != nil && r.Type == RecordMerge {
+		e.Frozen = true
+		msg := fmt.Sprintf("merged in a freeze (%s: %s, until %s)", f.Window, f.Reason, f.Until.UTC().Format(time.RFC3339))
+		switch {
+		case f.Override == "":
+			msg += ", which nothing lifted"
+		case f.Override == "bypass":
+			msg += ", lifted by a bypass of " + auditOrNone(f.By)
+		default:
+			msg += fmt.Sprintf(", lifted by %s's %s sign-off", auditOrNone(f.By), f.Override)
+		}
+		e.Details = append(e.Details, msg)
+	}
 	switch e.Class {
 	case ClassDirectPush:
 		who := r.MergedBy

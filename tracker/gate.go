@@ -210,6 +210,11 @@ type Verdict struct {
 	Bypass *Bypass
 	// Problems are configuration errors that make the state failure.
 	Problems []string
+	// Extra are the sign-offs on the head of kinds the change does not
+	// require (a freeze's override kind, see ApplyTime).
+	Extra []Signoff
+	// Time is what the time rules add (freeze, due times), set by ApplyTime.
+	Time *TimeVerdict
 
 	labels   PRLabels
 	allKinds []string
@@ -296,6 +301,9 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 	sort.Slice(live, func(i, j int) bool { return signoffLess(live[i], live[j]) })
 	for _, s := range live {
 		if !contains(v.Required, s.Kind) {
+			if strings.EqualFold(s.SHA, head) {
+				v.Extra = append(v.Extra, s)
+			}
 			continue
 		}
 		if s.SHA == "" {
@@ -755,5 +763,6 @@ func (v *Verdict) Labels() (want, owned []string) {
 			want = append(want, nb)
 		}
 	}
-	return want, owned
+	w, o := v.overdueLabels()
+	return append(want, w...), append(owned, o...)
 }

@@ -15,6 +15,11 @@ type Kind struct {
 	Teams       []string `yaml:"teams"` // org/slug
 	Permission  string   `yaml:"permission"`
 	AllowAuthor bool     `yaml:"allow_author"`
+	// Due is how long after a pull request became ready for this kind its
+	// key is due: "2 working days", "16 working hours" (see Calendar).
+	Due string `yaml:"due"`
+
+	due *workSpan
 }
 
 // Requirement adds Kinds to what a change needs when all its conditions hold.
@@ -41,6 +46,7 @@ type SignoffPolicy struct {
 type PRLabels struct {
 	Signed     string `yaml:"signed"` // {kind} is replaced
 	NeedsBrief string `yaml:"needs_brief"`
+	Overdue    string `yaml:"overdue"` // {kind} is replaced
 }
 
 // BypassPolicy says who may declare an emergency bypass of the gate.
@@ -68,6 +74,7 @@ const (
 	defaultPermission   = "write"
 	defaultSignedLabel  = "signed: {kind}"
 	defaultNeedsBrief   = "needs: brief"
+	defaultOverdueLabel = "overdue: {kind}"
 	defaultWaiveLabel   = "no-brief"
 	defaultWaiveCommand = "/no-brief"
 )
@@ -229,9 +236,15 @@ func (p *Policy) checkGate(s *policySource) ConfigErrors {
 		if nodeAt(root, "pr_labels", "needs_brief") == nil {
 			p.PRLabels.NeedsBrief = defaultNeedsBrief
 		}
+		if nodeAt(root, "pr_labels", "overdue") == nil {
+			p.PRLabels.Overdue = defaultOverdueLabel
+		}
 	}
 	if s := p.PRLabels.Signed; s != "" && !strings.Contains(s, "{kind}") {
 		add(fmt.Sprintf("pr_labels.signed %q must contain {kind} so that each kind gets its own label", s), "pr_labels", "signed")
+	}
+	if s := p.PRLabels.Overdue; s != "" && !strings.Contains(s, "{kind}") {
+		add(fmt.Sprintf("pr_labels.overdue %q must contain {kind} so that each kind gets its own label", s), "pr_labels", "overdue")
 	}
 
 	// bypass

@@ -125,7 +125,7 @@ bypass: {users: ["@root"]}
 		QAUsers:        []string{"quinn"},
 		Link:           LinkPolicy{Required: true, WaiveLabel: "no-brief", WaiveCommand: "/no-brief"},
 		KeepOnSameTree: true, Separate: true,
-		Labels: PRLabels{Signed: "signed: {kind}", NeedsBrief: "needs: brief"},
+		Labels: PRLabels{Signed: "signed: {kind}", NeedsBrief: "needs: brief", Overdue: "overdue: {kind}"},
 		Bypass: []string{"root"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

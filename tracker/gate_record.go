@@ -56,6 +56,15 @@ func NewRecord(p *Policy, pr *PullRequest, v *Verdict, m MergeInfo) Record {
 			Via: s.Via, URL: s.URL, At: s.At.UTC(), SameTree: s.SameTree,
 		})
 	}
+	if t := v.Time; t != nil {
+		r.ReadyAt = t.ReadyAt.UTC()
+		if f := t.Freeze; f != nil {
+			r.Freeze = &RecordFreeze{Reason: f.Reason, Window: f.Window, Until: f.Until.UTC()}
+			if o := f.Override; o != nil {
+				r.Freeze.Override, r.Freeze.By, r.Freeze.URL = o.Kind, o.By, o.URL
+			}
+		}
+	}
 	switch {
 	case v.Bypass != nil:
 		r.Verdict = VerdictBypassed

@@ -30,6 +30,9 @@ func (v *Verdict) Description() string {
 		case LinkWaived:
 			s += "; brief waived"
 		}
+		if v.Time != nil && v.Time.Freeze != nil && v.Time.Freeze.Override != nil {
+			s += fmt.Sprintf("; freeze lifted by @%s (%s)", v.Time.Freeze.Override.By, v.Time.Freeze.Override.Kind)
+		}
 	default:
 		var wait []string
 		for _, r := range v.Kinds {
@@ -55,6 +58,14 @@ func (v *Verdict) Description() string {
 			wait = append(wait, "a ready brief")
 		}
 		s = "waiting for " + strings.Join(wait, ", ")
+		if f := v.frozen(); f != nil {
+			fz := "frozen until " + whenShort(f.Until, f.Zone) + ": " + oneLine(f.Reason)
+			if len(wait) == 0 {
+				s = fz
+			} else {
+				s += "; " + fz
+			}
+		}
 	}
 	return truncate(s, maxDescription)
 }
@@ -122,6 +133,7 @@ func (v *Verdict) Comment() string {
 		fmt.Fprintf(&b, "**Bypassed** by @%s ([comment](%s)): %s\n\nThe gate passes without its sign-offs; the merge will be recorded as bypassed, with this reason.\n\n",
 			v.Bypass.By.Login, v.Bypass.URL, cell(v.Bypass.Reason))
 	}
+	writeFreeze(&b, v)
 	if len(v.Problems) > 0 {
 		b.WriteString("**The policy cannot be met.** Fix `.github/twokey.yml` on the default branch:\n\n")
 		for _, p := range v.Problems {
@@ -158,6 +170,7 @@ func (v *Verdict) Comment() string {
 		b.WriteString("\n")
 	}
 
+	writeDue(&b, v)
 	switch v.Link.Status {
 	case LinkSatisfied:
 		fmt.Fprintf(&b, "**Brief:** ✅ %s\n\n", linkSources(v.Repo, v.Link))
@@ -257,4 +270,44 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// writeFreeze writes the freeze that holds the pull request, or that a
+// sign-off or bypass lifted.
+func writeFreeze(b *strings.Builder, v *Verdict) {
+	if v.Time == nil || v.Time.Freeze == nil {
+		return
+	}
+	f := v.Time.Freeze
+	if o := f.Override; o != nil {
+		via := "a `/signoff " + o.Kind + "` on the head"
+		if o.Kind == "bypass" {
+			via = "a bypass"
+		}
+		fmt.Fprintf(b, "**Freeze lifted** for head `%s` by @%s ([%s](%s)): %s (%s). The merge record keeps the window and who lifted it.\n\n",
+			short(v.Head), o.By, strings.TrimPrefix(via, "a "), o.URL, cell(f.Reason), f.Window)
+		return
+	}
+	fmt.Fprintf(b, "**🧊 Frozen until %s:** %s\n\nWindow: %s. The gate stays pending, whatever the keys, and twokey checks again when the window ends.",
+		When(f.Until, f.Zone), cell(f.Reason), f.Window)
+	if f.OverrideKind != "" {
+		fmt.Fprintf(b, " To merge sooner, someone who may give **%s** comments `/signoff %s` on the head.", f.OverrideKind, f.OverrideKind)
+	}
+	b.WriteString("\n\n")
+}
+
+// writeDue lists when each pending key is due.
+func writeDue(b *strings.Builder, v *Verdict) {
+	if v.Time == nil || len(v.Time.Due) == 0 {
+		return
+	}
+	b.WriteString("**Due**\n\n")
+	for _, d := range v.Time.Due {
+		mark := ""
+		if d.Overdue {
+			mark = " ⏰ **overdue**"
+		}
+		fmt.Fprintf(b, "- **%s**: due %s (%s)%s\n", d.Kind, When(d.At, d.Zone), d.Why, mark)
+	}
+	b.WriteString("\n")
 }

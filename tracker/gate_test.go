@@ -874,7 +874,7 @@ func TestVerdictLabels(t *testing.T) {
 	if diff := cmp.Diff([]string{"signed: usability", "needs: brief"}, want); diff != "" {
 		t.Errorf("Labels() want diff (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"needs: brief", "signed: backend", "signed: usability", "signed: vendor"}, owned); diff != "" {
+	if diff := cmp.Diff([]string{"needs: brief", "overdue: backend", "overdue: usability", "overdue: vendor", "signed: backend", "signed: usability", "signed: vendor"}, owned); diff != "" {
 		t.Errorf("Labels() owned diff (-want +got):\n%s", diff)
 	}
 }

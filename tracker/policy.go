@@ -27,6 +27,9 @@ type Policy struct {
 	Signoffs        SignoffPolicy    `yaml:"signoffs"`
 	PRLabels        PRLabels         `yaml:"pr_labels"`
 	Bypass          BypassPolicy     `yaml:"bypass"`
+	Calendar        Calendar         `yaml:"calendar"`
+	Freeze          []FreezeWindow   `yaml:"freeze"`
+	Deadlines       DeadlinePolicy   `yaml:"deadlines"`
 
 	// File is the path the policy was loaded from, for messages.
 	File string `yaml:"-"`
@@ -46,7 +49,7 @@ type Policy struct {
 
 // policySections are the top-level keys; a section the file leaves out is
 // taken whole from the embedded default.
-var policySections = []string{"version", "brief", "kinds", "separate_signers", "require", "link", "signoffs", "pr_labels", "bypass"}
+var policySections = []string{"version", "brief", "kinds", "separate_signers", "require", "link", "signoffs", "pr_labels", "bypass", "calendar", "freeze", "deadlines"}
 
 // DefaultPolicyName is the file name that messages give the embedded default
 // policy, e.g. "(embedded default policy):27:7: ...".
@@ -123,6 +126,7 @@ func loadPolicy(file string, data []byte, def *Policy, defRoot *yaml.Node) (*Pol
 		errs = append(errs, p.Brief.check(s)...)
 	}
 	errs = append(errs, p.checkGate(s)...)
+	errs = append(errs, p.checkTime(s)...)
 	if len(errs) > 0 {
 		// Top to bottom through the file, then what concerns the default.
 		inDefault := func(e *ConfigError) int {
@@ -296,6 +300,12 @@ func (p *Policy) takeSection(def *Policy, s string) {
 		p.PRLabels = def.PRLabels
 	case "bypass":
 		p.Bypass = def.Bypass
+	case "calendar":
+		p.Calendar = def.Calendar
+	case "freeze":
+		p.Freeze = slices.Clone(def.Freeze)
+	case "deadlines":
+		p.Deadlines = def.Deadlines
 	}
 }
 

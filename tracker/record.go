@@ -55,6 +55,25 @@ type Record struct {
 	Verdict  string          `json:"verdict"`
 	Reason   string          `json:"reason,omitempty"` // why it was bypassed, when declared
 	Policy   string          `json:"policy"`           // blob SHA of the policy file
+	// ReadyAt is when the pull request became ready for its keys (brief
+	// linked and ready, not a draft), when the action knew it. Absent in
+	// records written before twokey kept time.
+	ReadyAt time.Time `json:"ready_at,omitzero"`
+	// Freeze is the freeze window the merge was made in, and who lifted it
+	// (absent when none held).
+	Freeze *RecordFreeze `json:"freeze,omitempty"`
+}
+
+// RecordFreeze is the freeze window a merge was made in.
+type RecordFreeze struct {
+	Reason string    `json:"reason"`
+	Window string    `json:"window"` // as written: "Fri 15:00 → Mon 09:00 every week (Europe/Berlin)"
+	Until  time.Time `json:"until"`  // when it would have reopened
+	// Override is the kind whose sign-off lifted it, or "bypass"; empty when
+	// nothing did (the merge then bypassed the gate).
+	Override string `json:"override,omitempty"`
+	By       string `json:"by,omitempty"` // who lifted it
+	URL      string `json:"url,omitempty"`
 }
 
 // RecordSignoff is one sign-off as recorded at merge time.
@@ -238,6 +257,14 @@ func decodeRecord(line []byte, r *Record) bool {
 			return once(15) && d.str(&r.Reason)
 		case "policy":
 			return once(16) && d.str(&r.Policy)
+		case "ready_at":
+			return once(20) && d.time(&r.ReadyAt)
+		case "freeze":
+			if !once(21) {
+				return false
+			}
+			r.Freeze = &RecordFreeze{}
+			return decodeFreeze(&d, r.Freeze)
 		}
 		return false
 	})
@@ -271,6 +298,34 @@ func decodeSignoff(d *recordDecoder, s *RecordSignoff) bool {
 			return once(6) && d.time(&s.At)
 		case "same_tree":
 			return once(7) && d.bool(&s.SameTree)
+		}
+		return false
+	})
+}
+
+func decodeFreeze(d *recordDecoder, f *RecordFreeze) bool {
+	var seen uint32
+	once := func(bit int) bool {
+		if seen&(1<<bit) != 0 {
+			return false
+		}
+		seen |= 1 << bit
+		return true
+	}
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "reason":
+			return once(0) && d.str(&f.Reason)
+		case "window":
+			return once(1) && d.str(&f.Window)
+		case "until":
+			return once(2) && d.time(&f.Until)
+		case "override":
+			return once(3) && d.str(&f.Override)
+		case "by":
+			return once(4) && d.str(&f.By)
+		case "url":
+			return once(5) && d.str(&f.URL)
 		}
 		return false
 	})

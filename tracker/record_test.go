@@ -84,10 +84,17 @@ func recordLines(t testing.TB) [][]byte {
 	sameTree := passRecord()
 	sameTree.Signoffs[1].SHA, sameTree.Signoffs[1].SameTree = headB, true
 	sameTree.Method, sameTree.Landed = "rebase", []string{headB, headA}
+	timed := passRecord()
+	timed.ReadyAt = time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)
+	timed.Freeze = &RecordFreeze{Reason: "No Friday launches.", Window: "Fri 15:00 → Mon 09:00 every week (Europe/Berlin)",
+		Until: time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC), Override: "release", By: "rel", URL: "https://github.com/acme/site/pull/12#issuecomment-10"}
+	unlifted := passRecord()
+	unlifted.Verdict, unlifted.Freeze = VerdictBypassed, &RecordFreeze{Reason: "Weekend.", Window: "w", Until: timed.ReadyAt}
 	opened := passRecord()
 	opened.OpenedAt = time.Date(2026, 2, 27, 16, 15, 0, 0, time.UTC)
+	timed.OpenedAt = opened.OpenedAt
 	var lines [][]byte
-	for _, r := range []Record{passRecord(), unicode, none, sameTree, opened} {
+	for _, r := range []Record{passRecord(), unicode, none, sameTree, opened, timed, unlifted} {
 		line, err := r.MarshalLine()
 		if err != nil {
 			t.Fatal(err)

@@ -441,6 +441,26 @@ func FitPolicyToForm(p *Policy, f *Form) (*Policy, *LeftOut, error) {
 		}
 		q.Require = append(q.Require, rq)
 	}
+	q.Freeze = nil
+	for i, w := range p.Freeze {
+		if w.Brief != nil {
+			ft.cond(w.Brief, fmt.Sprintf("freeze window %d brief", i+1))
+			if !ft.keep(w.Brief.pos) {
+				continue
+			}
+		}
+		q.Freeze = append(q.Freeze, w)
+	}
+	// The default's brief_field is dropped quietly for a form without the
+	// field: no brief of that form answers it, so it changes nothing.
+	switch field := p.Deadlines.BriefField; {
+	case field == "":
+	case p.Deadlines.pos.fromDefault && f.Field(field) == nil:
+		q.Deadlines.BriefField = ""
+	default:
+		ft.field(p.Deadlines.pos, "deadlines.brief_field", field)
+		ft.keep(p.Deadlines.pos)
+	}
 	if len(ft.errs) > 0 {
 		return nil, nil, ft.errs
 	}

@@ -22,8 +22,10 @@ const checkUsage = `usage: twokey check --pr N [--repo owner/repo] [--policy-pat
 Check evaluates a pull request's gate from a terminal, exactly as the action
 does on a pull request event: the policy and brief form come from the default
 branch, sign-offs from the pull request's reviews and /signoff comments. It
-prints the table twokey's comment on the pull request shows and changes
-nothing on GitHub (no status, label or comment).
+prints the table twokey's comment on the pull request shows, with the freeze
+window that holds it and when each pending key is due (judged at GitHub's
+clock, not this computer's), and changes nothing on GitHub (no status, label
+or comment).
 
 Flags:
   --pr N              the pull request number (required)
@@ -40,7 +42,10 @@ Flags:
                       {"repo", "number", "head", "state", "description",
                        "required", "kinds": [{"kind", "status", "signoffs",
                        "who", "how", "problem"}], "link", "ignored",
-                       "bypass", "problems"}
+                       "bypass", "problems", "judged_at", "freeze": {"reason",
+                       "window", "until", "zone", "override_kind",
+                       "lifted_by", "lifted_with"}, "due": [{"kind", "at",
+                       "zone", "since", "why", "overdue", "mentions"}]}
 
 The token is $GH_TOKEN, else $GITHUB_TOKEN, else what 'gh auth token' prints.
 It needs read access to the repository's contents, issues and pull requests,
@@ -236,6 +241,29 @@ type (
 		Ignored     []checkIgnore `json:"ignored"`
 		Bypass      *checkBypass  `json:"bypass,omitempty"`
 		Problems    []string      `json:"problems"`
+		// JudgedAt is GitHub's clock when it answered (the time rules'
+		// "now"); Freeze and Due are what they found.
+		JudgedAt time.Time    `json:"judged_at,omitzero"`
+		Freeze   *checkFreeze `json:"freeze,omitempty"`
+		Due      []checkDue   `json:"due"`
+	}
+	checkFreeze struct {
+		Reason       string    `json:"reason"`
+		Window       string    `json:"window"`
+		Until        time.Time `json:"until"`
+		Zone         string    `json:"zone"`
+		OverrideKind string    `json:"override_kind,omitempty"`
+		LiftedBy     string    `json:"lifted_by,omitempty"` // login, or "" while it holds
+		LiftedWith   string    `json:"lifted_with,omitempty"`
+	}
+	checkDue struct {
+		Kind     string    `json:"kind"`
+		At       time.Time `json:"at"`
+		Zone     string    `json:"zone"`
+		Since    time.Time `json:"since"`
+		Why      string    `json:"why"`
+		Overdue  bool      `json:"overdue"`
+		Mentions []string  `json:"mentions"`
 	}
 	checkKind struct {
 		Kind     string         `json:"kind"`
@@ -296,6 +324,19 @@ func verdictJSON(v *tracker.Verdict) checkOut {
 	}
 	if b := v.Bypass; b != nil {
 		o.Bypass = &checkBypass{By: b.By.Login, Reason: b.Reason, URL: b.URL, At: b.At}
+	}
+	o.Due = []checkDue{}
+	if t := v.Time; t != nil {
+		o.JudgedAt = t.Now.UTC()
+		if f := t.Freeze; f != nil {
+			o.Freeze = &checkFreeze{Reason: f.Reason, Window: f.Window, Until: f.Until.UTC(), Zone: f.Zone.String(), OverrideKind: f.OverrideKind}
+			if ov := f.Override; ov != nil {
+				o.Freeze.LiftedBy, o.Freeze.LiftedWith = ov.By, ov.Kind
+			}
+		}
+		for _, d := range t.Due {
+			o.Due = append(o.Due, checkDue{Kind: d.Kind, At: d.At.UTC(), Zone: d.Zone.String(), Since: d.Since.UTC(), Why: d.Why, Overdue: d.Overdue, Mentions: nonNil(d.Mentions)})
+		}
 	}
 	return o
 }

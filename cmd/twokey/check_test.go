@@ -449,3 +449,68 @@ func TestCheckSaysItRetries(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2 and %q", code, errs, want)
 	}
 }
+
+// TestCheckShowsFreezeAndDue: twokey check judges the time rules at GitHub's
+// clock (the fake's Friday 16:00 in Berlin; this computer's clock is
+// testNow), and shows the freeze and the due times, as text and as JSON.
+func TestCheckShowsFreezeAndDue(t *testing.T) {
+	w := newCheckWorld(t)
+	w.gh.SetFile(e2eRepo, "main", ".github/twokey.yml", `kinds:
+  usability: {users: [uma]}
+  backend: {users: [bea], due: 2 working days}
+require:
+  - kinds: [usability, backend]
+link:
+  required: false
+calendar:
+  zone: Europe/Berlin
+freeze:
+  - reason: No Friday launches.
+    from: Fri 15:00
+    to: Mon 09:00
+`)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	w.gh.SetNow(func() time.Time { return time.Date(2026, 3, 6, 16, 0, 0, 0, berlin) })
+	w.gh.AddPull(e2eRepo, fakegithub.Pull{Number: 3, Title: "t", User: fakegithub.User("dev", 7), Head: headA})
+	w.gh.AddReview(e2eRepo, 3, fakegithub.User("uma", 11), "APPROVED", "", headA)
+
+	code, out, errs := w.check("--pr", "3")
+	if code != exitNotOK {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"acme/site#3: waiting for backend; frozen until Mon 9 Mar 09:00 CET (Europe/Berlin): No Friday launches.",
+		"**🧊 Frozen until Mon 9 Mar 2026 09:00 CET (Europe/Berlin):** No Friday launches.",
+		"- **backend**: due Tue 10 Mar 2026 16:00 CET (Europe/Berlin) (2 working days after it was ready for backend)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	_, out, _ = w.check("--pr", "3", "--json")
+	var got struct {
+		JudgedAt time.Time `json:"judged_at"`
+		Freeze   struct {
+			Reason string    `json:"reason"`
+			Until  time.Time `json:"until"`
+			Zone   string    `json:"zone"`
+		} `json:"freeze"`
+		Due []struct {
+			Kind     string    `json:"kind"`
+			At       time.Time `json:"at"`
+			Overdue  bool      `json:"overdue"`
+			Mentions []string  `json:"mentions"`
+		} `json:"due"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	if !got.JudgedAt.Equal(time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)) || got.Freeze.Reason != "No Friday launches." ||
+		!got.Freeze.Until.Equal(time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)) || got.Freeze.Zone != "Europe/Berlin" {
+		t.Errorf("--json judged_at and freeze = %+v", got)
+	}
+	if len(got.Due) != 1 || got.Due[0].Kind != "backend" || !got.Due[0].At.Equal(time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)) || got.Due[0].Overdue || len(got.Due[0].Mentions) != 1 {
+		t.Errorf("--json due = %+v", got.Due)
+	}
+}

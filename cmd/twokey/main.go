@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	_ "time/tzdata" // time zones read the same on a runner without tzdata
 )
 
 func main() {

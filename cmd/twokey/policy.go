@@ -15,8 +15,10 @@ func policyCommand() *command {
 Policy prints the policy twokey uses when a repository has none of its own,
 with every key present and commented, so it doubles as the reference: how
 briefs are checked and labelled, the sign-off kinds and who may give them,
-which kinds a change needs, whether a brief must be linked, and who may
-bypass the gate. Save it as .github/twokey.yml on the default branch and
+which kinds a change needs, whether a brief must be linked, who may
+bypass the gate, the calendar that sign-off deadlines are counted in, freeze
+windows (none by default, with a commented example) and when keys are due.
+Save it as .github/twokey.yml on the default branch and
 edit it; keys you leave out take the defaults shown, and kinds and require,
 when given, replace the default's whole.
 

@@ -230,6 +230,13 @@ func TestFormAndPolicyPrintTheEmbeddedFiles(t *testing.T) {
 			t.Errorf("twokey %s = exit %d, stderr %q, stdout equal to the embedded file: %v", tt.cmd, code, stderr, stdout == string(tt.want))
 		}
 	}
+	// The time sections are there, commented like the rest.
+	_, stdout, _ := runCmd(t, "", "policy")
+	for _, want := range []string{"\n# calendar: business time.", "\ncalendar:\n", "\n# freeze: times in which pull requests do not merge", "\nfreeze: []\n", "#     from: Fri 15:00\n", "\n# deadlines: when keys are due.", "\ndeadlines:\n", "  overdue: \"overdue: {kind}\"\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("twokey policy does not print %q", want)
+		}
+	}
 }
 
 func TestHelp(t *testing.T) {

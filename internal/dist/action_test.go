@@ -70,6 +70,7 @@ func TestActionMetadata(t *testing.T) {
 		"github-token": "${{ github.token }}",
 		"policy-path":  ".github/twokey.yml",
 		"form-path":    "",
+		"recheck":      "false",
 		"version":      "",
 	}
 	if diff := cmp.Diff(wantDefaults, defaults); diff != "" {
@@ -83,6 +84,7 @@ func TestActionMetadata(t *testing.T) {
 		"INPUT_GITHUB_TOKEN": "${{ inputs.github-token }}",
 		"INPUT_POLICY_PATH":  "${{ inputs.policy-path }}",
 		"INPUT_FORM_PATH":    "${{ inputs.form-path }}",
+		"INPUT_RECHECK":      "${{ inputs.recheck }}",
 		"TWOKEY_VERSION":     "${{ inputs.version }}",
 	}
 	if diff := cmp.Diff(wantEnv, step.Env); diff != "" {

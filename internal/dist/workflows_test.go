@@ -80,6 +80,12 @@ func triggers(t *testing.T, wf workflow) map[string][]string {
 		if event == "push" {
 			types = append(types, "branches="+strings.Join(asList(m["branches"]), ","))
 		}
+		if l, ok := v.([]any); ok && event == "schedule" {
+			for _, e := range l {
+				cron, _ := e.(map[string]any)["cron"].(string)
+				types = append(types, "cron="+cron)
+			}
+		}
 		got[event] = types
 	}
 	return got
@@ -107,10 +113,13 @@ func TestTwokeyWorkflows(t *testing.T) {
 		"pull_request_review": {"submitted", "dismissed"},
 		"merge_group":         {"checks_requested"},
 		"push":                {"branches=main"},
+		"schedule":            {"cron=*/15 * * * *"},
+		"workflow_dispatch":   nil,
 	}
 	wantPermissions := map[string]map[string]string{
-		"gate":   {"issues": "write", "pull-requests": "write", "statuses": "write", "contents": "read"},
-		"record": {"issues": "read", "pull-requests": "read", "contents": "write"},
+		"gate":    {"issues": "write", "pull-requests": "write", "statuses": "write", "contents": "read"},
+		"record":  {"issues": "read", "pull-requests": "read", "contents": "write"},
+		"recheck": {"issues": "write", "pull-requests": "write", "statuses": "write", "contents": "read"},
 	}
 	for _, tt := range []struct {
 		name       string
@@ -157,6 +166,26 @@ func TestTwokeyWorkflows(t *testing.T) {
 			}
 			if g := wf.Jobs["gate"].Concurrency; g.Group != "twokey-${{ github.event.issue.number || github.event.pull_request.number || github.ref }}" || g.CancelInProgress {
 				t.Errorf("gate concurrency = %+v", g)
+			}
+			// Which job runs on which event: the gate on issue and pull
+			// request events, the re-check on schedules, manual runs and
+			// pushes, the record on pushes and merges.
+			wantIf := map[string]string{
+				"gate":    "github.event_name != 'push' && github.event_name != 'schedule' && github.event_name != 'workflow_dispatch' && !(github.event_name == 'pull_request_target' && github.event.action == 'closed')",
+				"recheck": "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch' || github.event_name == 'push'",
+			}
+			for job, want := range wantIf {
+				if got := wf.Jobs[job].If; got != want {
+					t.Errorf("job %s if: %q, want %q", job, got, want)
+				}
+			}
+			if g := wf.Jobs["recheck"].Concurrency; g.Group != "twokey-recheck" || g.CancelInProgress {
+				t.Errorf("recheck concurrency = %+v", g)
+			}
+			for _, st := range wf.Jobs["recheck"].Steps {
+				if st.Uses == tt.twokeyUses && st.With["recheck"] != "true" {
+					t.Errorf("the recheck job's twokey step has recheck: %q, want \"true\"", st.With["recheck"])
+				}
 			}
 		})
 	}

@@ -137,6 +137,7 @@ type Repo struct {
 	commits       map[string]*Commit
 	pullCommits   map[int][]string
 	commitPulls   map[string][]int
+	issueEdited   map[int]time.Time            // issue -> when its body was last edited
 	events        map[int][]*github.IssueEvent // issue -> labeled and unlabeled events, oldest first
 }
 
@@ -215,6 +216,7 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		commits:      map[string]*Commit{},
 		pullCommits:  map[int][]string{},
 		commitPulls:  map[string][]int{},
+		issueEdited:  map[int]time.Time{},
 		events:       map[int][]*github.IssueEvent{},
 	}
 	s.repos[strings.ToLower(fullName)] = r
@@ -324,8 +326,22 @@ func (s *Server) tokenUser() *github.User {
 func (s *Server) SetIssueBody(repo string, number int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if is := s.repo(repo, true).issues[number]; is != nil {
+	r := s.repo(repo, true)
+	if is := r.issues[number]; is != nil {
 		is.Body = github.String(body)
+		r.issueEdited[number] = s.now()
+	}
+}
+
+// MarkReady takes pull request number out of draft, as its author's "Ready
+// for review" would: a ReadyForReviewEvent on its timeline, at the clock.
+func (s *Server) MarkReady(repo string, number int, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	if pr := r.pulls[number]; pr != nil {
+		pr.Draft = github.Bool(false)
+		r.timeline[number] = append(r.timeline[number], timelineEvent{typ: "ReadyForReviewEvent", at: s.now(), actor: actor})
 	}
 }
 
@@ -344,6 +360,7 @@ type Pull struct {
 	Merged   bool
 	MergedBy *github.User
 	Merge    string // merge commit SHA
+	Draft    bool
 }
 
 // AddPull creates or replaces a pull request (and its issue).
@@ -379,6 +396,7 @@ func (s *Server) AddPull(repo string, p Pull) *github.PullRequest {
 			Repo: repoObject(p.HeadRepo)},
 		Base:   &github.PullRequestBranch{Ref: github.String(p.Base), Repo: repoObject(repo)},
 		Merged: github.Bool(p.Merged),
+		Draft:  github.Bool(p.Draft),
 	}
 	if p.Merged {
 		pr.State = github.String("closed")

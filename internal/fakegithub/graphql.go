@@ -489,6 +489,34 @@ func (s *Server) repoObj(r *Repo) gobj {
 				return nil, &gqlFail{"NOT_FOUND", fmt.Sprintf("Could not resolve to a PullRequest with the number of %d.", n)}
 			}
 			return s.pullObj(r, n), nil
+		case "pullRequests":
+			// Open or closed pull requests by number (the listing the
+			// scheduled re-check pages through); states filters.
+			want := map[string]bool{}
+			if states, ok := args["states"].([]any); ok {
+				for _, st := range states {
+					want[fmt.Sprint(st)] = true
+				}
+			}
+			var numbers []int
+			for n, pr := range r.pulls {
+				state := "OPEN"
+				switch {
+				case pr.GetMerged():
+					state = "MERGED"
+				case pr.GetState() == "closed":
+					state = "CLOSED"
+				}
+				if len(want) == 0 || want[state] {
+					numbers = append(numbers, n)
+				}
+			}
+			sort.Ints(numbers)
+			nodes := make([]gobj, len(numbers))
+			for i, n := range numbers {
+				nodes[i] = s.pullObj(r, n)
+			}
+			return connection(nodes, args), nil
 		case "issueOrPullRequest", "issue":
 			n, _ := num(args, "number")
 			is := r.issues[n]
@@ -580,6 +608,11 @@ func (s *Server) issueObj(r *Repo, is *github.Issue) gobj {
 			return s.labelsObj(is.Labels, args), nil
 		case "author":
 			return actorOrNil(is.User), nil
+		case "lastEditedAt":
+			if at, ok := r.issueEdited[is.GetNumber()]; ok {
+				return at, nil
+			}
+			return nil, nil
 		}
 		return nil, noField("Issue", f)
 	}}
