@@ -266,3 +266,26 @@ func TestRenamedFilesAreThoseOfTheHead(t *testing.T) {
 		t.Errorf("requests = %v, want the compare API named by the head", w.gh.Requests())
 	}
 }
+
+// Lists past 100 entries are read whole: a revoke on the second page of
+// comments, and a force push on the second page of the timeline, still count.
+func TestSecondPagesAreRead(t *testing.T) {
+	w := newAttackWorld(t)
+	w.signBoth(sha1A)
+	for i := 0; i < 120; i++ {
+		w.gh.AddComment(testRepo, 2, dev, "chatter")
+	}
+	w.gh.AddComment(testRepo, 2, uma, "/signoff revoke usability")
+	if st := w.judge(sha1A); st.GetState() != "pending" {
+		t.Errorf("status after a revoke on the second page = %v, want pending", st)
+	}
+	var graphql int
+	for _, r := range w.gh.Requests() {
+		if r.Path == "/graphql" {
+			graphql++
+		}
+	}
+	if graphql != 2 {
+		t.Errorf("GraphQL requests = %d, want 2 (the read and the comments' second page)", graphql)
+	}
+}

@@ -213,10 +213,12 @@ type gqlEvent struct {
 type gqlFiles struct {
 	TotalCount int         `json:"totalCount"`
 	PageInfo   gqlPageInfo `json:"pageInfo"`
-	Nodes      []struct {
-		Path       string `json:"path"`
-		ChangeType string `json:"changeType"`
-	} `json:"nodes"`
+	Nodes      []gqlFile   `json:"nodes"`
+}
+
+type gqlFile struct {
+	Path       string `json:"path"`
+	ChangeType string `json:"changeType"`
 }
 
 type gqlPull struct {
@@ -502,39 +504,10 @@ func (g *repoAPI) morePages(ctx context.Context, number int, rd *pullRead, wantF
 		add       func(raw jsonRaw) (gqlPageInfo, error)
 	}
 	conns := []conn{
-		{"files", "files(first:100,after:$after){totalCount pageInfo{hasNextPage endCursor} nodes{path changeType}}", &pr.Files.PageInfo, func(raw jsonRaw) (gqlPageInfo, error) {
-			var f gqlFiles
-			err := jsonUnmarshal(raw, &f)
-			pr.Files.Nodes = append(pr.Files.Nodes, f.Nodes...)
-			return f.PageInfo, err
-		}},
-		{"reviews", "reviews(first:100,after:$after){pageInfo{hasNextPage endCursor} nodes{...review}}", &pr.Reviews.PageInfo, func(raw jsonRaw) (gqlPageInfo, error) {
-			var f struct {
-				PageInfo gqlPageInfo `json:"pageInfo"`
-				Nodes    []gqlReview `json:"nodes"`
-			}
-			err := jsonUnmarshal(raw, &f)
-			pr.Reviews.Nodes = append(pr.Reviews.Nodes, f.Nodes...)
-			return f.PageInfo, err
-		}},
-		{"comments", "comments(first:100,after:$after){pageInfo{hasNextPage endCursor} nodes{...comment}}", &pr.Comments.PageInfo, func(raw jsonRaw) (gqlPageInfo, error) {
-			var f struct {
-				PageInfo gqlPageInfo  `json:"pageInfo"`
-				Nodes    []gqlComment `json:"nodes"`
-			}
-			err := jsonUnmarshal(raw, &f)
-			pr.Comments.Nodes = append(pr.Comments.Nodes, f.Nodes...)
-			return f.PageInfo, err
-		}},
-		{"timelineItems", "timelineItems(first:100,after:$after,itemTypes:[" + timelineTypes + "]){pageInfo{hasNextPage endCursor} nodes{...event}}", &pr.Timeline.PageInfo, func(raw jsonRaw) (gqlPageInfo, error) {
-			var f struct {
-				PageInfo gqlPageInfo `json:"pageInfo"`
-				Nodes    []gqlEvent  `json:"nodes"`
-			}
-			err := jsonUnmarshal(raw, &f)
-			pr.Timeline.Nodes = append(pr.Timeline.Nodes, f.Nodes...)
-			return f.PageInfo, err
-		}},
+		{"files", "files(first:100,after:$after){totalCount pageInfo{hasNextPage endCursor} nodes{path changeType}}", &pr.Files.PageInfo, appendPage(&pr.Files.Nodes)},
+		{"reviews", "reviews(first:100,after:$after){pageInfo{hasNextPage endCursor} nodes{...review}}", &pr.Reviews.PageInfo, appendPage(&pr.Reviews.Nodes)},
+		{"comments", "comments(first:100,after:$after){pageInfo{hasNextPage endCursor} nodes{...comment}}", &pr.Comments.PageInfo, appendPage(&pr.Comments.Nodes)},
+		{"timelineItems", "timelineItems(first:100,after:$after,itemTypes:[" + timelineTypes + "]){pageInfo{hasNextPage endCursor} nodes{...event}}", &pr.Timeline.PageInfo, appendPage(&pr.Timeline.Nodes)},
 	}
 	for _, c := range conns {
 		info := *c.info
@@ -569,6 +542,19 @@ func (g *repoAPI) morePages(ctx context.Context, number int, rd *pullRead, wantF
 		}
 	}
 	return nil
+}
+
+// appendPage decodes a page of a connection and appends its nodes to dst.
+func appendPage[T any](dst *[]T) func(raw jsonRaw) (gqlPageInfo, error) {
+	return func(raw jsonRaw) (gqlPageInfo, error) {
+		var page struct {
+			PageInfo gqlPageInfo `json:"pageInfo"`
+			Nodes    []T         `json:"nodes"`
+		}
+		err := jsonUnmarshal(raw, &page)
+		*dst = append(*dst, page.Nodes...)
+		return page.PageInfo, err
+	}
 }
 
 func firstMessage(errs []gqlErr, def string) string {
