@@ -188,7 +188,7 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 	// workflows' bots are not twokey).
 	kept := pr.Comments[:0]
 	for i, c := range rd.pr.Comments.Nodes {
-		own := c.Author != nil && sameLogin(c.Author.Login, rd.viewer)
+		own := isViewer(c.Author, rd.viewer)
 		if own && strings.HasPrefix(c.Body, overdueMarkerPrefix) {
 			first, _, _ := strings.Cut(c.Body, "\n")
 			g.mentioned[first] = true

@@ -50,7 +50,7 @@ const timelineTypes = "HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_R
 // a query spreads (GitHub refuses a document with an unused fragment).
 const pullFragments = `fragment actor on Actor{__typename login}
 fragment commit on Commit{oid tree{oid} parents(first:3){nodes{oid}}}
-fragment seen on Commit{...commit status{context(name:"twokey/gate"){state description targetUrl createdAt creator{login}}}}
+fragment seen on Commit{...commit status{context(name:"twokey/gate"){state description targetUrl createdAt creator{...actor}}}}
 fragment edits on UserContentEditConnection{totalCount nodes{editedAt editor{...actor}}}
 fragment review on PullRequestReview{fullDatabaseId state body url submittedAt authorCanPushToRepository author{...actor} commit{...commit} userContentEdits(first:20){...edits}}
 fragment comment on IssueComment{fullDatabaseId body url createdAt author{...actor} userContentEdits(first:20){...edits}}
@@ -610,11 +610,18 @@ func parseMark(targetURL string) (judgedMark, bool) {
 	return jm, true
 }
 
-// sameLogin compares logins as REST and GraphQL give them (GraphQL names a
-// bot without "[bot]").
-func sameLogin(a, b string) bool {
-	norm := func(l string) string { return strings.ToLower(strings.TrimSuffix(l, "[bot]")) }
-	return a != "" && norm(a) == norm(b)
+// isViewer reports whether a GraphQL actor is the token's own account,
+// viewer as GraphQL's viewer names it: an App's bot is "name[bot]" there but
+// a Bot named "name" as an author, and a user account of that name is
+// someone else.
+func isViewer(a *gqlActor, viewer string) bool {
+	if a == nil || viewer == "" {
+		return false
+	}
+	if name, bot := strings.CutSuffix(viewer, "[bot]"); bot {
+		return a.Typename == "Bot" && strings.EqualFold(strings.TrimSuffix(a.Login, "[bot]"), name)
+	}
+	return a.Typename != "Bot" && strings.EqualFold(a.Login, viewer)
 }
 
 // ownStatus returns twokey's own twokey/gate status on a commit for pull
@@ -626,7 +633,7 @@ func ownStatus(c *gqlCommit, viewer string, number int) (*gqlStatus, time.Time) 
 		return nil, time.Time{}
 	}
 	st := c.Status.Context
-	if st.Creator == nil || !sameLogin(st.Creator.Login, viewer) {
+	if !isViewer(st.Creator, viewer) {
 		return nil, time.Time{}
 	}
 	m := statusMarkRe.FindStringSubmatch(st.TargetURL)
@@ -754,7 +761,7 @@ func (rd *pullRead) statusCreator() string {
 			continue
 		}
 		if m := statusMarkRe.FindStringSubmatch(c.Status.Context.TargetURL); m != nil && m[1] == strconv.Itoa(rd.pr.Number) {
-			return c.Status.Context.Creator.Login
+			return c.Status.Context.Creator.actor().Login // a bot as the viewer names it, with "[bot]"
 		}
 	}
 	return ""

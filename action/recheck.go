@@ -42,7 +42,7 @@ repository(owner:$owner,name:$name){
 policy:object(expression:$policy){__typename ... on Blob{oid text isTruncated}}
 form:object(expression:$form){__typename ... on Blob{oid text isTruncated}}
 pullRequests(states:[OPEN],first:100,after:$after){pageInfo{hasNextPage endCursor} nodes{number headRefOid
-commits(last:1){nodes{commit{oid status{context(name:"twokey/gate"){state description targetUrl createdAt creator{login}}}}}}}}}}
+commits(last:1){nodes{commit{oid status{context(name:"twokey/gate"){state description targetUrl createdAt creator{__typename login}}}}}}}}}}
 `
 
 // maxOpenPages bounds the listing: 10,000 open pull requests.

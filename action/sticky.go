@@ -43,7 +43,8 @@ func parseState(body string) stickyState {
 // account is twokey.
 func findSticky(comments []*github.IssueComment, marker, self string) (*github.IssueComment, stickyState) {
 	for _, c := range comments {
-		if sameLogin(c.GetUser().GetLogin(), self) && strings.HasPrefix(c.GetBody(), marker) {
+		// REST names a bot with its "[bot]", as the viewer is named.
+		if self != "" && strings.EqualFold(c.GetUser().GetLogin(), self) && strings.HasPrefix(c.GetBody(), marker) {
 			return c, parseState(c.GetBody())
 		}
 	}

@@ -107,6 +107,7 @@ if [ -n "$RECORD_SIZES" ]; then
 		next=$((next + 1))
 		tmp=$(mktemp -d)
 		git init -q --bare "$tmp"
+		# shellcheck disable=SC2016 # the inner script expands its own arguments
 		measure bash -c 'git -C "$1" fetch -q --depth 1 "$2" refs/notes/twokey:refs/notes/twokey &&
 			git -C "$1" -c user.name=git -c user.email=git@example.com notes --ref=twokey append -m "$3" "$4" &&
 			git -C "$1" push -q "$2" refs/notes/twokey' _ "$tmp" "$BASE/r$n" "$line" "$c"
