@@ -26,16 +26,11 @@ func TestBlankBody(t *testing.T) {
 				t.Errorf("BlankBody() = %q, want it to start with ### and end without a newline, as GitHub's bodies do", body)
 			}
 			b, fs := ParseBrief(f, body)
-			// Until None under a required dropdown is read as no answer.
-			noneRequired := func(key string) bool {
-				fl := f.Field(key)
-				return fl.Type == TypeDropdown && fl.Required && b.Answer(key).Raw == noneChoice
-			}
 			if len(b.Order) != len(f.Fields) {
 				t.Errorf("BlankBody() parses into %d fields, want the form's %d", len(b.Order), len(f.Fields))
 			}
 			for _, fd := range fs {
-				if !slices.Contains([]string{RuleRequired, RuleCheckbox}, fd.Rule) && !noneRequired(fd.Field) {
+				if !slices.Contains([]string{RuleRequired, RuleCheckbox}, fd.Rule) {
 					t.Errorf("BlankBody() parses with finding %+v; want only unanswered questions and unchecked boxes\nbody:\n%s", fd, body)
 				}
 			}
@@ -46,7 +41,7 @@ func TestBlankBody(t *testing.T) {
 					continue
 				}
 				prefilled := strings.TrimSpace(fl.Value) != "" || fl.Default >= 0
-				if v.Empty() == prefilled && !noneRequired(fl.Key) {
+				if v.Empty() == prefilled {
 					t.Errorf("field %s: Empty() = %v, want %v (prefilled: %v): %+v", fl.Key, v.Empty(), !prefilled, prefilled, v)
 				}
 			}

@@ -350,3 +350,20 @@ Rules that do not hold:
 		}
 	}
 }
+
+// TestValidateNotABrief: an empty file, a binary file and another form's
+// body each get one problem on the body.
+func TestValidateNotABrief(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ name, body, want string }{
+		{"empty.md", "", "The body\n  the body is empty: none of the form's headings"},
+		{"image.png", "\x89PNG\r\n\x1a\n\x00\x00", "The body\n  the body is not text (it has the byte 0x89, which is not UTF-8, at line 1, column 1)"},
+		{"other.md", readFile(t, filepath.Join("..", "..", "tracker", "testdata", "forms", "ollama__ollama__10_bug_report__issue-13868.md")), "The body\n  none of the form's headings"},
+	} {
+		p := writeFile(t, dir, tt.name, tt.body)
+		code, stdout, _ := runCmd(t, "", "validate", p)
+		if code != exitNotOK || !strings.HasPrefix(stdout, tt.want) || !strings.HasSuffix(stdout, "needs info: 1 problem, 0 warnings; labels: brief: needs-info\n") {
+			t.Errorf("twokey validate %s = exit %d, stdout:\n%s\nwant 1 and one problem starting %q", tt.name, code, stdout, tt.want)
+		}
+	}
+}

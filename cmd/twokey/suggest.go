@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"strings"
+
+	"github.com/twokey/twokey/tracker"
 )
 
 // nearest returns the candidate closest to name, for a "did you mean"
@@ -29,49 +31,11 @@ func nearest(name string, candidates []string) string {
 	}
 	best, bestD := "", 1+len(name)/4
 	for _, c := range candidates {
-		if d := editDistance(name, c, bestD); d < bestD || (d == bestD && best == "") {
+		if d := tracker.EditDistance(name, c, bestD); d < bestD || (d == bestD && best == "") {
 			best, bestD = c, d
 		}
 	}
 	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b
-// (Levenshtein with adjacent swaps), or limit+1 when it is more than limit.
-// Names are short: it works on bytes.
-func editDistance(a, b string, limit int) int {
-	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
-	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	if prev[len(b)] > limit {
-		return limit + 1
-	}
-	return prev[len(b)]
 }
 
 // commandNames are the names of the commands, for suggestions.

@@ -253,10 +253,7 @@ func displayPath(path string) string {
 func printBrief(w io.Writer, form *tracker.Form, res *tracker.BriefResult) {
 	errs, warns := 0, 0
 	for _, fd := range res.Findings {
-		label := fd.Field
-		if fl := form.Field(fd.Field); fl != nil {
-			label = fl.Label
-		}
+		label := tracker.FindingSubject(form, fd)
 		kind := ""
 		if fd.Severity == tracker.SeverityWarning {
 			kind = " (warning)"
