@@ -30,3 +30,27 @@ func BenchmarkParseBrief64KiB(b *testing.B) {
 		CheckBrief(f, p, body, filed)
 	}
 }
+
+// BenchmarkParseBriefComments64KiB checks a 64 KiB brief whose answers are
+// full of HTML comments, which the rules read around (a Markdown parse of
+// each answer a rule checks), with the dropdown and checkboxes answers
+// followed by comments too.
+func BenchmarkParseBriefComments64KiB(b *testing.B) {
+	f, p := DefaultForm(), DefaultPolicy()
+	var filler strings.Builder
+	for filler.Len() < 60<<10 {
+		filler.WriteString("Customers tell us <!-- a hint https://example.com/hidden --> the checkout is slow, see https://example.com/report.\n\n<!--\nmore notes\n-->\n\n")
+	}
+	a := with(completeAnswers(), "objective", filler.String(), "size", "Small (a day or less)\n\n<!-- bot -->")
+	a["agreement"] += "\n\n<!-- triage-bot: labelled -->"
+	body := renderBody(f, a)
+	filed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if res := CheckBrief(f, p, body, filed); !res.Valid {
+		b.Fatalf("benchmark body has findings %v", res.Findings)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		CheckBrief(f, p, body, filed)
+	}
+}

@@ -40,6 +40,7 @@ func FuzzParseBrief(f *testing.F) {
 	policy := DefaultPolicy()
 	f.Fuzz(func(t *testing.T, body string) {
 		rules := []string{RuleRequired, RuleOption, RuleCheckbox, RuleMissingSection, RuleDuplicateSection, RuleOrder, RulePlaceholder, RuleMinWords, RulePattern, RuleLink, RuleDate}
+		bodyRules := []string{RuleNotABrief, RuleEncoding, RuleTooLong}
 		for _, form := range forms {
 			b, fs := ParseBrief(form, body)
 			if len(b.Order) != len(b.Fields) {
@@ -68,10 +69,20 @@ func FuzzParseBrief(f *testing.F) {
 				}
 			}
 			for _, fd := range fs {
-				if form.Field(fd.Field) == nil || !slices.Contains(rules, fd.Rule) || fd.Message == "" || fd.Why == "" ||
+				onField := form.Field(fd.Field) != nil && slices.Contains(rules, fd.Rule)
+				onBody := fd.Field == "" && slices.Contains(bodyRules, fd.Rule)
+				if !(onField || onBody) || fd.Message == "" || fd.Why == "" ||
 					(fd.Severity != SeverityError && fd.Severity != SeverityWarning) {
 					t.Fatalf("malformed finding %+v", fd)
 				}
+				// A body with none of the form's headings gets that one
+				// finding, and nothing per field.
+				if fd.Rule == RuleNotABrief && (len(b.Fields) > 0 || slices.ContainsFunc(fs, func(o Finding) bool { return o.Field != "" })) {
+					t.Fatalf("not_a_brief with fields %v and findings %v", b.Order, fs)
+				}
+			}
+			if len(b.Fields) == 0 && !slices.ContainsFunc(fs, func(fd Finding) bool { return fd.Rule == RuleNotABrief }) {
+				t.Fatalf("no field read and no not_a_brief finding: %v", fs)
 			}
 			b2, fs2 := ParseBrief(form, strings.ReplaceAll(body, "\n", "\r\n"))
 			if !strings.Contains(body, "\r") && !reflect.DeepEqual(toGolden(b, fs), toGolden(b2, fs2)) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Placeholders GitHub writes for an unanswered field.
@@ -50,14 +51,32 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 	body = strings.TrimPrefix(body, "\uFEFF") // a byte order mark some editors write
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	body = strings.ReplaceAll(body, "\r", "\n")
+	var findings []Finding
+	if n := utf8.RuneCountInString(body); n > MaxBodyChars {
+		findings = append(findings, Finding{Rule: RuleTooLong, Severity: SeverityWarning, Why: defaultWhy[RuleTooLong],
+			Message: fmt.Sprintf("the body has %d characters, more than the %d GitHub keeps; shorten the longest answers, or put logs in a file or a gist and link it", n, MaxBodyChars)})
+	}
+	notText := notTextAt(body)
 	lines := strings.Split(body, "\n")
-	secs := findSections(f, lines)
+	secs, coded := findSections(f, lines)
 
 	first := len(lines)
 	if len(secs) > 0 {
 		first = secs[0].line
 	}
 	b.Preamble = trimBlankLines(strings.Join(lines[:first], "\n"))
+	if len(secs) == 0 && len(f.Fields) > 0 {
+		// One finding, not one missing section per question: the body is
+		// empty, binary, or another form's.
+		findings = append(findings, notABrief(f, body, lines, notText))
+		sortFindings(f, findings)
+		return b, findings
+	}
+	if notText != "" {
+		findings = append(findings, Finding{Rule: RuleEncoding, Severity: SeverityError, Why: defaultWhy[RuleEncoding],
+			Message: "the body is not UTF-8 text: " + notText + "; save the file as UTF-8 (it may be Latin-1 or UTF-16) and check the answers"})
+	}
+	var near []nearHeading // found when a section is missing
 
 	chosen := inOrder(secs)
 	copies := make([][]*section, len(f.Fields)) // per field, in body order
@@ -67,7 +86,6 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 		copies[s.field] = append(copies[s.field], s)
 		ordered[s.field] = ordered[s.field] || chosen[i]
 	}
-	var findings []Finding
 	for i, fl := range f.Fields {
 		cs := copies[i]
 		if len(cs) == 0 {
@@ -75,9 +93,12 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 			if fl.mustAnswer() {
 				sev = SeverityError
 			}
+			if near == nil {
+				near = nearHeadings(lines, secs)
+			}
 			findings = append(findings, Finding{
 				Field: fl.Key, Rule: RuleMissingSection, Severity: sev,
-				Message: fmt.Sprintf("the body has no %q section; put the heading \"### %s\" back, followed by the answer", fl.Label, fl.Label),
+				Message: missingMessage(fl, i, near, coded),
 				Why:     defaultWhy[RuleMissingSection],
 			})
 			continue
@@ -119,18 +140,40 @@ func ParseBrief(f *Form, body string) (*Brief, []Finding) {
 }
 
 // findSections returns the heading lines of the body that name a field of f,
-// with the text under each, in body order.
-func findSections(f *Form, lines []string) []section {
+// with the text under each, in body order; and the headings of fields that
+// are inside a code block, which are content.
+//
+// A heading inside a closed code fence is never a section, even when the
+// field has no other: the fence shows it as code. Only where the fences do
+// not pair up (a fence line after the block is left open) may the block's
+// closing line have been meant to open a later block, and the block to be
+// an answer's fence left open: there a heading of a field that has none
+// outside fences is read as its section, so that one unclosed fence does
+// not swallow the rest of the body.
+func findSections(f *Form, lines []string) ([]section, []codedHeading) {
 	byLabel := make(map[string]int, len(f.Fields))
 	for i, fl := range f.Fields {
 		byLabel[fl.Label] = i
 	}
-	fenced := fenceMask(lines)
+	blocks := fenceBlocks(lines)
+	in := make([]int32, len(lines)) // 1 + the index of the block holding the line, or 0
+	for k, bl := range blocks {
+		for j := bl[0]; j <= bl[1]; j++ {
+			in[j] = int32(k + 1)
+		}
+	}
+	loose := -1 // the last fence line outside every block
+	for i := len(lines) - 1; i >= 0 && loose < 0; i-- {
+		if in[i] == 0 && isFence(lines[i]) {
+			loose = i
+		}
+	}
 	type cand struct {
 		line, field int
-		fenced      bool
+		doubtful    bool
 	}
 	var cands []cand
+	var coded []codedHeading
 	outside := make([]bool, len(f.Fields))
 	for i, ln := range lines {
 		label, ok := headingText(ln)
@@ -141,14 +184,21 @@ func findSections(f *Form, lines []string) []section {
 		if !ok {
 			continue
 		}
-		cands = append(cands, cand{i, fi, fenced[i]})
-		if !fenced[i] {
-			outside[fi] = true
+		if k := in[i]; k > 0 {
+			bl := blocks[k-1]
+			if bl[1] > loose {
+				coded = append(coded, codedHeading{line: i, field: fi, from: bl[0], to: bl[1]})
+				continue
+			}
+			cands = append(cands, cand{i, fi, true})
+			continue
 		}
+		cands = append(cands, cand{i, fi, false})
+		outside[fi] = true
 	}
 	var secs []section
 	for _, c := range cands {
-		if c.fenced && outside[c.field] {
+		if c.doubtful && outside[c.field] {
 			continue
 		}
 		secs = append(secs, section{line: c.line, field: c.field})
@@ -160,7 +210,19 @@ func findSections(f *Form, lines []string) []section {
 		}
 		secs[i].body = trimBlankLines(strings.Join(lines[secs[i].line+1:end], "\n"))
 	}
-	return secs
+	return secs, coded
+}
+
+// codedHeading is a field's "### <label>" line inside a code block (lines
+// from to to), which is code and not a section.
+type codedHeading struct {
+	line, field, from, to int
+}
+
+// isFence reports whether ln can open or close a code fence.
+func isFence(ln string) bool {
+	c, n, info := fenceLine(ln)
+	return n > 0 && !(c == '`' && strings.Contains(info, "`"))
 }
 
 // headingText returns the text of a "### text" line: exactly three hashes,
@@ -215,18 +277,6 @@ func inOrder(secs []section) []bool {
 		chosen[i] = true
 	}
 	return chosen
-}
-
-// fenceMask marks the lines inside closed code fences (``` or ~~~), fence
-// lines included. An opening fence that is never closed marks nothing.
-func fenceMask(lines []string) []bool {
-	mask := make([]bool, len(lines))
-	for _, bl := range fenceBlocks(lines) {
-		for j := bl[0]; j <= bl[1]; j++ {
-			mask[j] = true
-		}
-	}
-	return mask
 }
 
 // fenceBlocks returns the closed code fences of lines, in order: the line of
@@ -337,7 +387,9 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 		}
 		v.Text = text
 	case TypeDropdown:
-		s, ph := stripPlaceholders(fl, raw)
+		// An HTML comment is not part of the choice: nobody sees it, and
+		// automation appends them after the last section.
+		s, ph := stripPlaceholders(fl, visibleText(raw))
 		if ph != nil {
 			fs = append(fs, *ph)
 		}
@@ -348,6 +400,8 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 			v.Text = s
 			if o := matchOption(fl.Options, s); o != "" {
 				v.Choices = []string{o}
+			} else if o := foldOption(fl.OptionLabels(), s); o != "" {
+				optionFinding(fmt.Sprintf("%q is not one of the options; did you mean %q? Options are matched exactly, case included", clip(s), o))
 			} else {
 				optionFinding(fmt.Sprintf("%q is not one of the options (%s); pick one of them", clip(s), optionList(fl)))
 			}
@@ -368,13 +422,15 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 					fs = append(fs, Finding{Field: fl.Key, Rule: RuleOption, Severity: SeverityWarning, Why: repeatedChoiceWhy,
 						Message: fmt.Sprintf("%q is chosen more than once; it counts once, so keep one", clip(c))})
 				}
+			} else if cs, ok := foldChoices(s, fl.OptionLabels()); ok {
+				optionFinding(fmt.Sprintf("%q is not a list of the options joined by \", \"; did you mean %q? Options are matched exactly, case included", clip(s), clip(strings.Join(cs, ", "))))
 			} else {
 				optionFinding(fmt.Sprintf("%q is not a list of the options (%s) joined by \", \"; pick from them", clip(s), optionList(fl)))
 			}
 		}
 	case TypeCheckboxes:
 		state := make([]int, len(fl.Checkboxes)) // 0 absent, 1 unchecked, 2 checked
-		for _, ln := range strings.Split(raw, "\n") {
+		for _, ln := range strings.Split(visibleText(raw), "\n") {
 			if strings.TrimSpace(ln) == "" {
 				continue
 			}
@@ -392,6 +448,10 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 			}
 			switch {
 			case k < 0:
+				if o := foldOption(fl.OptionLabels(), label); o != "" {
+					optionFinding(fmt.Sprintf("the box %q is not one of the form's boxes; did you mean %q? Boxes must keep the form's wording, case included", clip(label), clip(o)))
+					break
+				}
 				optionFinding(fmt.Sprintf("the box %q is not one of the form's boxes; boxes must keep the form's wording", clip(label)))
 			case state[k] != 0:
 				optionFinding(fmt.Sprintf("the box %q is listed twice; keep one", clip(label)))
@@ -424,7 +484,11 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 // may be a note typed under an empty answer), so a placeholder finding is
 // returned, naming the first mark.
 func stripPlaceholders(fl *Field, raw string) (string, *Finding) {
-	noneCounts := fl.Type == TypeDropdown && !fl.Multiple && !fl.Required
+	// GitHub writes None for a single dropdown left alone: for an optional
+	// one, and for a required one too where required is not enforced
+	// (private and internal repositories). None cannot be an option (GitHub
+	// reserves it); a form that has one anyway gets it as the answer.
+	noneCounts := fl.Type == TypeDropdown && !fl.Multiple && !slices.Contains(fl.Options, noneChoice)
 	if !strings.Contains(raw, noResponse) && !(noneCounts && strings.Contains(raw, noneChoice)) &&
 		!(fl.Render != "" && (strings.Contains(raw, "```") || strings.Contains(raw, "~~~"))) {
 		return trimBlankLines(raw), nil // nothing to drop: the common case, without splitting
@@ -507,6 +571,34 @@ func matchOption(options []string, s string) string {
 		}
 	}
 	return ""
+}
+
+// foldOption returns the option that is s in another case, or "".
+func foldOption(options []string, s string) string {
+	for _, o := range options {
+		if strings.EqualFold(o, s) {
+			return o
+		}
+	}
+	return ""
+}
+
+// foldChoices reads a multi-select answer as splitChoices does, with case
+// ignored, and returns the options it names as the form writes them.
+func foldChoices(s string, options []string) ([]string, bool) {
+	lower := make([]string, len(options))
+	byLower := make(map[string]string, len(options))
+	for i, o := range options {
+		lower[i] = strings.ToLower(o)
+		if _, ok := byLower[lower[i]]; !ok {
+			byLower[lower[i]] = o
+		}
+	}
+	cs, ok := splitChoices(strings.ToLower(s), lower)
+	for i, c := range cs {
+		cs[i] = byLower[c]
+	}
+	return cs, ok
 }
 
 // splitChoices reads a multi-select answer: options joined by ", ". Options

@@ -104,6 +104,46 @@ func (fl *Field) OptionLabels() []string {
 	return out
 }
 
+// BlankBody returns the issue body GitHub writes when form f is submitted
+// with nothing filled in, for people to fill in by hand (twokey form
+// --body): for each field in order "### <label>", a blank line, and GitHub's
+// mark for no answer: _No response_ for an input, a textarea or a multiple
+// dropdown, None for a single dropdown, an empty code block for a render
+// textarea, every box unchecked. A prefilled value and a dropdown's default
+// are written as GitHub submits them when left alone. Sections are
+// separated by a blank line, and the body ends without a newline, as
+// GitHub's do.
+func (f *Form) BlankBody() string {
+	var sb strings.Builder
+	for i, fl := range f.Fields {
+		if i > 0 {
+			sb.WriteString("\n\n")
+		}
+		sb.WriteString("### " + fl.Label + "\n\n")
+		value := strings.TrimRight(fl.Value, " \t\n")
+		switch {
+		case fl.Type == TypeCheckboxes:
+			for j, c := range fl.Checkboxes {
+				if j > 0 {
+					sb.WriteString("\n")
+				}
+				sb.WriteString("- [ ] " + c.Label)
+			}
+		case fl.Type == TypeDropdown && fl.Default >= 0 && fl.Default < len(fl.Options):
+			sb.WriteString(fl.Options[fl.Default])
+		case fl.Type == TypeDropdown && !fl.Multiple:
+			sb.WriteString(noneChoice)
+		case fl.Render != "":
+			sb.WriteString("```" + fl.Render + "\n" + value + "\n```")
+		case value != "":
+			sb.WriteString(value)
+		default:
+			sb.WriteString(noResponse)
+		}
+	}
+	return sb.String()
+}
+
 // mustAnswer reports whether the form requires an answer: a required input,
 // textarea or dropdown, or a checkboxes element with a required box.
 func (fl *Field) mustAnswer() bool {

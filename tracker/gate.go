@@ -502,6 +502,21 @@ func requiredKinds(p *Policy, pr *PullRequest, briefs []LinkedBrief) []string {
 	return append(out, rest...)
 }
 
+// RulesThatHold returns the indexes in p.Require of the require rules whose
+// conditions all hold for pull request pr and its linked briefs, in policy
+// order: the rules that add their kinds to what the change needs (Evaluate
+// requires the kinds of these rules, and only those). twokey explain uses it
+// to say which rule added each kind.
+func RulesThatHold(p *Policy, pr *PullRequest, briefs []LinkedBrief) []int {
+	var out []int
+	for i, r := range p.Require {
+		if ruleHolds(r, pr, briefs) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 func ruleHolds(r Requirement, pr *PullRequest, briefs []LinkedBrief) bool {
 	if len(r.Paths) > 0 && !pr.FilesIncomplete && !anyPathMatches(r.Paths, pr.Files) {
 		return false

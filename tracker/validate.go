@@ -41,7 +41,16 @@ const (
 	RulePattern          = "pattern"
 	RuleLink             = "link"
 	RuleDate             = "date"
+	// Findings on the body as a whole name no field (Field is ""): a body
+	// with none of the form's headings, one that is not UTF-8 text, and
+	// one longer than GitHub keeps.
+	RuleNotABrief = "not_a_brief"
+	RuleEncoding  = "encoding"
+	RuleTooLong   = "too_long"
 )
+
+// MaxBodyChars is the most characters GitHub keeps in an issue body.
+const MaxBodyChars = 65536
 
 // defaultWhy is the reason given for the form-level rules, which have no why
 // of their own in the policy: never a bare "no".
@@ -53,6 +62,9 @@ var defaultWhy = map[string]string{
 	RuleDuplicateSection: "A question answered twice is ambiguous, and a heading typed inside another answer could otherwise change an answer or tick a box unnoticed.",
 	RuleOrder:            "Answers moved around are easy to misread; twokey reads them by heading, so this is only a warning.",
 	RulePlaceholder:      "GitHub writes _No response_ (None for a dropdown, an empty code block for a log field) when a question is left empty; text typed next to it may be the answer or a note meant elsewhere, and twokey does not guess which.",
+	RuleNotABrief:        "twokey finds each answer under its question's \"### \" heading, as GitHub writes them when the form is submitted; a body with none of them was not filed through this form, or its headings were rewritten.",
+	RuleEncoding:         "GitHub keeps issues as UTF-8 text; bytes that are not UTF-8 are shown as \ufffd or refused, so the answers cannot be read as they were written.",
+	RuleTooLong:          "GitHub refuses an issue body longer than 65,536 characters, so this brief cannot be filed or saved as it is.",
 }
 
 // BriefResult is a brief checked against its form and the policy: whether it
@@ -117,8 +129,12 @@ func formFindings(f *Form, b *Brief) []Finding {
 			continue // missing_section already says so
 		}
 		if fl.Required && v.Empty() {
-			out = append(out, Finding{Field: fl.Key, Rule: RuleRequired, Severity: SeverityError,
-				Message: "the question is not answered; the form requires an answer", Why: requiredWhy(fl)})
+			msg := "the question is not answered; the form requires an answer"
+			if fl.Type == TypeDropdown && !fl.Multiple && strings.TrimSpace(visibleText(v.Raw)) == noneChoice {
+				// GitHub enforces required only in public repositories.
+				msg = fmt.Sprintf("no option is chosen (GitHub writes None for a dropdown left alone); the form requires one of %s", optionList(fl))
+			}
+			out = append(out, Finding{Field: fl.Key, Rule: RuleRequired, Severity: SeverityError, Message: msg, Why: requiredWhy(fl)})
 		}
 		for _, c := range fl.Checkboxes {
 			if !c.Required {
@@ -170,7 +186,17 @@ func ruleFindings(bp *BriefPolicy, b *Brief, filed time.Time) []Finding {
 			continue
 		}
 		fd := Finding{Field: r.Field, Severity: SeverityError, Why: r.Why}
+		// The rules judge what a reader sees: not the text of HTML comments
+		// (a form's prefilled <!-- hint -->, a hidden link). A render
+		// field's answer is code, shown whole.
 		text := strings.TrimSpace(v.Text)
+		if fl := b.Form.Field(r.Field); fl == nil || fl.Render == "" {
+			text = strings.TrimSpace(visibleText(v.Text))
+		}
+		hidden := ""
+		if text == "" {
+			hidden = " (all of it is inside an HTML comment, <!-- … -->, which nobody sees: write the answer outside it)"
+		}
 		switch {
 		case r.Required:
 			if v.Empty() {
@@ -184,7 +210,7 @@ func ruleFindings(bp *BriefPolicy, b *Brief, filed time.Time) []Finding {
 		case r.MinWords > 0:
 			if n := len(strings.Fields(text)); n < r.MinWords {
 				fd.Rule = RuleMinWords
-				fd.Message = fmt.Sprintf("the answer has %d %s; write at least %d", n, plural(n, "word", "words"), r.MinWords)
+				fd.Message = fmt.Sprintf("the answer has %d %s%s; write at least %d", n, plural(n, "word", "words"), hidden, r.MinWords)
 			}
 		case r.Pattern != "":
 			re, err := r.regexp()
@@ -198,17 +224,18 @@ func ruleFindings(bp *BriefPolicy, b *Brief, filed time.Time) []Finding {
 				if fd.Message == "" {
 					fd.Message = fmt.Sprintf("the answer does not match %s", r.Pattern)
 				}
+				fd.Message += hidden
 			}
 		case r.Link:
 			if !hasLink(text) {
 				fd.Rule = RuleLink
-				fd.Message = "the answer has no link; add at least one http(s):// address"
+				fd.Message = "the answer has no link" + hidden + "; add at least one http(s):// address"
 			}
 		case r.Date:
 			day := filed.Format("2006-01-02")
 			if _, err := time.Parse("2006-01-02", text); err != nil || !dateRe.MatchString(text) {
 				fd.Rule = RuleDate
-				fd.Message = fmt.Sprintf("%q is not a date written as YYYY-MM-DD (for example %s)", clip(text), filed.AddDate(0, 1, 0).Format("2006-01-02"))
+				fd.Message = fmt.Sprintf("%q is not a date written as YYYY-MM-DD (for example %s)%s", clip(text), filed.AddDate(0, 1, 0).Format("2006-01-02"), hidden)
 			} else if text < day {
 				fd.Rule = RuleDate
 				fd.Message = fmt.Sprintf("the date %s is before the brief was filed (%s)", text, day)
@@ -249,8 +276,9 @@ func (c *Condition) describe(f *Form) string {
 	return fmt.Sprintf("the answer to %s is %q", name, c.Is)
 }
 
-// sortFindings orders findings by the form's field order (unknown fields
-// last), keeping the order of each field's findings.
+// sortFindings orders findings by the form's field order (findings on the
+// whole body first, unknown fields last), keeping the order of each field's
+// findings.
 func sortFindings(f *Form, fs []Finding) {
 	pos := map[string]int{}
 	for i, fl := range f.Fields {
@@ -259,6 +287,9 @@ func sortFindings(f *Form, fs []Finding) {
 	at := func(k string) int {
 		if p, ok := pos[k]; ok {
 			return p
+		}
+		if k == "" {
+			return -1 // the body as a whole
 		}
 		return len(f.Fields)
 	}
@@ -331,15 +362,24 @@ func BriefComment(res *BriefResult) string {
 
 func writeFindings(sb *strings.Builder, f *Form, fs []Finding) {
 	for _, fd := range fs {
-		name := fd.Field
-		if fl := f.Field(fd.Field); fl != nil {
-			name = fl.Label
-		}
+		name := FindingSubject(f, fd)
 		fmt.Fprintf(sb, "- **%s**: %s.\n", escapeMarkdown(name), escapeMarkdown(strings.TrimSuffix(fd.Message, ".")))
 		if fd.Why != "" {
 			fmt.Fprintf(sb, "  _Why it matters:_ %s\n", escapeMarkdown(fd.Why))
 		}
 	}
+}
+
+// FindingSubject is what a finding is about, for people: the label of its
+// field, "The body" for a finding on the whole body, else the field's key.
+func FindingSubject(f *Form, fd Finding) string {
+	if fd.Field == "" {
+		return "The body"
+	}
+	if fl := f.Field(fd.Field); fl != nil {
+		return fl.Label
+	}
+	return fd.Field
 }
 
 // escapeMarkdown keeps text that comes from a form or body from turning into

@@ -323,7 +323,7 @@ func TestInitBadUsage(t *testing.T) {
 		{"missing dir", []string{"init", "--dir", missing}, "--dir " + missing + ": no such directory"},
 		{"dir is a file", []string{"init", "--dir", file}, "--dir " + file + ": not a directory"},
 		{"argument", []string{"init", "somewhere"}, `unexpected argument "somewhere"`},
-		{"unknown flag", []string{"init", "--frce"}, "flag provided but not defined: -frce"},
+		{"unknown flag", []string{"init", "--frce"}, "unknown flag --frce; did you mean --force?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -59,6 +60,7 @@ func commands() []*command {
 		validateCommand(),
 		formCommand(),
 		policyCommand(),
+		explainCommand(),
 		checkCommand(),
 		auditCommand(),
 		reportCommand(),
@@ -83,12 +85,16 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
+		if len(args) > 2 {
+			fmt.Fprintf(e.stderr, "twokey help: unexpected argument %q; help takes one command\nRun 'twokey help' for the list of commands.\n", args[2])
+			return exitError
+		}
 		if len(args) > 1 && !isHelp(args[1]) {
 			if c := lookup(args[1]); c != nil {
 				fmt.Fprint(e.stdout, c.usage)
 				return exitOK
 			}
-			fmt.Fprintf(e.stderr, "twokey: unknown command %q; run 'twokey help' for the list\n", args[1])
+			unknownCommand(e.stderr, args[1])
 			return exitError
 		}
 		printHelp(e.stdout)
@@ -98,11 +104,12 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 	}
 	c := lookup(name)
 	if c == nil {
-		fmt.Fprintf(e.stderr, "twokey: unknown command %q; run 'twokey help' for the list\n", name)
+		unknownCommand(e.stderr, name)
 		return exitError
 	}
 	err := c.run(ctx, e, args[1:])
 	var ue *usageError
+	var no *notOKError
 	switch {
 	case err == nil:
 		return exitOK
@@ -112,24 +119,53 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 	case errors.Is(err, errNotOK):
 		return exitNotOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "twokey %s: %s\n\n%s", c.name, ue.msg, c.usage)
+		// One line and where to read more, as go and git do: the whole
+		// usage would bury the line that says what is wrong.
+		fmt.Fprintf(e.stderr, "twokey %s: %s\nRun 'twokey help %s' for its usage.\n", c.name, ue.msg, c.name)
 		return exitError
+	case errors.As(err, &no):
+		printError(e.stderr, c.name, no.err)
+		return exitNotOK
 	default:
-		msg := withSnippets(err)
-		// Multi-line errors (a list of config errors) read best one per line.
-		if strings.Contains(msg, "\n") {
-			fmt.Fprintf(e.stderr, "twokey %s:\n  %s\n", c.name, strings.ReplaceAll(msg, "\n", "\n  "))
-		} else {
-			fmt.Fprintf(e.stderr, "twokey %s: %s\n", c.name, msg)
-		}
+		printError(e.stderr, c.name, err)
 		return exitError
 	}
+}
+
+// printError writes err for a person: its message with the line of each
+// configuration error shown under it; a multi-line message (a list of
+// configuration errors) one problem per line.
+func printError(w io.Writer, cmd string, err error) {
+	msg := withSnippets(err)
+	if strings.Contains(msg, "\n") {
+		fmt.Fprintf(w, "twokey %s:\n  %s\n", cmd, strings.ReplaceAll(msg, "\n", "\n  "))
+	} else {
+		fmt.Fprintf(w, "twokey %s: %s\n", cmd, msg)
+	}
+}
+
+// notOKError is an answer "no" that run prints as an error and exits 1
+// for: the problems a check found (twokey policy --check), as opposed to a
+// failure to check.
+type notOKError struct{ err error }
+
+func (e *notOKError) Error() string { return e.err.Error() }
+func (e *notOKError) Unwrap() error { return e.err }
+
+// unknownCommand says that name is no command, with the nearest one.
+func unknownCommand(w io.Writer, name string) {
+	hint := ""
+	if n := nearest(strings.TrimLeft(name, "-"), commandNames()); n != "" {
+		hint = fmt.Sprintf("; did you mean %s?", n)
+	}
+	fmt.Fprintf(w, "twokey: unknown command %q%s\nRun 'twokey help' for the list of commands.\n", name, hint)
 }
 
 // withSnippets is err's message with the line of each configuration error
 // shown under it, caret under the column, as compilers do.
 func withSnippets(err error) string {
 	msg := err.Error()
+	fillSources(tracker.AsConfigErrors(err))
 	for _, ce := range tracker.AsConfigErrors(err) {
 		if sn := ce.Snippet(); sn != "" {
 			line := ce.Error()
@@ -139,6 +175,32 @@ func withSnippets(err error) string {
 		}
 	}
 	return msg
+}
+
+// fillSources gives each error that names a line but does not carry it
+// (a policy entry found not to fit the form after loading) the text of that
+// line, read from its file or from the embedded default policy.
+func fillSources(errs []*tracker.ConfigError) {
+	lines := map[string][]string{}
+	for _, ce := range errs {
+		if ce.Source != "" || ce.Line <= 0 {
+			continue
+		}
+		ls, ok := lines[ce.File]
+		if !ok {
+			var data []byte
+			if ce.File == tracker.DefaultPolicyName {
+				data = tracker.DefaultPolicyYAML
+			} else {
+				data, _ = os.ReadFile(ce.File)
+			}
+			ls = strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+			lines[ce.File] = ls
+		}
+		if ce.Line <= len(ls) {
+			ce.Source = ls[ce.Line-1]
+		}
+	}
 }
 
 // isHelp reports whether arg asks for the help itself: twokey help help,
@@ -203,6 +265,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return err
+			}
+			if name := unknownFlag(fs, args); name != "" {
+				hint := ""
+				if n := nearest(name, flagNames(fs)); n != "" {
+					hint = fmt.Sprintf("; did you mean --%s?", n)
+				}
+				return usagef("unknown flag --%s%s", name, hint)
 			}
 			return usagef("%v", err)
 		}

@@ -132,21 +132,9 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 // embedded form. When the form comes from the policy, a line on stderr says
 // which policy and form were used.
 func loadConfig(e *env, cmd, policyFile, formFile string) (*tracker.Policy, *tracker.Form, error) {
-	policy := tracker.DefaultPolicy()
-	if policyFile != "" {
-		data, err := os.ReadFile(policyFile)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read policy: %w", err)
-		}
-		if policy, err = tracker.LoadPolicy(policyFile, data); err != nil {
-			return nil, nil, err
-		}
-		for _, w := range policy.Warnings {
-			fmt.Fprintf(e.stderr, "twokey %s: warning: %s\n", cmd, w.Error())
-			if sn := w.Snippet(); sn != "" {
-				fmt.Fprintf(e.stderr, "  %s\n", strings.ReplaceAll(sn, "\n", "\n  "))
-			}
-		}
+	policy, err := loadPolicyFile(e, cmd, policyFile)
+	if err != nil {
+		return nil, nil, err
 	}
 	if formFile != "" {
 		form, err := readForm(formFile)
@@ -171,6 +159,29 @@ func loadConfig(e *env, cmd, policyFile, formFile string) (*tracker.Policy, *tra
 	}
 	fmt.Fprintf(e.stderr, "twokey %s: policy %s; form: the embedded default (no %s in %s; twokey form prints it)\n", cmd, policyFile, policy.Brief.Form, displayPath(top))
 	return policy, tracker.DefaultForm(), nil
+}
+
+// loadPolicyFile reads the policy file (the embedded default when it is
+// "") and prints its warnings, each with its line, on stderr.
+func loadPolicyFile(e *env, cmd, policyFile string) (*tracker.Policy, error) {
+	if policyFile == "" {
+		return tracker.DefaultPolicy(), nil
+	}
+	data, err := os.ReadFile(policyFile)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	policy, err := tracker.LoadPolicy(policyFile, data)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range policy.Warnings {
+		fmt.Fprintf(e.stderr, "twokey %s: warning: %s\n", cmd, w.Error())
+		if sn := w.Snippet(); sn != "" {
+			fmt.Fprintf(e.stderr, "  %s\n", strings.ReplaceAll(sn, "\n", "\n  "))
+		}
+	}
+	return policy, nil
 }
 
 func readForm(path string) (*tracker.Form, error) {
@@ -242,10 +253,7 @@ func displayPath(path string) string {
 func printBrief(w io.Writer, form *tracker.Form, res *tracker.BriefResult) {
 	errs, warns := 0, 0
 	for _, fd := range res.Findings {
-		label := fd.Field
-		if fl := form.Field(fd.Field); fl != nil {
-			label = fl.Label
-		}
+		label := tracker.FindingSubject(form, fd)
 		kind := ""
 		if fd.Severity == tracker.SeverityWarning {
 			kind = " (warning)"

@@ -180,11 +180,11 @@ func TestValidateErrors(t *testing.T) {
 		{"policy names a field the form lacks", []string{"validate", "--policy", unknownField, "x.md"}, []string{unknownField + ":4:7: brief rule 1 names the field \"budget\""}},
 		{"missing brief", []string{"validate", filepath.Join(dir, "nope.md")}, []string{"twokey validate: read brief: open "}},
 		{"missing form", []string{"validate", "--form", filepath.Join(dir, "nope.yml")}, []string{"twokey validate: read form: open "}},
-		{"bad filed", []string{"validate", "--filed", "1 March"}, []string{"twokey validate: --filed \"1 March\" is not a date written as YYYY-MM-DD", "usage: twokey validate"}},
+		{"bad filed", []string{"validate", "--filed", "1 March"}, []string{"twokey validate: --filed \"1 March\" is not a date written as YYYY-MM-DD\nRun 'twokey help validate' for its usage.\n"}},
 		{"two files", []string{"validate", "a.md", "b.md"}, []string{"validate takes one brief at a time"}},
-		{"unknown flag", []string{"validate", "--from", "f.yml"}, []string{"flag provided but not defined: -from", "usage: twokey validate"}},
-		{"form takes no arguments", []string{"form", "x"}, []string{"twokey form: form takes no arguments"}},
-		{"policy takes no arguments", []string{"policy", "x"}, []string{"twokey policy: policy takes no arguments"}},
+		{"unknown flag", []string{"validate", "--from", "f.yml"}, []string{"twokey validate: unknown flag --from; did you mean --form?\nRun 'twokey help validate' for its usage.\n"}},
+		{"form takes no arguments", []string{"form", "x"}, []string{`twokey form: unexpected argument "x"`}},
+		{"policy takes no arguments", []string{"policy", "x"}, []string{`twokey policy: unexpected argument "x"; to check a policy file, run twokey policy --check x`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,7 +263,7 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []string{"validate", "form", "policy", "check"} {
+	for _, c := range []string{"validate", "form", "policy", "explain", "check", "version"} {
 		if !strings.Contains(lookup(c).usage, "Example") {
 			t.Errorf("twokey %s -h has no examples", c)
 		}
