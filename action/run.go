@@ -165,7 +165,7 @@ func setup(cfg Config, pub *publisher) (*runner, any, error) {
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown X-Github-Event") {
-			pub.notice("twokey does not handle %s events; nothing to do (see the workflow in the twokey README for the events it needs)", name)
+			pub.notice("twokey does not handle %s events; nothing to do (docs/action.md in the twokey repository lists the events it needs)", name)
 			return nil, nil, nil
 		}
 		return nil, nil, fmt.Errorf("decode the %s event in %s: %w", name, path, err)

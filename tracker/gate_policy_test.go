@@ -171,29 +171,94 @@ func TestGlobFilterIsSound(t *testing.T) {
 	}
 }
 
-// TestReadmeGateExampleLoads keeps the README's policy example honest.
-func TestReadmeGateExampleLoads(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+// notWholePolicy marks a yaml block of docs/policy.md, on the line before
+// its fence, that is deliberately not a policy of its own (a fragment, or a
+// mistake shown with its error).
+const notWholePolicy = "<!-- not a whole policy -->"
+
+// docSnippet is a fenced yaml block of a Markdown file: the line its text
+// starts on, the text, and whether it is marked notWholePolicy.
+type docSnippet struct {
+	line   int
+	text   string
+	marked bool
+}
+
+// yamlSnippets returns the ```yaml blocks of doc, in order.
+func yamlSnippets(doc string) []docSnippet {
+	lines := strings.Split(doc, "\n")
+	var out []docSnippet
+	prev := "" // the last non-blank line before a fence
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if !strings.HasPrefix(l, "```") {
+			if strings.TrimSpace(l) != "" {
+				prev = strings.TrimSpace(l)
+			}
+			continue
+		}
+		j := i + 1
+		for j < len(lines) && !strings.HasPrefix(lines[j], "```") {
+			j++
+		}
+		if strings.TrimSpace(strings.TrimPrefix(l, "```")) == "yaml" {
+			out = append(out, docSnippet{line: i + 2, text: strings.Join(lines[i+1:min(j, len(lines))], "\n") + "\n", marked: prev == notWholePolicy})
+		}
+		i, prev = j, ""
+	}
+	return out
+}
+
+func TestYAMLSnippets(t *testing.T) {
+	doc := "# x\n\n```yaml\na: 1\n```\n\n" + notWholePolicy + "\n```yaml\nb: [\n```\n\n```sh\nc\n```\n```yaml\nd: 2\ne: 3\n```\n"
+	want := []docSnippet{{line: 4, text: "a: 1\n"}, {line: 9, text: "b: [\n", marked: true}, {line: 16, text: "d: 2\ne: 3\n"}}
+	if diff := cmp.Diff(want, yamlSnippets(doc), cmp.AllowUnexported(docSnippet{})); diff != "" {
+		t.Errorf("yamlSnippets: diff (-want +got):\n%s", diff)
+	}
+}
+
+// TestPolicyDocSnippets keeps the policy reference's examples true: every
+// yaml block of docs/policy.md loads with LoadPolicy, without a warning, and
+// fits the default form, unless it is marked notWholePolicy; then it must
+// not load, so that the mark cannot hide a snippet that is fine.
+func TestPolicyDocSnippets(t *testing.T) {
+	const name = "docs/policy.md"
+	data, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(name)))
 	if err != nil {
-		t.Skipf("no README: %v", err)
+		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(data), "\n### The gate: kinds")
-	if !ok {
-		t.Fatal(`README has no "### The gate: kinds..." heading in its policy reference`)
+	loaded := 0
+	for _, sn := range yamlSnippets(string(data)) {
+		// Blank lines before the text make LoadPolicy's lines the file's.
+		p, err := LoadPolicy(name, []byte(strings.Repeat("\n", sn.line-1)+sn.text))
+		if sn.marked {
+			if err == nil {
+				t.Errorf("%s:%d: the snippet is marked %s but loads as a policy: remove the mark", name, sn.line, notWholePolicy)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("LoadPolicy(the snippet at %s:%d): %v\n(a snippet that is deliberately not a whole policy needs %s on the line before its fence)", name, sn.line, err, notWholePolicy)
+			continue
+		}
+		loaded++
+		for _, w := range p.Warnings {
+			t.Errorf("LoadPolicy(the snippet at %s:%d): warning %v", name, sn.line, w)
+		}
+		if _, _, err := FitPolicyToForm(p, DefaultForm()); err != nil {
+			t.Errorf("FitPolicyToForm(the snippet at %s:%d, the default form): %v", name, sn.line, err)
+		}
+		if _, ok := p.Kinds["security"]; ok {
+			// The gate example: three kinds, fresh sign-offs on every push.
+			if got := strings.Join(p.KindOrder, ","); got != "usability,backend,security" {
+				t.Errorf("%s:%d: kinds = %q, want usability,backend,security", name, sn.line, got)
+			}
+			if p.Signoffs.KeepOnSameTree || !p.Link.Required || p.Link.WaiveLabel != "chore" || p.Link.WaiveCommand != "/no-brief" {
+				t.Errorf("%s:%d: link = %+v, signoffs = %+v", name, sn.line, p.Link, p.Signoffs)
+			}
+		}
 	}
-	_, y, ok := strings.Cut(section, "```yaml\n")
-	y, _, ok2 := strings.Cut(y, "```")
-	if !ok || !ok2 {
-		t.Fatal("the gate policy reference has no ```yaml example")
-	}
-	p, err := LoadPolicy("README.md", []byte(y))
-	if err != nil {
-		t.Fatalf("LoadPolicy(README example): %v", err)
-	}
-	if got := strings.Join(p.KindOrder, ","); got != "usability,backend,security" {
-		t.Errorf("README example kinds = %q, want usability,backend,security", got)
-	}
-	if p.Signoffs.KeepOnSameTree || !p.Link.Required || p.Link.WaiveCommand != "/no-brief" {
-		t.Errorf("README example link = %+v, signoffs = %+v", p.Link, p.Signoffs)
+	if loaded < 3 {
+		t.Errorf("%s: %d policy snippets loaded, want the 3 or more it shows", name, loaded)
 	}
 }

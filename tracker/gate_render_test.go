@@ -27,6 +27,11 @@ func renderCases(t *testing.T) map[string]*Verdict {
 	pr.Reviews = []Review{gApprove(1, "alice", gHead, 1), gApprove(2, "bob", gHead, 2)}
 	out["success"] = eval(gatePolicy(t), pr, gateBriefs, newGateDir())
 
+	// The README's sample: one key turned, the other awaited.
+	pr = gatePR()
+	pr.Reviews = []Review{gApprove(1, "alice", gHead, 1)}
+	out["one-key"] = eval(gatePolicy(t), pr, gateBriefs, newGateDir())
+
 	pr = gatePR()
 	pr.Body, pr.Branch = "Adds the page.", "checkout"
 	pr.Files = append(pr.Files, "payments/card.go")

@@ -12,8 +12,8 @@ import (
 )
 
 // docsSample are the hours from pull request opened to the backend key of a
-// half-year of merges, per month, that the sample chart in the README and
-// docs/report.md shows. Worked out by hand, median and 90th percentile:
+// half-year of merges, per month, that the sample chart in docs/report.md
+// shows. Worked out by hand, median and 90th percentile:
 //
 //	2025-10  18 30 52 70     41    70
 //	2025-11  20 26 44        26    44
@@ -38,7 +38,7 @@ const docsChart = "```mermaid\nxychart-beta\n" +
 	"    line [70, 44, 60, 30, 20, 14]\n" +
 	"```\n"
 
-// TestDocsSampleChart: the chart the README and docs/report.md show is what
+// TestDocsSampleChart: the chart docs/report.md shows is what
 // twokey report writes for docsSample, and the medians are the ones worked
 // out by hand.
 func TestDocsSampleChart(t *testing.T) {
@@ -68,13 +68,11 @@ func TestDocsSampleChart(t *testing.T) {
 	if b.String() != docsChart {
 		t.Errorf("writeMermaid(sample) =\n%s\nwant the chart worked out by hand:\n%s", b.String(), docsChart)
 	}
-	for _, doc := range []string{"README.md", "docs/report.md"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(data), docsChart) {
-			t.Errorf("%s does not show the sample chart twokey report writes:\n%s", doc, docsChart)
-		}
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), docsChart) {
+		t.Errorf("docs/report.md does not show the sample chart twokey report writes:\n%s", docsChart)
 	}
 }

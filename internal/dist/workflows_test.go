@@ -218,7 +218,7 @@ func TestProjectWorkflowsPinActions(t *testing.T) {
 }
 
 // TestExampleWorkflowIsTheTemplate keeps the example workflow byte for byte
-// the one twokey init writes, and the README showing it whole.
+// the one twokey init writes, and docs/action.md showing it whole.
 func TestExampleWorkflowIsTheTemplate(t *testing.T) {
 	read := func(name string) string {
 		b, err := os.ReadFile(filepath.Join(repoRoot, name))
@@ -231,7 +231,7 @@ func TestExampleWorkflowIsTheTemplate(t *testing.T) {
 	if diff := cmp.Diff(template, example); diff != "" {
 		t.Errorf("examples/workflows/twokey.yml differs from tracker/defaults/workflow.yml: diff (-template +example)\n%s", diff)
 	}
-	if !strings.Contains(read("README.md"), "```yaml\n"+template+"```\n") {
-		t.Errorf("README.md does not show tracker/defaults/workflow.yml whole in a yaml block")
+	if !strings.Contains(read("docs/action.md"), "```yaml\n"+template+"```\n") {
+		t.Errorf("docs/action.md does not show tracker/defaults/workflow.yml whole in a yaml block")
 	}
 }
