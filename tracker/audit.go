@@ -90,6 +90,9 @@ type AuditOptions struct {
 	// SinceText and UntilText are the range as the user gave it, for the
 	// report.
 	SinceText, UntilText string
+	// Now is when the audit runs: no commit landed after it. Zero leaves
+	// the newest commits' landing open.
+	Now time.Time
 	// Verifier, when set, checks every merge record in range (--verify).
 	Verifier Verifier
 	// VerifyBatch is how many records go to one VerifyRecords call; 50
@@ -135,8 +138,7 @@ type AuditEntry struct {
 	Details  []string   `json:"details"`
 
 	landed []string  // the other commits of the rebase merge the record is of
-	rec    *Record   // the merge record that decides, for the verifier
-	at     time.Time // when it landed, as its merge record says; zero when unknown
+	rec    *Record // the merge record that decides, for the verifier
 }
 
 // AuditSummary counts entries per class. Every class is always present in
@@ -277,6 +279,11 @@ var errStopWalk = errors.New("past the range")
 // commit whose record (or the record of a newer commit) says it landed
 // before Since: every older commit landed before it.
 func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditOptions, emit func(*AuditEntry) error) (*AuditResult, error) {
+	g := newAuditGather(ctx, opt, emit)
+	if !opt.Now.IsZero() && !opt.Since.IsZero() && opt.Now.Before(opt.Since) {
+		// Nothing has landed in the future: nothing to read.
+		return &g.res, g.finish()
+	}
 	walkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
@@ -323,7 +330,6 @@ func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditO
 		walked <- err
 	}()
 
-	g := newAuditGather(ctx, opt, emit)
 	var err error
 	for b := range queue {
 		<-b.done
@@ -398,6 +404,7 @@ type pendingEntry struct {
 
 func newAuditGather(ctx context.Context, opt AuditOptions, emit func(*AuditEntry) error) *auditGather {
 	g := &auditGather{ctx: ctx, opt: opt, emit: emit, covered: map[string]bool{}, months: map[string]*AuditMonth{}}
+	g.hi, g.hiSet = opt.Now, !opt.Now.IsZero()
 	g.res.Warnings = []string{}
 	g.res.Range = AuditRange{Since: opt.SinceText, Until: opt.UntilText}
 	if !opt.Since.IsZero() {
@@ -439,7 +446,7 @@ func (g *auditGather) add(e *AuditEntry) error {
 			by := g.cover
 			e.Class, e.PR, e.Repo, e.Briefs = by.Class, by.PR, by.Repo, slices.Clone(by.Briefs)
 			e.MergedBy, e.Method, e.Head, e.Keys, e.Bypass = by.MergedBy, by.Method, by.Head, by.Keys, by.Bypass
-			e.rec, e.at, e.Landed = by.rec, by.at, by.Landed
+			e.rec, e.Landed = by.rec, by.Landed
 			e.Details = append([]string{fmt.Sprintf("landed with the rebase merge of #%d, recorded on %s", by.PR, auditShort(by.Commit))}, by.Details...)
 		}
 	} else {
@@ -455,11 +462,12 @@ func (g *auditGather) add(e *AuditEntry) error {
 	}
 	e.landed = nil
 
-	if !e.at.IsZero() {
-		if !g.hiSet || e.at.Before(g.hi) {
-			g.hi, g.hiSet = e.at, true
+	if e.Landed != nil {
+		at := *e.Landed
+		if !g.hiSet || at.Before(g.hi) {
+			g.hi, g.hiSet = at, true
 		}
-		if err := g.flush(e.at, true); err != nil {
+		if err := g.flush(at, true); err != nil {
 			return err
 		}
 		if err := g.decide(e, g.hi, true, g.hi, true); err != nil {
@@ -468,7 +476,7 @@ func (g *auditGather) add(e *AuditEntry) error {
 		if !g.opt.Since.IsZero() && g.hi.Before(g.opt.Since) {
 			g.stopped = true
 			g.res.Range.StoppedAt = e.Commit
-			t := e.at.UTC()
+			t := at.UTC()
 			g.res.Range.StoppedLanded = &t
 		}
 		return nil
@@ -751,8 +759,8 @@ func ClassifyRecords(commit string, recs []Record) AuditEntry {
 	}
 	if r.Type == RecordMerge {
 		if !r.MergedAt.IsZero() {
-			e.at = r.MergedAt.UTC()
-			e.Landed = &e.at
+			at := r.MergedAt.UTC()
+			e.Landed = &at
 		}
 		rec := r
 		e.rec = &rec
