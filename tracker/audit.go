@@ -137,8 +137,8 @@ type AuditEntry struct {
 	Verified string     `json:"verified"`  // see the Verified constants
 	Details  []string   `json:"details"`
 
-	landed []string  // the other commits of the rebase merge the record is of
-	rec    *Record // the merge record that decides, for the verifier
+	landed []string // the other commits of the rebase merge the record is of
+	rec    *Record  // the merge record that decides, for the verifier
 }
 
 // AuditSummary counts entries per class. Every class is always present in

@@ -69,7 +69,9 @@ func TestClassifyRecords(t *testing.T) {
 			[]string{"2 records on this commit; the merge record of 2026-03-01T12:00:00Z decides", "no backend sign-off"}},
 		{"same merged_at: stale beats ok", []Record{passRecord(), with(func(r *Record) { r.Signoffs[1].SHA = headB })}, ClassStaleSignoff,
 			[]string{"2 records on this commit; the merge record of 2026-03-01T12:00:00Z decides", "backend sign-off by be covers bbbbbbbbbbbb, not the merged head aaaaaaaaaaaa"}},
-		{"missing beats stale", []Record{with(func(r *Record) { r.Signoffs = []RecordSignoff{{Kind: "usability", Login: "ux", SHA: headB, Via: ViaReview}} })},
+		{"missing beats stale", []Record{with(func(r *Record) {
+			r.Signoffs = []RecordSignoff{{Kind: "usability", Login: "ux", SHA: headB, Via: ViaReview}}
+		})},
 			ClassMissingSignoff, []string{"no backend sign-off", "usability sign-off by ux covers bbbbbbbbbbbb, not the merged head aaaaaaaaaaaa"}},
 		{"bypassed", []Record{with(func(r *Record) { r.Verdict = VerdictBypassed; r.Signoffs = []RecordSignoff{}; r.Reason = "outage" })}, ClassBypassed,
 			[]string{"merged without a passing gate by alice: outage", "no usability sign-off", "no backend sign-off"}},
