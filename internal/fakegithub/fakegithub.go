@@ -1326,6 +1326,10 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		s.gqlNodes(w, req.Variables["ids"])
 		return
 	}
+	if gqlPullsQuery(req.Query) {
+		s.gqlPulls(w, req.Query, req.Variables)
+		return
+	}
 	q, err := parseRepoQuery(req.Query)
 	if err != nil {
 		gqlErrors(w, nil, map[string]any{"message": err.Error()})
