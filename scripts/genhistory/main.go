@@ -65,7 +65,11 @@ func generate(ctx context.Context, dir string, n int, share float64, log io.Writ
 	if err := git(ctx, dir, nil, "init", "-q", "--bare", "-b", "main", "."); err != nil {
 		return err
 	}
-	marksFile := filepath.Join(dir, "genhistory-marks")
+	abs, err := filepath.Abs(dir) // git runs in dir
+	if err != nil {
+		return err
+	}
+	marksFile := filepath.Join(abs, "genhistory-marks")
 	if err := fastImport(ctx, dir, func(w *bufio.Writer) error { return stream(w, n, share) }, "--export-marks="+marksFile); err != nil {
 		return err
 	}
