@@ -117,7 +117,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	case !containsString(auditFormats, o.format):
 		return usagef("unknown --format %q: use %s", o.format, strings.Join(auditFormats, ", "))
 	}
-	opt := tracker.AuditOptions{SinceText: o.since, UntilText: o.until}
+	opt := tracker.AuditOptions{SinceText: o.since, UntilText: o.until, Now: e.now()}
 	var err error
 	if opt.Since, err = parseAuditDate(o.since, false); err != nil {
 		return usagef("--since: %v", err)
@@ -575,11 +575,11 @@ func (m *auditMarkdown) entry(e *tracker.AuditEntry) error {
 	m.old = d
 	keys := make([]string, 0, len(e.Keys))
 	for _, k := range e.Keys {
-		keys = append(keys, mdCell(fmt.Sprintf("%s: @%s, %s of `%s`", k.Kind, k.Login, k.Via, shortSHA(k.SHA))))
+		keys = append(keys, mdCell(fmt.Sprintf("%s: %s, %s of `%s`", k.Kind, k.Login, k.Via, shortSHA(k.SHA))))
 	}
 	merged := "-"
 	if e.MergedBy != "" {
-		merged = "@" + mdCell(e.MergedBy)
+		merged = mdCell(e.MergedBy)
 		if e.Landed != nil {
 			merged += " " + e.Landed.UTC().Format(time.RFC3339)
 		}
