@@ -287,8 +287,14 @@ func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditO
 	walkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
+	// With a Since the walk may stop soon: read ahead in smaller batches,
+	// fewer of them, so that a stop wastes little.
+	batchSize, ahead := 256, 4*workers
+	if !opt.Since.IsZero() {
+		batchSize, ahead = 32, 2*workers
+	}
 	work := make(chan *auditBatch, workers)
-	queue := make(chan *auditBatch, 4*workers) // in history order
+	queue := make(chan *auditBatch, ahead) // in history order
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -302,7 +308,6 @@ func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditO
 	go func() { // the walk: batches to the workers and, in order, to the queue
 		defer close(queue)
 		defer close(work) // the workers drain work until it closes
-		const batchSize = 256
 		cur := newAuditBatch(batchSize)
 		send := func() error {
 			select {

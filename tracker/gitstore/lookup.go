@@ -34,7 +34,7 @@ func (r *Repo) NotesTip() (string, error) {
 // is safe for concurrent use.
 //
 // The walk takes the first-parent chain from the commit-graph in chunks
-// (256 commits, doubling up to 65,536) instead of the whole chain at once,
+// (64 commits, doubling up to 65,536) instead of the whole chain at once,
 // and reads each chunk's commits on several goroutines as Repo.FirstParent
 // does; without a commit-graph it reads commit by commit. A note is looked
 // up by its path in the notes tree, reading only the trees on that path
@@ -179,7 +179,7 @@ func (w *Window) FirstParent(ctx context.Context, ref string, fn func(tracker.Co
 	}
 	cur := [20]byte(h)
 	useGraph := r.graph != nil && r.workers > 1
-	chunk := 256
+	chunk := 64
 	var buf []byte
 	for n := 0; ; {
 		if err := ctx.Err(); err != nil {
