@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/twokey/twokey/internal/fakegithub"
 	"github.com/twokey/twokey/internal/gitserver"
@@ -512,5 +514,54 @@ func TestAuditVerify(t *testing.T) {
 	defer func() { ghAuthToken = saved }()
 	if code, _, stderr := run("--verify"); code != exitError || !strings.Contains(stderr, "--verify needs a token") {
 		t.Errorf("--verify without a token: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestAuditDocs: docs/audit.md names every class, every csv column and every
+// field of the json schema, and its workflow is YAML whose audit step uses
+// flags the command has.
+func TestAuditDocs(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "audit.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, c := range tracker.AuditClasses {
+		if !strings.Contains(doc, "| `"+string(c)+"` |") {
+			t.Errorf("docs/audit.md does not describe class %s", c)
+		}
+	}
+	for _, col := range auditCSVColumns {
+		if !strings.Contains(doc, col) {
+			t.Errorf("docs/audit.md does not name csv column %s", col)
+		}
+	}
+	for _, typ := range []reflect.Type{reflect.TypeFor[tracker.AuditHeader](), reflect.TypeFor[tracker.AuditEntry](),
+		reflect.TypeFor[tracker.AuditFooter](), reflect.TypeFor[tracker.AuditRange](), reflect.TypeFor[tracker.AuditKey]()} {
+		for f := range typ.Fields() {
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && !strings.Contains(doc, "`"+name+"`") {
+				t.Errorf("docs/audit.md does not name %s field %s", typ.Name(), name)
+			}
+		}
+	}
+	_, block, ok := strings.Cut(doc, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct{ Run string }
+		}
+	}
+	if err := yaml.Unmarshal([]byte(block), &wf); !ok || err != nil || len(wf.Jobs["audit"].Steps) == 0 {
+		t.Fatalf("docs/audit.md workflow: %v (found %v)", err, ok)
+	}
+	for _, s := range wf.Jobs["audit"].Steps {
+		if !strings.Contains(s.Run, "twokey audit") {
+			continue
+		}
+		for _, f := range strings.Fields(s.Run) {
+			if strings.HasPrefix(f, "--") && !strings.Contains(auditUsage, f+" ") {
+				t.Errorf("the docs' workflow passes %s, which twokey audit does not have", f)
+			}
+		}
 	}
 }
