@@ -299,7 +299,7 @@ func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditO
 	for range workers {
 		wg.Go(func() {
 			for b := range work {
-				b.run(walkCtx, n)
+				b.run(walkCtx, n, opt.Verifier != nil)
 			}
 		})
 	}
@@ -633,8 +633,9 @@ func newAuditBatch(size int) *auditBatch {
 	return &auditBatch{commits: make([]Commit, 0, size), done: make(chan struct{})}
 }
 
-// run reads the note of each commit, parses its records and classifies it.
-func (b *auditBatch) run(ctx context.Context, n Notes) {
+// run reads the note of each commit, parses its records and classifies it,
+// keeping the record that decides when keep (for the verifier).
+func (b *auditBatch) run(ctx context.Context, n Notes, keep bool) {
 	defer close(b.done)
 	if b.err = ctx.Err(); b.err != nil {
 		return
@@ -652,7 +653,7 @@ func (b *auditBatch) run(ctx context.Context, n Notes) {
 		if skipped > 0 {
 			b.warnings = append(b.warnings, fmt.Sprintf("commit %s: %d line(s) in the note are not twokey records; skipped", auditShort(c.Hash), skipped))
 		}
-		e := classifyNote(c.Hash, recs, skipped)
+		e := classifyNote(c.Hash, recs, skipped, keep)
 		e.Date, e.Subject = c.Time, c.Subject
 		// The record's strings share its whole line: keep a copy of the
 		// repository's name, not 100,000 lines.
@@ -668,12 +669,12 @@ func (b *auditBatch) run(ctx context.Context, n Notes) {
 // classifyNote classifies commit from the records of its note and the
 // number of its lines that are not records: a note with lines but no
 // record is present but unreadable, never "no record".
-func classifyNote(commit string, recs []Record, skipped int) AuditEntry {
+func classifyNote(commit string, recs []Record, skipped int, keep bool) AuditEntry {
 	if len(recs) == 0 && skipped > 0 {
 		return AuditEntry{Commit: commit, Class: ClassInvalidRecord, Briefs: []int{}, Keys: []AuditKey{},
 			Details: []string{fmt.Sprintf("note present but unreadable: its %d line(s) are not twokey records", skipped)}}
 	}
-	return ClassifyRecords(commit, recs)
+	return classify(commit, recs, keep)
 }
 
 // ClassifyRecords classifies commit from the records in its note. Date and
@@ -706,6 +707,12 @@ func classifyNote(commit string, recs []Record, skipped int) AuditEntry {
 // The audit recomputes missing and stale from the record instead of trusting
 // its verdict, so a hand-written "pass" without sign-offs is not ok.
 func ClassifyRecords(commit string, recs []Record) AuditEntry {
+	return classify(commit, recs, false)
+}
+
+// classify is ClassifyRecords, keeping the merge record that decides in the
+// entry when keep.
+func classify(commit string, recs []Record, keep bool) AuditEntry {
 	e := AuditEntry{Commit: commit, Briefs: []int{}, Keys: []AuditKey{}, Details: []string{}}
 	if i := slices.IndexFunc(recs, func(r Record) bool { return !recordOf(r, commit) }); i >= 0 {
 		own := make([]Record, 0, len(recs))
@@ -754,21 +761,28 @@ func ClassifyRecords(commit string, recs []Record) AuditEntry {
 		e.Details = append(e.Details, fmt.Sprintf("%d records on this commit; the %s record of %s decides", len(recs), r.Type, r.MergedAt.UTC().Format(time.RFC3339)))
 	}
 	e.PR, e.Repo, e.MergedBy, e.Method, e.Head = r.PR, r.Repo, r.MergedBy, r.Method, r.Head
-	for _, s := range r.Signoffs {
+	// The times of the keys and of the landing, in one allocation.
+	times := make([]time.Time, len(r.Signoffs)+1)
+	if len(r.Signoffs) > 0 {
+		e.Keys = make([]AuditKey, 0, len(r.Signoffs))
+	}
+	for i, s := range r.Signoffs {
 		k := AuditKey{Kind: s.Kind, Login: s.Login, SHA: s.SHA, Via: s.Via, URL: s.URL, SameTree: s.SameTree}
 		if !s.At.IsZero() {
-			at := s.At.UTC()
-			k.At = &at
+			times[i] = s.At.UTC()
+			k.At = &times[i]
 		}
 		e.Keys = append(e.Keys, k)
 	}
 	if r.Type == RecordMerge {
 		if !r.MergedAt.IsZero() {
-			at := r.MergedAt.UTC()
-			e.Landed = &at
+			times[len(times)-1] = r.MergedAt.UTC()
+			e.Landed = &times[len(times)-1]
 		}
-		rec := r
-		e.rec = &rec
+		if keep {
+			rec := r
+			e.rec = &rec
+		}
 		if len(r.Landed) > 0 {
 			e.landed = make([]string, len(r.Landed))
 			for i, c := range r.Landed {

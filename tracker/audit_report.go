@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -87,13 +88,142 @@ func (j *AuditJSON) put(prefix string, v any) {
 
 // Entry writes one entry.
 func (j *AuditJSON) Entry(e *AuditEntry) error {
-	sep := ","
-	if j.n == 0 {
-		sep = ""
+	if j.err != nil {
+		return j.err
+	}
+	if j.n > 0 {
+		j.buf.WriteByte(',')
 	}
 	j.n++
-	j.put(sep, e)
+	j.buf.Write(e.appendJSON(j.buf.AvailableBuffer()))
+	if j.buf.Len() >= 32<<10 {
+		_, j.err = j.buf.WriteTo(j.w)
+	}
 	return j.err
+}
+
+// appendJSON appends e as encoding/json with SetEscapeHTML(false) encodes
+// it, without reflection: the json report of 100,000 commits encodes them
+// on one goroutine while the others read the history.
+// TestAuditEntryJSON holds the two together.
+func (e *AuditEntry) appendJSON(b []byte) []byte {
+	b = append(b, `{"commit":`...)
+	b = appendJSONString(b, e.Commit)
+	b = append(b, `,"date":`...)
+	b = appendJSONTime(b, &e.Date)
+	b = append(b, `,"landed":`...)
+	b = appendJSONTime(b, e.Landed)
+	b = append(b, `,"month":`...)
+	b = appendJSONString(b, e.Month)
+	b = append(b, `,"subject":`...)
+	b = appendJSONString(b, e.Subject)
+	b = append(b, `,"class":`...)
+	b = appendJSONString(b, string(e.Class))
+	b = append(b, `,"repo":`...)
+	b = appendJSONString(b, e.Repo)
+	b = append(b, `,"pr":`...)
+	b = strconv.AppendInt(b, int64(e.PR), 10)
+	b = append(b, `,"briefs":`...)
+	if e.Briefs == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, n := range e.Briefs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(n), 10)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"merged_by":`...)
+	b = appendJSONString(b, e.MergedBy)
+	b = append(b, `,"method":`...)
+	b = appendJSONString(b, e.Method)
+	b = append(b, `,"head":`...)
+	b = appendJSONString(b, e.Head)
+	b = append(b, `,"keys":`...)
+	if e.Keys == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range e.Keys {
+			k := &e.Keys[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"kind":`...)
+			b = appendJSONString(b, k.Kind)
+			b = append(b, `,"login":`...)
+			b = appendJSONString(b, k.Login)
+			b = append(b, `,"sha":`...)
+			b = appendJSONString(b, k.SHA)
+			b = append(b, `,"via":`...)
+			b = appendJSONString(b, k.Via)
+			b = append(b, `,"url":`...)
+			b = appendJSONString(b, k.URL)
+			b = append(b, `,"at":`...)
+			b = appendJSONTime(b, k.At)
+			b = append(b, `,"same_tree":`...)
+			b = strconv.AppendBool(b, k.SameTree)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"bypass":`...)
+	b = appendJSONString(b, e.Bypass)
+	b = append(b, `,"verified":`...)
+	b = appendJSONString(b, e.Verified)
+	b = append(b, `,"details":`...)
+	if e.Details == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, d := range e.Details {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, d)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string: as it is when nothing in it
+// needs escaping, else as encoding/json escapes it.
+func appendJSONString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// appendJSONTime appends t as time.Time's MarshalJSON does, null for nil.
+func appendJSONTime(b []byte, t *time.Time) []byte {
+	if t == nil {
+		return append(b, "null"...)
+	}
+	if y := t.Year(); y < 0 || y > 9999 {
+		m, _ := json.Marshal(t) // its error, as encoding/json's
+		return append(b, m...)
+	}
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // End writes the footer and closes the object.
@@ -141,10 +271,14 @@ func (j *AuditJSONL) line(v any) error {
 
 // Entry writes one commit's line.
 func (j *AuditJSONL) Entry(e *AuditEntry) error {
-	return j.line(struct {
-		Type string `json:"type"`
-		*AuditEntry
-	}{"commit", e})
+	j.buf.WriteString(`{"type":"commit",`)
+	j.buf.Write(e.appendJSON(j.buf.AvailableBuffer())[1:])
+	j.buf.WriteByte('\n')
+	if j.buf.Len() >= 32<<10 {
+		_, err := j.buf.WriteTo(j.w)
+		return err
+	}
+	return nil
 }
 
 // End writes the summary line.

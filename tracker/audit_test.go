@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -706,5 +707,42 @@ func TestAuditJSONStreams(t *testing.T) {
 		if typ.Type != want {
 			t.Errorf("jsonl line %d type = %q, want %q", i+1, typ.Type, want)
 		}
+	}
+}
+
+// TestAuditEntryJSON: the entries' hand-written JSON is byte for byte what
+// encoding/json without HTML escaping writes, for every field and for text
+// that needs escaping.
+func TestAuditEntryJSON(t *testing.T) {
+	at := t0.Add(90 * time.Minute).In(time.FixedZone("", 3600))
+	odd := "a \"quote\", a \\ , <b>&</b>, é, \u2028, \x01, \xff bad UTF-8"
+	entries := []AuditEntry{
+		{},
+		{Commit: headA, Date: t0, Landed: &at, Month: "2026-03", Subject: odd, Class: ClassBypassed, Repo: "acme/site", PR: 7,
+			Briefs: []int{1, -2}, MergedBy: odd, Method: "squash", Head: headB, Bypass: odd, Verified: VerifiedYes, Details: []string{odd, ""},
+			Keys: []AuditKey{{Kind: "usability", Login: "ux", SHA: headA, Via: "review", URL: "https://x/y?a=1&b=<2>", At: &at, SameTree: true}, {}}},
+		{Briefs: []int{}, Keys: []AuditKey{}, Details: []string{}},
+	}
+	for i := range entries {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&entries[i]); err != nil {
+			t.Fatal(err)
+		}
+		got := string(entries[i].appendJSON(nil)) + "\n"
+		if diff := cmp.Diff(want.String(), got); diff != "" {
+			t.Errorf("appendJSON(entry %d) differs from encoding/json (-want +got):\n%s", i, diff)
+		}
+	}
+	var fields []string
+	for f := range reflect.TypeFor[AuditEntry]().Fields() {
+		if f.IsExported() {
+			fields = append(fields, f.Tag.Get("json"))
+		}
+	}
+	want := []string{"commit", "date", "landed", "month", "subject", "class", "repo", "pr", "briefs", "merged_by", "method", "head", "keys", "bypass", "verified", "details"}
+	if diff := cmp.Diff(want, fields); diff != "" {
+		t.Errorf("AuditEntry's JSON fields changed: teach appendJSON (-want +got):\n%s", diff)
 	}
 }
