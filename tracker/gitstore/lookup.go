@@ -50,10 +50,11 @@ type Window struct {
 }
 
 // notesDir is one tree of the notes: its notes by the rest of their name,
-// and its fan-out subtrees by their two hex digits.
+// and its fan-out subtrees by the byte their two hex digits spell.
 type notesDir struct {
-	files map[string][20]byte
-	dirs  map[string][20]byte
+	files  map[string][20]byte
+	dirs   [256][20]byte
+	hasDir [256]bool
 }
 
 // Window returns a Window over r.
@@ -102,26 +103,28 @@ func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
 	if typ != objTree {
 		return nil, fmt.Errorf("notes tree %x is not a tree", tree[:])
 	}
-	d = &notesDir{files: map[string][20]byte{}, dirs: map[string][20]byte{}}
+	d = &notesDir{}
 	for len(data) > 0 {
 		sp := bytes.IndexByte(data, ' ')
 		nul := bytes.IndexByte(data, 0)
 		if sp < 0 || nul < sp || len(data) < nul+21 {
 			return nil, fmt.Errorf("notes tree %x: malformed", tree[:])
 		}
-		mode, name := data[:sp], string(data[sp+1:nul])
+		mode, name := data[:sp], data[sp+1:nul]
 		h := [20]byte(data[nul+1 : nul+21])
 		data = data[nul+21:]
-		if depth+len(name) > 40 || !isHex(name) {
-			continue // a non-note
-		}
-		name = strings.ToLower(name)
 		isDir := string(mode) == "40000"
 		switch {
 		case isDir && len(name) == 2 && depth+2 < 40:
-			d.dirs[name] = h
-		case !isDir && depth+len(name) == 40:
-			d.files[name] = h // a later entry wins, as in Repo's notes
+			var b [1]byte
+			if _, err := hex.Decode(b[:], name); err == nil {
+				d.dirs[b[0]], d.hasDir[b[0]] = h, true
+			}
+		case !isDir && depth+len(name) == 40 && isHex(string(name)):
+			if d.files == nil {
+				d.files = map[string][20]byte{}
+			}
+			d.files[strings.ToLower(string(name))] = h // a later entry wins, as in Repo's notes
 		}
 	}
 	w.mu.Lock()
@@ -154,10 +157,11 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 			}
 			return data, nil
 		}
-		sub, ok := d.dirs[name[depth:depth+2]]
-		if !ok {
+		var b [1]byte
+		if _, err := hex.Decode(b[:], []byte(name[depth:depth+2])); err != nil || !d.hasDir[b[0]] {
 			return nil, nil
 		}
+		sub := d.dirs[b[0]]
 		var err error
 		if d, err = w.dir(&sub, depth+2); err != nil {
 			return nil, err
