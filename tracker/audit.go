@@ -221,6 +221,10 @@ type AuditRange struct {
 	// history.
 	StoppedAt     string     `json:"stopped_at"`
 	StoppedLanded *time.Time `json:"stopped_landed"`
+	// StopVerified says whether GitHub confirms the record the walk stopped
+	// at (--verify; see the Verified constants): a forged early merged_at
+	// would hide the commits below it. "" when the walk did not stop.
+	StopVerified string `json:"stop_verified"`
 }
 
 // AuditResult is what an audit found besides its entries.
@@ -231,8 +235,13 @@ type AuditResult struct {
 	Warnings []string     // lines in notes that are not records, and the like
 }
 
-// OK reports whether the audit passes: at least one commit, every one ok.
-func (r *AuditResult) OK() bool { return r.Summary.Total > 0 && r.Summary.OK == r.Summary.Total }
+// OK reports whether the audit passes: at least one commit, every one ok,
+// and no contradicted record where the walk stopped.
+func (r *AuditResult) OK() bool { return auditOK(&r.Summary, &r.Range) }
+
+func auditOK(s *AuditSummary, r *AuditRange) bool {
+	return s.Total > 0 && s.OK == s.Total && r.StopVerified != VerifiedContradicted
+}
 
 // AuditReport is the result of an audit with every commit in range, newest
 // first.
@@ -245,9 +254,9 @@ type AuditReport struct {
 	Warnings []string     `json:"warnings"`
 }
 
-// OK reports whether the audit passes: at least one commit, every one ok.
-// An empty range is not a pass.
-func (r *AuditReport) OK() bool { return r.Summary.Total > 0 && r.Summary.OK == r.Summary.Total }
+// OK reports whether the audit passes (see AuditResult.OK). An empty range
+// is not a pass.
+func (r *AuditReport) OK() bool { return auditOK(&r.Summary, &r.Range) }
 
 // Audit is AuditStream gathering every entry into a report.
 func Audit(ctx context.Context, h History, n Notes, ref string, opt AuditOptions) (*AuditReport, error) {
@@ -396,6 +405,7 @@ type auditGather struct {
 
 	out      []AuditEntry // chosen, waiting for their records to be verified
 	toVerify int
+	stopRec  *Record // the record the walk stopped at
 	months   map[string]*AuditMonth
 }
 
@@ -483,6 +493,8 @@ func (g *auditGather) add(e *AuditEntry) error {
 			g.res.Range.StoppedAt = e.Commit
 			t := at.UTC()
 			g.res.Range.StoppedLanded = &t
+			g.res.Range.StopVerified = VerifiedOffline
+			g.stopRec = e.rec
 		}
 		return nil
 	}
@@ -609,6 +621,18 @@ func (g *auditGather) finish() error {
 	if len(g.out) > 0 {
 		if err := g.verify(); err != nil {
 			return err
+		}
+	}
+	if g.stopRec != nil && g.opt.Verifier != nil {
+		diffs, err := g.opt.Verifier.VerifyRecords(g.ctx, []Record{*g.stopRec})
+		if err != nil {
+			return fmt.Errorf("verify records: %w", err)
+		}
+		g.res.Range.StopVerified = VerifiedYes
+		if len(diffs) == 1 && len(diffs[0]) > 0 {
+			g.res.Range.StopVerified = VerifiedContradicted
+			g.res.Warnings = append(g.res.Warnings, fmt.Sprintf("the walk stopped at %s, whose record says it landed before the range, but %s: commits below it may have landed in the range; audit without --since",
+				auditShort(g.stopRec.Commit), strings.Join(diffs[0], "; ")))
 		}
 	}
 	g.res.Months = make([]AuditMonth, 0, len(g.months))

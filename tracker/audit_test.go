@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -744,5 +745,43 @@ func TestAuditEntryJSON(t *testing.T) {
 	want := []string{"commit", "date", "landed", "month", "subject", "class", "repo", "pr", "briefs", "merged_by", "method", "head", "keys", "bypass", "verified", "details"}
 	if diff := cmp.Diff(want, fields); diff != "" {
 		t.Errorf("AuditEntry's JSON fields changed: teach appendJSON (-want +got):\n%s", diff)
+	}
+}
+
+// TestAuditVerifyStop: under --verify, the record the walk stopped at is
+// checked too: a forged early merged_at that hides the commits below it
+// makes the audit fail with a warning.
+func TestAuditVerifyStop(t *testing.T) {
+	h, notes := landingHistory(t, 10)
+	for _, tt := range []struct {
+		bad  map[int]string
+		want string
+		ok   bool
+	}{
+		{nil, VerifiedYes, false}, // the tip's no_record commits fail it anyway
+		{map[int]string{7: "GitHub says #7 was merged at 2026-03-05T00:00:00Z, not 2025-12-15T00:00:00Z"}, VerifiedContradicted, false},
+	} {
+		v := &fakeVerifier{bad: tt.bad}
+		rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{Since: day(2026, 1, 1), Until: day(2026, 2, 1), Verifier: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Range.StoppedAt != "m2" || rep.Range.StopVerified != tt.want {
+			t.Errorf("stopped at %q, verified %q; want m2, %q", rep.Range.StoppedAt, rep.Range.StopVerified, tt.want)
+		}
+		warned := slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "the walk stopped at m2") })
+		if warned != (tt.want == VerifiedContradicted) {
+			t.Errorf("warnings = %q", rep.Warnings)
+		}
+	}
+	// Only x is in range and it has no record: make it pass to see the
+	// stop decide.
+	rep := &AuditReport{Summary: AuditSummary{OK: 1, Total: 1}, Range: AuditRange{StopVerified: VerifiedContradicted}}
+	if rep.OK() {
+		t.Errorf("OK() with a contradicted stop = true")
+	}
+	rep.Range.StopVerified = VerifiedYes
+	if !rep.OK() {
+		t.Errorf("OK() with a verified stop = false")
 	}
 }

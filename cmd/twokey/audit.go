@@ -507,7 +507,14 @@ func walkedText(r *tracker.AuditRange) string {
 		s += fmt.Sprintf(", %d landed after the range", r.After)
 	}
 	if r.StoppedAt != "" {
-		s += fmt.Sprintf(", stopped at %s (landed %s, before the range)", shortSHA(r.StoppedAt), r.StoppedLanded.Format(time.RFC3339))
+		s += fmt.Sprintf(", stopped at %s (landed %s, before the range", shortSHA(r.StoppedAt), r.StoppedLanded.Format(time.RFC3339))
+		switch r.StopVerified {
+		case tracker.VerifiedYes:
+			s += "; GitHub confirms it"
+		case tracker.VerifiedContradicted:
+			s += "; GitHub contradicts its record"
+		}
+		s += ")"
 	} else {
 		s += ", to the first commit"
 	}
