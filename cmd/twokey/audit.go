@@ -3,54 +3,74 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/twokey/twokey/action"
 	"github.com/twokey/twokey/tracker"
 	"github.com/twokey/twokey/tracker/gitstore"
 )
 
 const auditUsage = `usage: twokey audit [--repo DIR] [--ref main] [--since DATE] [--until DATE]
-                    [--format text|json|markdown] [--json] [--fetch REMOTE]
+                    [--format text|json|jsonl|csv|markdown] [--json]
+                    [--fetch REMOTE] [--verify]
 
 Audit walks the first-parent history of a branch in a local clone, joins each
 commit with its records in refs/notes/twokey and classifies it:
 
   ok               merged through a passing gate, every sign-off on the merged head
   no_record        no twokey record on the commit
+  invalid_record   a record that is not whole (no head, commit, required kinds
+                   or sign-offs), of a schema version this twokey does not
+                   read, or a note that is not twokey's ("note present but
+                   unreadable")
   missing_signoff  a required sign-off kind is absent from the record
   stale_signoff    a sign-off covers another commit than the merged head
   bypassed         merged without a passing gate (admin merge, declared bypass)
   direct_push      pushed to the branch without a pull request
+  unverified       GitHub contradicts the record (--verify)
 
 When a note holds several records, a merge record beats a push record, and
-among records of one type the latest merged_at decides. Lines of a note that
-are not twokey records are reported as warnings on stderr and skipped.
+among records of one type the latest merged_at decides.
 
 Flags:
   --repo DIR        the clone to audit (default: the current directory)
   --ref REF         branch, remote-tracking branch, tag or commit (default: the
                     branch HEAD points to)
-  --since DATE      only commits whose committer date is on or after DATE
-  --until DATE      only commits before DATE (a bare day includes that day)
-                    DATE is YYYY-MM-DD (UTC) or RFC 3339
-  --format FORMAT   text (a table and a summary), json (one object with ref,
-                    range, summary and entries) or markdown (a report for an
-                    audit ticket: scope, summary, exceptions first)
+  --since DATE      only commits that landed on or after DATE
+  --until DATE      only commits that landed before DATE (a bare day includes
+                    that day); DATE is YYYY-MM-DD (UTC) or RFC 3339.
+                    A commit landed when its merge record says it merged; a
+                    commit without one, between the recorded commits around
+                    it. Committer dates are never used. The walk stops at the
+                    first record that landed before --since.
+  --format FORMAT   text, json (one object), jsonl (one object per line: a
+                    header, one per commit, a summary), csv, or markdown (a
+                    report for an audit ticket: exceptions first)
   --json            shorthand for --format json
   --fetch REMOTE    first fetch refs/notes/twokey from REMOTE (a remote's name
                     or a URL) and merge it into the local notes line by line
+  --verify          check every merge record against GitHub (GraphQL, 50 pull
+                    requests a request): the pull request exists, was merged
+                    by that account into that commit from that head, and each
+                    sign-off is there. The token is $GH_TOKEN, else
+                    $GITHUB_TOKEN, else 'gh auth token'; $GITHUB_API_URL or
+                    $GH_HOST points at GitHub Enterprise Server.
 
 The notes are not fetched by a plain clone; fetch them with
   git fetch origin refs/notes/twokey:refs/notes/twokey
-or pass --fetch origin.
+or pass --fetch origin. docs/audit.md describes the formats' schema.
 
-Exit status: 0 every commit in range is ok, 1 some are not, 2 error.
+Exit status: 0 every commit in range is ok; 1 not a pass: some commit is not
+ok, or no commit landed in the range (nothing to audit); 2 error.
 `
 
 func auditCommand() *command {
@@ -64,8 +84,11 @@ func auditCommand() *command {
 
 type auditOptions struct {
 	repo, ref, since, until, format, fetch string
-	json                                   bool
+	json, verify                           bool
 }
+
+// auditFormats are the values of --format.
+var auditFormats = []string{"text", "json", "jsonl", "csv", "markdown"}
 
 func runAudit(ctx context.Context, e *env, args []string) error {
 	var o auditOptions
@@ -77,6 +100,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.format, "format", "", "")
 	fs.BoolVar(&o.json, "json", false, "")
 	fs.StringVar(&o.fetch, "fetch", "", "")
+	fs.BoolVar(&o.verify, "verify", false, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,10 +114,10 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		o.format = "json"
 	case o.format == "":
 		o.format = "text"
-	case o.format != "text" && o.format != "json" && o.format != "markdown":
-		return usagef("unknown --format %q: use text, json or markdown", o.format)
+	case !containsString(auditFormats, o.format):
+		return usagef("unknown --format %q: use %s", o.format, strings.Join(auditFormats, ", "))
 	}
-	var opt tracker.AuditOptions
+	opt := tracker.AuditOptions{SinceText: o.since, UntilText: o.until, Now: e.now()}
 	var err error
 	if opt.Since, err = parseAuditDate(o.since, false); err != nil {
 		return usagef("--since: %v", err)
@@ -104,14 +128,33 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if !opt.Since.IsZero() && !opt.Until.IsZero() && !opt.Since.Before(opt.Until) {
 		return usagef("--since %s is not before --until %s", o.since, o.until)
 	}
+	head := tracker.AuditHeader{Twokey: twokeyVersion(), GeneratedAt: e.now().UTC(), NotesRef: tracker.NotesRef,
+		Verification: "not verified: the records were read offline and not checked against GitHub (run with --verify)"}
 
-	if o.fetch != "" {
-		moved, err := gitstore.OpenLocal(o.repo).FetchNotes(ctx, o.fetch)
+	var verifier *action.Verifier
+	if o.verify {
+		apiURL, token, err := githubAuth(ctx, e)
 		if err != nil {
 			return err
 		}
+		if verifier, err = action.NewVerifier(action.VerifyConfig{APIURL: apiURL, Token: token, RetryBudget: checkRetryBudget}); err != nil {
+			return err
+		}
+		opt.Verifier = verifier
+		opt.VerifyBatch = action.VerifyBatch
+		head.Verified = true
+		head.Verification = fmt.Sprintf("every merge record checked against GitHub at %s (GraphQL, %d pull requests a request)", verifier.Endpoint(), action.VerifyBatch)
+	}
+
+	if o.fetch != "" {
+		shown := redactURL(o.fetch)
+		head.NotesFrom = shown
+		moved, err := gitstore.OpenLocal(o.repo).FetchNotes(ctx, o.fetch)
+		if err != nil {
+			return redactErr(err, o.fetch, shown)
+		}
 		if moved {
-			fmt.Fprintf(e.stderr, "twokey audit: updated %s from %s\n", tracker.NotesRef, o.fetch)
+			fmt.Fprintf(e.stderr, "twokey audit: updated %s from %s\n", tracker.NotesRef, shown)
 		}
 	}
 	repo, err := gitstore.Open(o.repo)
@@ -122,41 +165,116 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	// The audit allocates many short-lived records; collecting less often
 	// is a third faster on 100,000 commits and costs a few MB.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	name, _, err := repo.ResolveRef(o.ref)
+	name, hash, err := repo.ResolveRef(o.ref)
 	if err != nil {
 		return err
 	}
-	if n, err := repo.NoteCount(); err != nil {
-		return err
-	} else if n == 0 {
-		fmt.Fprintf(e.stderr, "twokey audit: warning: no notes under %s; if this clone has not fetched them, run: git fetch origin %s:%s (or pass --fetch origin)\n", tracker.NotesRef, tracker.NotesRef, tracker.NotesRef)
-	}
-	rep, err := tracker.Audit(ctx, repo, repo, name, opt)
-	if err != nil {
+	head.Ref, head.RefSHA = name, hash.String()
+	if head.NotesSHA, err = repo.NotesTip(); err != nil {
 		return err
 	}
-	for _, w := range rep.Warnings {
-		fmt.Fprintf(e.stderr, "twokey audit: warning: %s\n", w)
+	// A range reads the notes it needs by path, and the walk stops past it;
+	// the whole history reads all notes at once.
+	window := repo.Window()
+	var notes tracker.Notes = repo
+	if !opt.Since.IsZero() {
+		notes = window
 	}
+	var warnings []string
+	if head.NotesSHA == "" {
+		warnings = append(warnings, fmt.Sprintf("no notes were fetched: this clone has no %s, so no commit can be ok; run: git fetch origin %s:%s (or pass --fetch origin)", tracker.NotesRef, tracker.NotesRef, tracker.NotesRef))
+	}
+
 	w := bufio.NewWriterSize(e.stdout, 64*1024)
-	switch o.format {
-	case "json":
-		err = rep.WriteJSON(w) // streams entries; a json.Encoder's bytes
-	case "markdown":
-		writeAuditMarkdown(w, rep, e.now())
-	default:
-		writeAuditText(w, rep)
-	}
+	out, err := newAuditWriter(o.format, w, &head)
 	if err != nil {
+		return err
+	}
+	defer out.close()
+	res, err := tracker.AuditStream(ctx, window, notes, name, opt, out.entry)
+	if err != nil {
+		return err
+	}
+	if res.Summary.Total == 0 {
+		warnings = append(warnings, fmt.Sprintf("nothing to audit: no commit of %s landed in the range%s; this is not a pass", name, rangeText(&res.Range)))
+	}
+	foot := tracker.AuditFooter{Range: res.Range, Summary: res.Summary, Months: res.Months, Warnings: append(warnings, res.Warnings...)}
+	if verifier != nil {
+		foot.Requests = verifier.Requests()
+	}
+	for _, wa := range foot.Warnings {
+		fmt.Fprintf(e.stderr, "twokey audit: warning: %s\n", wa)
+	}
+	if err := out.end(&foot); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if !rep.OK() {
+	if !res.OK() {
 		return errNotOK
 	}
 	return nil
+}
+
+// githubAuth finds GitHub's API and a token as twokey check does: the token
+// is $GH_TOKEN, else $GITHUB_TOKEN, else what 'gh auth token' prints.
+func githubAuth(ctx context.Context, e *env) (apiURL, token string, err error) {
+	host := e.getenv("GH_HOST")
+	apiURL = e.getenv("GITHUB_API_URL")
+	if apiURL == "" && host != "" && !strings.EqualFold(host, "github.com") {
+		apiURL = "https://" + host + "/api/v3"
+	}
+	token = e.getenv("GH_TOKEN")
+	if token == "" {
+		token = e.getenv("GITHUB_TOKEN")
+	}
+	if token == "" {
+		token = ghAuthToken(ctx, host)
+	}
+	if token == "" {
+		return "", "", errors.New("--verify needs a token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository's pull requests, or log in with 'gh auth login'")
+	}
+	return apiURL, token, nil
+}
+
+func twokeyVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// redactURL returns remote without the credentials a URL may carry
+// (https://user:token@host/...).
+func redactURL(remote string) string {
+	u, err := url.Parse(remote)
+	if err != nil || u.User == nil {
+		return remote
+	}
+	u.User = nil
+	return u.String()
+}
+
+// redactErr returns err with every copy of remote in its message shown as
+// shown, and the URL's password nowhere.
+func redactErr(err error, remote, shown string) error {
+	if remote == shown {
+		return err
+	}
+	msg := strings.ReplaceAll(err.Error(), remote, shown)
+	if u, perr := url.Parse(remote); perr == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			msg = strings.ReplaceAll(msg, p, "***")
+		}
+		if n := u.User.Username(); n != "" {
+			msg = strings.ReplaceAll(msg, n+"@", "***@")
+		}
+	}
+	return errors.New(msg)
 }
 
 // parseAuditDate reads YYYY-MM-DD (UTC) or RFC 3339. A bare day given as an
@@ -178,12 +296,75 @@ func parseAuditDate(s string, upper bool) (time.Time, error) {
 	return t, nil
 }
 
-func summaryLine(rep *tracker.AuditReport) string {
+// rangeText is " (since X, until Y)", or "" for all history.
+func rangeText(r *tracker.AuditRange) string {
+	var parts []string
+	if r.Since != "" {
+		parts = append(parts, "since "+r.Since)
+	}
+	if r.Until != "" {
+		parts = append(parts, "until "+r.Until)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// auditWriter writes one format of the report as the audit runs.
+type auditWriter struct {
+	entry func(*tracker.AuditEntry) error
+	end   func(*tracker.AuditFooter) error
+	close func()
+}
+
+func newAuditWriter(format string, w io.Writer, h *tracker.AuditHeader) (*auditWriter, error) {
+	nop := func() {}
+	switch format {
+	case "json":
+		j := tracker.NewAuditJSON(w, h)
+		return &auditWriter{entry: j.Entry, end: j.End, close: nop}, nil
+	case "jsonl":
+		j, err := tracker.NewAuditJSONL(w, h)
+		if err != nil {
+			return nil, err
+		}
+		return &auditWriter{entry: j.Entry, end: j.End, close: nop}, nil
+	case "csv":
+		c := &auditCSV{w: csv.NewWriter(w)}
+		if err := c.begin(h); err != nil {
+			return nil, err
+		}
+		return &auditWriter{entry: c.entry, end: c.end, close: nop}, nil
+	case "markdown":
+		m, err := newAuditMarkdown(w, h)
+		if err != nil {
+			return nil, err
+		}
+		return &auditWriter{entry: m.entry, end: m.end, close: m.close}, nil
+	}
+	t := &auditText{w: w, h: h}
+	t.begin()
+	return &auditWriter{entry: t.entry, end: t.end, close: nop}, nil
+}
+
+func summaryLine(ref string, s *tracker.AuditSummary) string {
 	parts := make([]string, 0, len(tracker.AuditClasses))
 	for _, c := range tracker.AuditClasses {
-		parts = append(parts, fmt.Sprintf("%d %s", rep.Summary.Count(c), c))
+		parts = append(parts, fmt.Sprintf("%d %s", s.Count(c), c))
 	}
-	return fmt.Sprintf("%d commits on %s: %s", rep.Summary.Total, rep.Ref, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d commits on %s: %s", s.Total, ref, strings.Join(parts, ", "))
+}
+
+// monthLine is "2026-03: 3 ok, 1 bypassed (4)": the classes with commits.
+func monthLine(m *tracker.AuditMonth) string {
+	var parts []string
+	for _, c := range tracker.AuditClasses {
+		if n := m.Count(c); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, c))
+		}
+	}
+	return fmt.Sprintf("%s: %s (%d)", m.Month, strings.Join(parts, ", "), m.Total)
 }
 
 func prText(pr int) string {
@@ -204,22 +385,140 @@ func briefsText(briefs []int) string {
 	return strings.Join(s, ",")
 }
 
-func writeAuditText(w io.Writer, rep *tracker.AuditReport) {
-	if len(rep.Entries) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "COMMIT\tDATE\tCLASS\tPR\tBRIEFS\tSUBJECT\tDETAILS")
-		for _, en := range rep.Entries {
-			subj := []rune(en.Subject)
-			if len(subj) > 40 {
-				subj = append(subj[:39], '…')
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", en.Commit[:min(12, len(en.Commit))], en.Date.Format(time.DateOnly),
-				en.Class, prText(en.PR), briefsText(en.Briefs), string(subj), strings.Join(en.Details, "; "))
-		}
-		tw.Flush()
-		fmt.Fprintln(w)
+func shortSHA(sha string) string { return sha[:min(12, len(sha))] }
+
+func landedText(e *tracker.AuditEntry) string {
+	if e.Landed == nil {
+		return "-"
 	}
-	fmt.Fprintln(w, summaryLine(rep))
+	return e.Landed.UTC().Format(time.DateOnly)
+}
+
+// keyText is "usability by ux (review of 0123456789ab)".
+func keyText(k tracker.AuditKey) string {
+	s := fmt.Sprintf("%s by %s (%s of %s", k.Kind, k.Login, k.Via, shortSHA(k.SHA))
+	if k.SameTree {
+		s += ", same tree"
+	}
+	return s + ")"
+}
+
+// whoText says who turned the keys and who merged, for the text and
+// markdown rows.
+func whoText(e *tracker.AuditEntry) []string {
+	var out []string
+	for _, k := range e.Keys {
+		out = append(out, keyText(k))
+	}
+	if e.MergedBy != "" && e.Class != tracker.ClassDirectPush {
+		m := "merged by " + e.MergedBy
+		if e.Landed != nil {
+			m += " at " + e.Landed.UTC().Format(time.RFC3339)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// auditText writes the text report: a header, one line per commit as it
+// comes (fixed columns, nothing buffered), then the summary.
+type auditText struct {
+	w io.Writer
+	h *tracker.AuditHeader
+	n int
+}
+
+func (t *auditText) begin() {
+	h := t.h
+	fmt.Fprintf(t.w, "twokey audit of %s at %s\n", h.Ref, h.RefSHA)
+	notes := "none"
+	if h.NotesSHA != "" {
+		notes = "at " + h.NotesSHA
+	}
+	if h.NotesFrom != "" {
+		notes += ", fetched from " + h.NotesFrom
+	}
+	fmt.Fprintf(t.w, "records: %s %s\n", h.NotesRef, notes)
+	fmt.Fprintf(t.w, "%s\n", h.Verification)
+	fmt.Fprintf(t.w, "twokey %s, %s\n\n", h.Twokey, h.GeneratedAt.Format(time.RFC3339))
+}
+
+func (t *auditText) entry(e *tracker.AuditEntry) error {
+	if t.n == 0 {
+		fmt.Fprintf(t.w, "%-12s  %-10s  %-15s  %-6s  %-8s  %-40s  %s\n", "COMMIT", "LANDED", "CLASS", "PR", "BRIEFS", "SUBJECT", "DETAILS")
+	}
+	t.n++
+	subj := []rune(e.Subject)
+	if len(subj) > 40 {
+		subj = append(subj[:39], '…')
+	}
+	details := append(whoText(e), e.Details...)
+	_, err := fmt.Fprintf(t.w, "%-12s  %-10s  %-15s  %-6s  %-8s  %-40s  %s\n", shortSHA(e.Commit), landedText(e), e.Class,
+		prText(e.PR), briefsText(e.Briefs), string(subj), strings.Join(details, "; "))
+	return err
+}
+
+func (t *auditText) end(f *tracker.AuditFooter) error {
+	if t.n > 0 {
+		fmt.Fprintln(t.w)
+	}
+	fmt.Fprintf(t.w, "range: %s\n", rangeResolved(&f.Range))
+	fmt.Fprintln(t.w, summaryLine(t.h.Ref, &f.Summary))
+	for i := range f.Months {
+		fmt.Fprintf(t.w, "  %s\n", monthLine(&f.Months[i]))
+	}
+	if t.h.Verified {
+		fmt.Fprintf(t.w, "verify: %d request(s) to GitHub\n", f.Requests)
+	}
+	for _, wa := range f.Warnings {
+		fmt.Fprintf(t.w, "warning: %s\n", wa)
+	}
+	return nil
+}
+
+// rangeResolved says what the range was and how the commits were chosen.
+func rangeResolved(r *tracker.AuditRange) string {
+	if r.From == nil && r.To == nil {
+		return "all first-parent history, " + walkedText(r)
+	}
+	var b strings.Builder
+	b.WriteString("given")
+	if r.Since != "" {
+		fmt.Fprintf(&b, " --since %s", r.Since)
+	}
+	if r.Until != "" {
+		fmt.Fprintf(&b, " --until %s", r.Until)
+	}
+	b.WriteString(", resolved to [")
+	if r.From != nil {
+		b.WriteString(r.From.Format(time.RFC3339))
+	}
+	b.WriteString(", ")
+	if r.To != nil {
+		b.WriteString(r.To.Format(time.RFC3339))
+	}
+	fmt.Fprintf(&b, "); commits chosen %s; %s", r.Rule, walkedText(r))
+	return b.String()
+}
+
+func walkedText(r *tracker.AuditRange) string {
+	s := fmt.Sprintf("%d commit(s) read", r.Walked)
+	if r.After > 0 {
+		s += fmt.Sprintf(", %d landed after the range", r.After)
+	}
+	if r.StoppedAt != "" {
+		s += fmt.Sprintf(", stopped at %s (landed %s, before the range", shortSHA(r.StoppedAt), r.StoppedLanded.Format(time.RFC3339))
+		switch r.StopVerified {
+		case tracker.VerifiedYes:
+			s += "; GitHub confirms it"
+		case tracker.VerifiedContradicted:
+			s += "; GitHub contradicts its record"
+		}
+		s += ")"
+	} else {
+		s += ", to the first commit"
+	}
+	return s
 }
 
 // mdCell makes text safe inside a markdown table cell.
@@ -229,65 +528,158 @@ func mdCell(s string) string {
 	return s
 }
 
-func writeAuditMarkdown(w io.Writer, rep *tracker.AuditReport, now time.Time) {
-	fmt.Fprintf(w, "# twokey audit of `%s`\n\n", rep.Ref)
-	var repos []string
-	for _, en := range rep.Entries {
-		if en.Repo != "" && !containsString(repos, en.Repo) {
-			repos = append(repos, en.Repo)
-		}
-	}
-	if len(repos) > 0 {
-		fmt.Fprintf(w, "- Repository: %s\n", strings.Join(repos, ", "))
-	}
-	fmt.Fprintf(w, "- Scope: first-parent history of `%s`, records from `%s`\n", rep.Ref, tracker.NotesRef)
-	switch {
-	case rep.Range.Since == "" && rep.Range.Until == "":
-		fmt.Fprintf(w, "- Date range: all history\n")
-	default:
-		fmt.Fprintf(w, "- Date range (committer date): from %s until %s\n", orAll(rep.Range.Since, "the first commit"), orAll(rep.Range.Until, "now"))
-	}
-	if n := len(rep.Entries); n > 0 {
-		fmt.Fprintf(w, "- Commits audited: %d, from %s to %s\n", n, rep.Entries[n-1].Date.UTC().Format(time.DateOnly), rep.Entries[0].Date.UTC().Format(time.DateOnly))
-	}
-	fmt.Fprintf(w, "- Generated: %s\n", now.UTC().Format(time.RFC3339))
-	verdict := "**Every commit is ok.**"
-	if !rep.OK() {
-		verdict = fmt.Sprintf("**%d of %d commits need attention.**", rep.Summary.Total-rep.Summary.OK, rep.Summary.Total)
-	}
-	fmt.Fprintf(w, "\n%s\n\n| Class | Commits |\n|---|---:|\n", verdict)
-	for _, c := range tracker.AuditClasses {
-		fmt.Fprintf(w, "| %s | %d |\n", c, rep.Summary.Count(c))
-	}
-	fmt.Fprintf(w, "| **total** | %d |\n", rep.Summary.Total)
+// auditMarkdown writes the markdown report: the header and summary come
+// first, so the rows are spooled to two temporary files (exceptions, ok) as
+// the audit runs and copied after them.
+type auditMarkdown struct {
+	w        io.Writer
+	h        *tracker.AuditHeader
+	spool    [2]*os.File // exceptions, ok
+	bufs     [2]*bufio.Writer
+	rows     [2]int
+	repos    []string
+	old, new string // dates of the oldest and newest commits
+}
 
-	section := func(title string, keep func(tracker.AuditEntry) bool) {
-		var rows []tracker.AuditEntry
-		for _, en := range rep.Entries {
-			if keep(en) {
-				rows = append(rows, en)
-			}
+func newAuditMarkdown(w io.Writer, h *tracker.AuditHeader) (*auditMarkdown, error) {
+	m := &auditMarkdown{w: w, h: h}
+	for i := range m.spool {
+		f, err := os.CreateTemp("", "twokey-audit-*.md")
+		if err != nil {
+			m.close()
+			return nil, fmt.Errorf("spool the markdown rows: %w", err)
 		}
-		if len(rows) == 0 {
-			return
-		}
-		fmt.Fprintf(w, "\n## %s (%d)\n\n| Commit | Date | Class | PR | Briefs | Subject | Details |\n|---|---|---|---|---|---|---|\n", title, len(rows))
-		for _, en := range rows {
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", en.Commit[:min(12, len(en.Commit))], en.Date.UTC().Format(time.DateOnly),
-				en.Class, mdPR(en), mdBriefs(en), mdCell(en.Subject), mdCell(strings.Join(en.Details, "; ")))
-		}
+		m.spool[i], m.bufs[i] = f, bufio.NewWriterSize(f, 64*1024)
 	}
-	section("Exceptions", func(en tracker.AuditEntry) bool { return en.Class != tracker.ClassOK })
-	section("Ok", func(en tracker.AuditEntry) bool { return en.Class == tracker.ClassOK })
-	if len(rep.Warnings) > 0 {
-		fmt.Fprintf(w, "\n## Warnings\n\n")
-		for _, wa := range rep.Warnings {
-			fmt.Fprintf(w, "- %s\n", mdCell(wa))
+	return m, nil
+}
+
+func (m *auditMarkdown) close() {
+	for _, f := range m.spool {
+		if f != nil {
+			f.Close()
+			os.Remove(f.Name())
 		}
 	}
 }
 
-func mdPR(en tracker.AuditEntry) string {
+func (m *auditMarkdown) entry(e *tracker.AuditEntry) error {
+	i := 0
+	if e.Class == tracker.ClassOK {
+		i = 1
+	}
+	m.rows[i]++
+	if e.Repo != "" && !containsString(m.repos, e.Repo) && len(m.repos) < 10 {
+		m.repos = append(m.repos, e.Repo)
+	}
+	d := e.Date.UTC().Format(time.DateOnly)
+	if e.Landed != nil {
+		d = e.Landed.UTC().Format(time.DateOnly)
+	}
+	if m.new == "" {
+		m.new = d
+	}
+	m.old = d
+	keys := make([]string, 0, len(e.Keys))
+	for _, k := range e.Keys {
+		keys = append(keys, mdCell(fmt.Sprintf("%s: %s, %s of `%s`", k.Kind, k.Login, k.Via, shortSHA(k.SHA))))
+	}
+	merged := "-"
+	if e.MergedBy != "" {
+		merged = mdCell(e.MergedBy)
+		if e.Landed != nil {
+			merged += " " + e.Landed.UTC().Format(time.RFC3339)
+		}
+	}
+	_, err := fmt.Fprintf(m.bufs[i], "| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n", shortSHA(e.Commit), landedText(e),
+		e.Class, mdPR(e), mdBriefs(e), mdCell(e.Subject), orDash(strings.Join(keys, "<br>")), merged, mdCell(strings.Join(e.Details, "; ")))
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (m *auditMarkdown) end(f *tracker.AuditFooter) error {
+	w, h := m.w, m.h
+	fmt.Fprintf(w, "# twokey audit of `%s`\n\n", h.Ref)
+	if len(m.repos) > 0 {
+		fmt.Fprintf(w, "- Repository: %s\n", strings.Join(m.repos, ", "))
+	}
+	fmt.Fprintf(w, "- Audited: first-parent history of `%s` at `%s`\n", h.Ref, h.RefSHA)
+	notes := "none"
+	if h.NotesSHA != "" {
+		notes = "`" + h.NotesSHA + "`"
+	}
+	if h.NotesFrom != "" {
+		notes += ", fetched from " + mdCell(h.NotesFrom)
+	}
+	fmt.Fprintf(w, "- Records: `%s` at %s\n", h.NotesRef, notes)
+	fmt.Fprintf(w, "- Range: %s\n", mdCell(rangeResolved(&f.Range)))
+	if m.new != "" {
+		fmt.Fprintf(w, "- Commits audited: %d, landed from %s to %s\n", f.Summary.Total, m.old, m.new)
+	}
+	fmt.Fprintf(w, "- Verification: %s", h.Verification)
+	if h.Verified {
+		fmt.Fprintf(w, "; %d request(s)", f.Requests)
+	}
+	fmt.Fprintf(w, "\n- Generated: %s by twokey %s\n", h.GeneratedAt.Format(time.RFC3339), h.Twokey)
+	var verdict string
+	switch {
+	case f.Summary.Total == 0:
+		verdict = "**Nothing to audit: no commit landed in the range. This is not a pass.**"
+	case f.Summary.OK == f.Summary.Total:
+		verdict = "**Every commit is ok.**"
+	default:
+		verdict = fmt.Sprintf("**%d of %d commits need attention.**", f.Summary.Total-f.Summary.OK, f.Summary.Total)
+	}
+	fmt.Fprintf(w, "\n%s\n\n| Class | Commits |\n|---|---:|\n", verdict)
+	for _, c := range tracker.AuditClasses {
+		fmt.Fprintf(w, "| %s | %d |\n", c, f.Summary.Count(c))
+	}
+	fmt.Fprintf(w, "| **total** | %d |\n", f.Summary.Total)
+	if len(f.Months) > 0 {
+		fmt.Fprintf(w, "\n## Per month\n\n| Month |")
+		for _, c := range tracker.AuditClasses {
+			fmt.Fprintf(w, " %s |", c)
+		}
+		fmt.Fprintf(w, " total |\n|---|%s---:|\n", strings.Repeat("---:|", len(tracker.AuditClasses)))
+		for _, mo := range f.Months {
+			fmt.Fprintf(w, "| %s |", mo.Month)
+			for _, c := range tracker.AuditClasses {
+				fmt.Fprintf(w, " %d |", mo.Count(c))
+			}
+			fmt.Fprintf(w, " %d |\n", mo.Total)
+		}
+	}
+	for i, title := range []string{"Exceptions", "Ok"} {
+		if m.rows[i] == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n## %s (%d)\n\n| Commit | Landed | Class | PR | Briefs | Subject | Keys | Merged | Details |\n|---|---|---|---|---|---|---|---|---|\n", title, m.rows[i])
+		if err := m.bufs[i].Flush(); err != nil {
+			return fmt.Errorf("spool the markdown rows: %w", err)
+		}
+		if _, err := m.spool[i].Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("spool the markdown rows: %w", err)
+		}
+		if _, err := io.Copy(w, m.spool[i]); err != nil {
+			return err
+		}
+	}
+	if len(f.Warnings) > 0 {
+		fmt.Fprintf(w, "\n## Warnings\n\n")
+		for _, wa := range f.Warnings {
+			fmt.Fprintf(w, "- %s\n", mdCell(wa))
+		}
+	}
+	return nil
+}
+
+func mdPR(en *tracker.AuditEntry) string {
 	if en.PR == 0 {
 		return "-"
 	}
@@ -297,7 +689,7 @@ func mdPR(en tracker.AuditEntry) string {
 	return fmt.Sprintf("[%s#%d](https://github.com/%s/pull/%d)", en.Repo, en.PR, en.Repo, en.PR)
 }
 
-func mdBriefs(en tracker.AuditEntry) string {
+func mdBriefs(en *tracker.AuditEntry) string {
 	if len(en.Briefs) == 0 {
 		return "-"
 	}
@@ -312,11 +704,85 @@ func mdBriefs(en tracker.AuditEntry) string {
 	return strings.Join(s, ", ")
 }
 
-func orAll(s, dflt string) string {
-	if s == "" {
-		return dflt
+// auditCSVColumns is the csv report's header row; docs/audit.md documents
+// each column. Rows of kind "commit" fill the commit's columns, rows of kind
+// "month" and "total" the counts, "header" and "warning" rows the details.
+var auditCSVColumns = []string{"row", "month", "commit", "landed", "date", "class", "repo", "pr", "briefs", "subject",
+	"merged_by", "method", "head", "keys", "bypass", "verified", "details",
+	"ok", "no_record", "invalid_record", "missing_signoff", "stale_signoff", "bypassed", "direct_push", "unverified", "total"}
+
+type auditCSV struct {
+	w *csv.Writer
+}
+
+func (c *auditCSV) begin(h *tracker.AuditHeader) error {
+	if err := c.w.Write(auditCSVColumns); err != nil {
+		return err
 	}
-	return s
+	row := make([]string, len(auditCSVColumns))
+	row[0], row[2], row[9] = "header", h.RefSHA, h.Ref
+	notes := h.NotesSHA
+	if notes == "" {
+		notes = "none"
+	}
+	row[16] = fmt.Sprintf("records %s at %s; twokey %s; generated %s; %s", h.NotesRef, notes, h.Twokey, h.GeneratedAt.Format(time.RFC3339), h.Verification)
+	if h.NotesFrom != "" {
+		row[16] += "; notes fetched from " + h.NotesFrom
+	}
+	return c.w.Write(row)
+}
+
+func (c *auditCSV) entry(e *tracker.AuditEntry) error {
+	landed := ""
+	if e.Landed != nil {
+		landed = e.Landed.UTC().Format(time.RFC3339)
+	}
+	pr := ""
+	if e.PR != 0 {
+		pr = strconv.Itoa(e.PR)
+	}
+	briefs := make([]string, len(e.Briefs))
+	for i, b := range e.Briefs {
+		briefs[i] = strconv.Itoa(b)
+	}
+	keys := make([]string, len(e.Keys))
+	for i, k := range e.Keys {
+		keys[i] = strings.Join([]string{k.Kind, k.Login, k.Via, k.SHA}, ":")
+	}
+	row := []string{"commit", e.Month, e.Commit, landed, e.Date.UTC().Format(time.RFC3339), string(e.Class), e.Repo, pr,
+		strings.Join(briefs, " "), e.Subject, e.MergedBy, e.Method, e.Head, strings.Join(keys, " "), e.Bypass, e.Verified,
+		strings.Join(e.Details, "; ")}
+	row = append(row, make([]string, len(auditCSVColumns)-len(row))...)
+	return c.w.Write(row)
+}
+
+func (c *auditCSV) counts(kind, month string, s *tracker.AuditSummary) error {
+	row := make([]string, 17, len(auditCSVColumns))
+	row[0], row[1] = kind, month
+	for _, cl := range tracker.AuditClasses {
+		row = append(row, strconv.Itoa(s.Count(cl)))
+	}
+	return c.w.Write(append(row, strconv.Itoa(s.Total)))
+}
+
+func (c *auditCSV) end(f *tracker.AuditFooter) error {
+	for i := range f.Months {
+		if err := c.counts("month", f.Months[i].Month, &f.Months[i].AuditSummary); err != nil {
+			return err
+		}
+	}
+	if err := c.counts("total", "", &f.Summary); err != nil {
+		return err
+	}
+	for _, wa := range f.Warnings {
+		row := make([]string, len(auditCSVColumns))
+		row[0], row[16] = "warning", wa
+		if err := c.w.Write(row); err != nil {
+			return err
+		}
+	}
+	c.w.Flush()
+	return c.w.Error()
 }
 
 func containsString(list []string, s string) bool {

@@ -73,7 +73,7 @@ func metricTitle(m tracker.LeadMetric) string {
 	return m.Title
 }
 
-func rangeText(rep *tracker.LeadReport) string {
+func leadRangeText(rep *tracker.LeadReport) string {
 	switch {
 	case rep.Range.Since == "" && rep.Range.Until == "":
 		return "all merges"
@@ -97,7 +97,7 @@ func writeReportText(w io.Writer, rep *tracker.LeadReport) {
 	if rep.Online {
 		mode = "online"
 	}
-	fmt.Fprintf(w, "Lead times on %s: %d merges, %s (%s; %s)\n", rep.Ref, rep.Merges, monthsText(rep), rangeText(rep), mode)
+	fmt.Fprintf(w, "Lead times on %s: %d merges, %s (%s; %s)\n", rep.Ref, rep.Merges, monthsText(rep), leadRangeText(rep), mode)
 	for _, m := range rep.Metrics {
 		n, med, p90 := statCells(m.All)
 		fmt.Fprintf(w, "\n%s: %s measured, median %s, 90th percentile %s\n", metricTitle(m), n, med, p90)
@@ -125,7 +125,7 @@ func writeReportText(w io.Writer, rep *tracker.LeadReport) {
 
 func writeReportMarkdown(w io.Writer, rep *tracker.LeadReport, now time.Time) {
 	fmt.Fprintf(w, "# twokey lead times on `%s`\n\n", rep.Ref)
-	fmt.Fprintf(w, "- Scope: %s (by the record's `merged_at`) on the first-parent history of `%s`, records from `%s`\n", rangeText(rep), rep.Ref, tracker.NotesRef)
+	fmt.Fprintf(w, "- Scope: %s (by the record's `merged_at`) on the first-parent history of `%s`, records from `%s`\n", leadRangeText(rep), rep.Ref, tracker.NotesRef)
 	fmt.Fprintf(w, "- Merges measured: %d, %s; each time is counted in the month its pull request merged\n", rep.Merges, monthsText(rep))
 	if rep.Online {
 		fmt.Fprintf(w, "- GitHub: read (briefs' timelines, opening times missing from records)\n")

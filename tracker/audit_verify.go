@@ -1,0 +1,113 @@
+package tracker
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ForgePull is what GitHub says of a pull request, as CheckRecord compares
+// it with a record.
+type ForgePull struct {
+	Found       bool // false: no pull request of that number
+	Merged      bool
+	MergedAt    time.Time
+	MergedBy    string
+	MergeCommit string // the commit the merge put on the base branch
+	Head        string // the head SHA when it merged
+	Base        string
+	Reviews     []ForgeReview
+	Comments    []ForgeComment
+	// MoreReviews and MoreComments are true when GitHub has more than it
+	// gave.
+	MoreReviews, MoreComments bool
+}
+
+// ForgeReview is a review of a pull request on GitHub.
+type ForgeReview struct {
+	Login, Commit, State, Body string
+}
+
+// ForgeComment is a comment on a pull request on GitHub.
+type ForgeComment struct {
+	Login, Body string
+}
+
+// CheckRecord compares merge record r with what GitHub says of its pull
+// request and returns every difference, nothing when they agree: the pull
+// request exists and was merged by r.MergedBy, at r.MergedAt (to the
+// second), into r.Commit from the head r.Head on r.Base; and each sign-off
+// exists on GitHub: a review by its signer on its commit (approving, or
+// carrying "/signoff <kind>"), or a comment by its signer carrying
+// "/signoff <kind>".
+func CheckRecord(r Record, p ForgePull) []string {
+	pr := fmt.Sprintf("#%d", r.PR)
+	if !p.Found {
+		return []string{fmt.Sprintf("GitHub has no pull request %s in %s", pr, r.Repo)}
+	}
+	if !p.Merged {
+		return []string{fmt.Sprintf("GitHub says %s was never merged", pr)}
+	}
+	var d []string
+	if !strings.EqualFold(p.MergeCommit, r.Commit) {
+		d = append(d, fmt.Sprintf("GitHub says %s was merged as %s, not this commit", pr, auditOrNone(auditShort(p.MergeCommit))))
+	}
+	if !strings.EqualFold(p.MergedBy, r.MergedBy) {
+		d = append(d, fmt.Sprintf("GitHub says %s was merged by %s, not %s", pr, auditOrNone(p.MergedBy), auditOrNone(r.MergedBy)))
+	}
+	if !r.MergedAt.IsZero() && !p.MergedAt.Truncate(time.Second).Equal(r.MergedAt.Truncate(time.Second)) {
+		d = append(d, fmt.Sprintf("GitHub says %s was merged at %s, not %s", pr, p.MergedAt.UTC().Format(time.RFC3339), r.MergedAt.UTC().Format(time.RFC3339)))
+	}
+	if !strings.EqualFold(p.Head, r.Head) {
+		d = append(d, fmt.Sprintf("GitHub says the head of %s was %s, not %s", pr, auditOrNone(auditShort(p.Head)), auditShort(r.Head)))
+	}
+	if r.Base != "" && p.Base != r.Base {
+		d = append(d, fmt.Sprintf("GitHub says %s was merged into %s, not %s", pr, auditOrNone(p.Base), r.Base))
+	}
+	for _, s := range r.Signoffs {
+		if signedOnForge(s, p) {
+			continue
+		}
+		var msg string
+		more := false
+		if s.Via == ViaReview {
+			msg = fmt.Sprintf("GitHub has no review by %s on %s of %s for the %s sign-off", s.Login, auditShort(s.SHA), pr, s.Kind)
+			more = p.MoreReviews
+		} else {
+			msg = fmt.Sprintf("GitHub has no comment by %s with /signoff %s on %s", s.Login, s.Kind, pr)
+			more = p.MoreComments
+		}
+		if more {
+			msg += " among the first 100 (it has more; check by hand)"
+		}
+		d = append(d, msg)
+	}
+	return d
+}
+
+// signedOnForge reports whether sign-off s is on GitHub.
+func signedOnForge(s RecordSignoff, p ForgePull) bool {
+	hasCommand := func(body string) bool {
+		for _, c := range parseCommands(body) {
+			if c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], s.Kind) {
+				return true
+			}
+		}
+		return false
+	}
+	if s.Via == ViaReview {
+		for _, rv := range p.Reviews {
+			if strings.EqualFold(rv.Login, s.Login) && strings.EqualFold(rv.Commit, s.SHA) &&
+				(rv.State == ReviewApproved || hasCommand(rv.Body)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range p.Comments {
+		if strings.EqualFold(c.Login, s.Login) && hasCommand(c.Body) {
+			return true
+		}
+	}
+	return false
+}

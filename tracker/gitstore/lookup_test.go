@@ -1,0 +1,118 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/twokey/twokey/tracker"
+)
+
+// windowRepo is a history of n commits on main, packed, with a
+// commit-graph, and notes by git on every third (fan-out once there are
+// enough), one of them also stored whole at the root of the notes tree.
+func windowRepo(t *testing.T, n int) (*gitRepo, []string) {
+	g := newGitRepo(t, true)
+	var fi strings.Builder
+	fmt.Fprintf(&fi, "commit refs/heads/main\nmark :1\ncommitter A <a@example.com> %d +0000\ndata 4\nroot\n\n", epoch.Unix())
+	for i := 2; i <= n; i++ {
+		fmt.Fprintf(&fi, "commit refs/heads/main\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata <<EOF\nchange %d\nEOF\nfrom :%d\n\n", i, epoch.Unix()+int64(i), i, i-1)
+	}
+	fmt.Fprintf(&fi, "commit refs/notes/twokey\ncommitter twokey <t@example.com> %d +0000\ndata 5\nnotes\n", epoch.Unix()+int64(n)+1)
+	for i := 1; i <= n; i += 3 {
+		fmt.Fprintf(&fi, "N inline :%d\ndata <<EOF\nnote %d\nEOF\n", i, i)
+	}
+	g.runIn(strings.NewReader(fi.String()), "fast-import", "--quiet")
+	g.run("repack", "-adq")
+	g.run("commit-graph", "write", "--reachable")
+	hashes := strings.Fields(g.run("log", "--first-parent", "--format=%H", "main"))
+	return g, hashes
+}
+
+// TestWindowMatchesRepo: the Window walks the history Repo walks and finds
+// every note Repo finds, in a fan-out notes tree; a note stored whole at
+// the root besides its fan-out copy wins, as in Repo.
+func TestWindowMatchesRepo(t *testing.T) {
+	g, hashes := windowRepo(t, 3000)
+	// A note stored whole next to the fan-out: git itself reads it so.
+	target := hashes[len(hashes)-1] // the root commit: note 1
+	blob := g.runIn(strings.NewReader("whole note\n"), "hash-object", "-w", "--stdin")
+	tree := g.run("ls-tree", "refs/notes/twokey")
+	if !strings.Contains(tree, "\t"+target[:2]+"\n") && !strings.HasSuffix(tree, "\t"+target[:2]) {
+		t.Fatalf("the notes tree is not fanned out:\n%.300s", tree)
+	}
+	newTree := g.runIn(strings.NewReader(tree+"\n100644 blob "+blob+"\t"+target+"\n"), "mktree")
+	commit := g.run("commit-tree", newTree, "-p", "refs/notes/twokey", "-m", "whole")
+	g.run("update-ref", "refs/notes/twokey", commit)
+
+	r := openWorkers(t, g.dir)
+	w := r.Window()
+	ctx := context.Background()
+	var walked []string
+	if err := w.FirstParent(ctx, "main", func(c tracker.Commit) error { walked = append(walked, c.Hash); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(hashes, walked); diff != "" {
+		t.Errorf("Window.FirstParent differs from git log --first-parent (-want +got):\n%s", diff)
+	}
+	found := 0
+	for _, h := range hashes {
+		want, err := r.Note(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.Note(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("Window.Note(%s) = %q, Repo.Note = %q", h[:12], got, want)
+		}
+		if got != nil {
+			found++
+		}
+	}
+	if found != 1000 {
+		t.Errorf("Window found %d notes, want 1000", found)
+	}
+	if got, _ := w.Note(ctx, target); string(got) != "whole note\n" {
+		t.Errorf("Window.Note(root) = %q, want the whole note", got)
+	}
+}
+
+// TestWindowStops: a walk that stops early reads little more than it was
+// given (the commit-graph's chain in chunks), and looks up only the notes
+// asked for: the audit of a small window of a long history.
+func TestWindowStops(t *testing.T) {
+	g, hashes := windowRepo(t, 3000)
+	r := openWorkers(t, g.dir)
+	w := r.Window()
+	stop := errors.New("stop")
+	n := 0
+	err := w.FirstParent(context.Background(), "main", func(c tracker.Commit) error {
+		if c.Hash != hashes[n] {
+			t.Fatalf("commit %d = %s, want %s", n, c.Hash, hashes[n])
+		}
+		if n++; n == 100 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 100 {
+		t.Errorf("FirstParent = %v after %d commits, want stop after 100", err, n)
+	}
+	if _, err := w.Note(context.Background(), hashes[0]); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.trees) > 3 {
+		t.Errorf("one note looked up read %d notes trees, want at most 3 (root and its path)", len(w.trees))
+	}
+	tip, err := r.NotesTip()
+	if want := g.run("rev-parse", "refs/notes/twokey"); err != nil || tip != want {
+		t.Errorf("NotesTip = %q, %v; want %s", tip, err, want)
+	}
+}
