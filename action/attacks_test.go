@@ -266,3 +266,53 @@ func TestRenamedFilesAreThoseOfTheHead(t *testing.T) {
 		t.Errorf("requests = %v, want the compare API named by the head", w.gh.Requests())
 	}
 }
+
+// runEvent runs an event on pull request #2 and returns the exit code,
+// moving the clock on a minute.
+func (w *attackWorld) runEvent(event, fixture string, patch map[string]any) int {
+	w.t.Helper()
+	code := w.run(event, fixture, patch)
+	w.now = w.now.Add(time.Minute)
+	return code
+}
+
+// Finding: dev (no write access) made every later run fail by linking a
+// brief number GraphQL cannot carry (past 32 bits, in the description or
+// the branch): GitHub refuses the query, nothing was written, and the
+// success given before a revoke stayed on the head. Numbers past 32 bits
+// are not issue numbers now, and a run that cannot judge puts an error on
+// a head whose twokey status is a success (keeping twokey's mark of it).
+func TestAttackRunThatCannotJudgeKeepsSuccess(t *testing.T) {
+	for name, poison := range map[string]func(w *attackWorld){
+		"link in the description": func(w *attackWorld) { w.gh.SetIssueBody(testRepo, 2, "Brief: #3000000000") },
+		"link in the branch": func(w *attackWorld) {
+			w.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: dev, Head: sha1A, Branch: "brief-3000000000"})
+		},
+		"query refused": func(w *attackWorld) {
+			w.gh.Fail(fakegithub.Fault{Path: "/graphql", BodyContains: "pullRequest(number:$number)", Times: 1, Status: 200,
+				Body: `{"errors":[{"type":"MAX_NODE_LIMIT_EXCEEDED","message":"This query requests up to 600,000 nodes"}]}`})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.signBoth(sha1A)
+			w.gh.AddComment(testRepo, 2, bea, "/signoff revoke backend")
+			poison(w)
+			w.runEvent("pull_request_target", "pull_request.opened.json", map[string]any{"action": "edited", "pull_request.number": 2, "pull_request.head.sha": sha1A})
+			st := w.gh.LatestStatus(testRepo, sha1A, StatusContext)
+			if st.GetState() == "success" {
+				t.Fatalf("status after bea's revoke = %v, want anything but success\n%s", st, w.stdout.String())
+			}
+			if !strings.Contains(st.GetTargetURL(), "#twokey-pr2-seen1772445600") {
+				t.Errorf("status target = %q, want twokey's mark of the head carried on", st.GetTargetURL())
+			}
+			// Once GitHub answers, the gate judges as if nothing happened:
+			// uma's key (whose binding rests on that mark) still counts.
+			w.gh.ClearFaults()
+			w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+			if st := w.judge(sha1A); st.GetState() != "success" {
+				t.Errorf("status after bea signed again = %v, want success\n%s", st, w.comment())
+			}
+		})
+	}
+}

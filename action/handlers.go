@@ -386,11 +386,11 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 		r.notice("pull request #%d: the head moved while twokey read it; the run for that push judges the new head, nothing was changed", number)
 		return nil, nil
 	case err != nil:
-		return nil, err
+		return nil, r.reportFailure(ctx, number, g, err)
 	}
 	v, err := r.evaluate(ctx, g)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err)
+		return nil, r.reportFailure(ctx, number, g, fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err))
 	}
 	if v.State == tracker.StatePending {
 		for _, k := range v.Kinds {
@@ -467,26 +467,99 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 // reportConfigError puts a broken policy or form on the pull request's head as
 // an error status and returns the error (annotations, exit 1).
 func (r *runner) reportConfigError(ctx context.Context, number int, g *gathered, ce *configError) error {
-	head := ""
+	msg := ce.err.Error()
+	if ces := tracker.AsConfigErrors(ce.err); len(ces) > 0 {
+		msg = ces[0].Error()
+	}
+	return r.failStatus(ctx, number, g, ce, "twokey configuration error: "+msg, true)
+}
+
+// reportFailure puts an error status on the pull request's head when a run
+// could not judge it, and returns err. A run that cannot judge must not
+// leave an earlier verdict standing: a pass from before a revoke would
+// otherwise outlive it for as long as runs keep failing (and a pull
+// request's author can make them fail, see TestAttackRunThatCannotJudgeKeepsSuccess).
+func (r *runner) reportFailure(ctx context.Context, number int, g *gathered, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	return r.failStatus(ctx, number, g, err, "twokey could not judge this head: "+err.Error(), false)
+}
+
+// failStatus writes twokey/gate "error" with desc on the head of pull
+// request number (the gathered one, else the head read now) and returns
+// err, joined with the write's failure if there is one. Unless always, a
+// head that was not gathered gets it only when a success is there to undo
+// (see headVerdict).
+func (r *runner) failStatus(ctx context.Context, number int, g *gathered, err error, desc string, always bool) error {
+	var head, page string
+	var seen time.Time
 	if g != nil {
-		head = g.pr.HeadSHA
-	} else if raw, err := r.api.pull(ctx, number); err == nil {
-		head = raw.GetHead().GetSHA()
-	}
-	if head != "" {
-		msg := ce.err.Error()
-		if ces := tracker.AsConfigErrors(ce.err); len(ces) > 0 {
-			msg = ces[0].Error()
-		}
-		desc := truncate("twokey configuration error: "+strings.ReplaceAll(msg, "\n", " "), 140)
-		if err := r.write(r.api.createStatus(ctx, head, &github.RepoStatus{
-			State: github.String("error"), Context: github.String(StatusContext),
-			Description: github.String(desc), TargetURL: nonEmpty(r.runURL),
-		})); err != nil && !errors.Is(err, errReadOnly) {
-			return errors.Join(ce, err)
+		head, seen, page = g.pr.HeadSHA, g.seen, g.read.pr.URL
+	} else if raw, perr := r.api.pull(ctx, number); perr == nil {
+		head, page = raw.GetHead().GetSHA(), raw.GetHTMLURL()
+		var undo bool
+		if seen, undo = r.headVerdict(ctx, number, head); !undo && !always {
+			return err
 		}
 	}
-	return ce
+	if head == "" {
+		return err
+	}
+	// The status replaces twokey's own on the head: it carries the head's
+	// mark on, so that the record of when twokey first saw the head (which
+	// binds /signoff comments, see setStatus) outlives the failure.
+	target := nonEmpty(r.runURL)
+	if !seen.IsZero() {
+		base := r.runURL
+		if base == "" {
+			base = page
+		}
+		target = github.String(base + statusMark(number, seen, judgedMark{}))
+	}
+	desc = truncate(strings.ReplaceAll(desc, "\n", " "), 140)
+	if werr := r.write(r.api.createStatus(ctx, head, &github.RepoStatus{
+		State: github.String("error"), Context: github.String(StatusContext),
+		Description: github.String(desc), TargetURL: target,
+	})); werr != nil && !errors.Is(werr, errReadOnly) {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
+// headVerdict says, when the read of pull request number failed, whether
+// a twokey/gate status on head must be undone (the latest there is a
+// success) and since when twokey has known head as the head (from its own
+// status there, zero when it is another account's). A status that is not a
+// success has nothing to undo and keeps its mark. When the token's own
+// login cannot be read either (GitHub's GraphQL API is down, which no one
+// on the pull request can cause), nothing is undone: the next run judges.
+func (r *runner) headVerdict(ctx context.Context, number int, head string) (seen time.Time, undo bool) {
+	sts, err := r.api.statuses(ctx, head)
+	if err != nil {
+		return time.Time{}, false
+	}
+	for _, st := range sts {
+		if st.GetContext() != StatusContext {
+			continue
+		}
+		// The latest twokey/gate status decides, as it does for branch
+		// protection.
+		if st.GetState() != tracker.StateSuccess {
+			return time.Time{}, false
+		}
+		self, err := r.self(ctx)
+		if err != nil {
+			return time.Time{}, false
+		}
+		c := &gqlCommit{}
+		c.Status = &struct {
+			Context *gqlStatus `json:"context"`
+		}{&gqlStatus{TargetURL: st.GetTargetURL(), CreatedAt: st.GetCreatedAt().Time, Creator: &gqlActor{Login: st.GetCreator().GetLogin()}}}
+		_, seen = ownStatus(c, self, number)
+		return seen, true
+	}
+	return time.Time{}, false
 }
 
 // handleMerged records a merged pull request: the gate as it stood at merge

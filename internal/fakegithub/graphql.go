@@ -237,6 +237,10 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		gqlErrors(w, nil, out...)
 		return
 	}
+	if e := intsInRange(doc); e != nil {
+		gqlErrors(w, nil, e)
+		return
+	}
 	if len(doc.Operations) != 1 || doc.Operations[0].Operation != ast.Query {
 		gqlErrors(w, nil, map[string]any{"message": "fake GitHub answers one query operation, not mutations or subscriptions"})
 		return
@@ -254,6 +258,50 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+}
+
+// intsInRange refuses an Int literal outside 32 bits, as GitHub does
+// ("Argument 'number' on Field 'issueOrPullRequest' has an invalid value
+// (3000000000). Expected type 'Int!'."): GraphQL's Int is a signed 32-bit
+// integer, and gqlparser does not check the range of literals.
+func intsInRange(doc *ast.QueryDocument) map[string]any {
+	var bad map[string]any
+	var value func(field, arg string, v *ast.Value)
+	value = func(field, arg string, v *ast.Value) {
+		if v == nil || bad != nil {
+			return
+		}
+		if v.Kind == ast.IntValue && v.ExpectedType != nil && v.ExpectedType.Name() == "Int" {
+			if _, err := strconv.ParseInt(v.Raw, 10, 32); err != nil {
+				bad = map[string]any{"message": fmt.Sprintf("Argument '%s' on Field '%s' has an invalid value (%s). Expected type '%s'.", arg, field, v.Raw, v.ExpectedType.String())}
+				return
+			}
+		}
+		for _, c := range v.Children {
+			value(field, arg, c.Value)
+		}
+	}
+	var sel func(ss ast.SelectionSet)
+	sel = func(ss ast.SelectionSet) {
+		for _, s := range ss {
+			switch s := s.(type) {
+			case *ast.Field:
+				for _, a := range s.Arguments {
+					value(s.Name, a.Name, a.Value)
+				}
+				sel(s.SelectionSet)
+			case *ast.InlineFragment:
+				sel(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		sel(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		sel(f.SelectionSet)
+	}
+	return bad
 }
 
 func gqlErrorOf(e *gqlerror.Error) map[string]any {
