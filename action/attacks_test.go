@@ -316,3 +316,23 @@ func TestAttackRunThatCannotJudgeKeepsSuccess(t *testing.T) {
 		})
 	}
 }
+
+// Finding: the parents of a commit were read with parents(first:3), so an
+// octopus merge signed as S = merge(f, x, y, old main) and pushed again as
+// H = merge -s ours (f, x, y, new main) had "the same tree and the same
+// parents" and kept both keys: merging H reverts what main gained. dev
+// needs no write access; keep_on_same_tree is on by default.
+func TestAttackOctopusKeepsKeys(t *testing.T) {
+	w := newAttackWorld(t)
+	f, x, y := strings.Repeat("1", 40), strings.Repeat("2", 40), strings.Repeat("3", 40)
+	oldMain, newMain := strings.Repeat("0", 40), strings.Repeat("f", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: sha1A, Parents: []string{f, x, y, oldMain}, Tree: "tree-s"})
+	w.signBoth(sha1A)
+	h := strings.Repeat("9", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: h, Parents: []string{f, x, y, newMain}, Tree: "tree-s"})
+	w.gh.SetPullCommits(testRepo, 2, h)
+	w.gh.ForcePush(testRepo, 2, h, dev)
+	if st := w.judge(h); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "stale") {
+		t.Errorf("status on the octopus with a new fourth parent = %v, want pending with stale keys", st)
+	}
+}

@@ -122,8 +122,8 @@ type TimelineEvent struct {
 type PRCommit struct {
 	SHA     string
 	Tree    string
-	Parents []string
-	InPR    bool // one of the pull request's commits when it was read
+	Parents []string // nil when not all of them were read: never the same change
+	InPR    bool     // one of the pull request's commits when it was read
 }
 
 // HeadSeen is one of twokey's own commit statuses for the pull request:
