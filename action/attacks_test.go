@@ -336,3 +336,34 @@ func TestAttackOctopusKeepsKeys(t *testing.T) {
 		t.Errorf("status on the octopus with a new fourth parent = %v, want pending with stale keys", st)
 	}
 }
+
+// Finding: past the last page twokey reads of a list (100 pages of 100:
+// 10,000 comments, reviews or timeline events), the rest was dropped
+// without a word. dev (no write access; GitHub lets an account create 500
+// pieces of content an hour) pads the pull request with comments; bea's
+// later revoke is then never read and her approval stands. A list twokey
+// cannot read to its end leaves the pull request unjudged, never judged
+// on part of it.
+func TestAttackPaddingHidesARevoke(t *testing.T) {
+	defer func(n int) { maxPages["comments"] = n }(maxPages["comments"])
+	maxPages["comments"] = 2 // 200 comments stand for 10,000
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	w.gh.AddReview(testRepo, 2, uma, "APPROVED", "", sha1A)
+	w.gh.AddReview(testRepo, 2, bea, "APPROVED", "", sha1A)
+	for range 199 { // with twokey's own comment, the 200 read
+		w.gh.AddComment(testRepo, 2, dev, "chatter")
+	}
+	if st := w.judge(sha1A); st.GetState() != "success" {
+		t.Fatalf("status after both approved = %v, want success", st)
+	}
+	w.gh.AddComment(testRepo, 2, bea, "/signoff revoke backend")
+	w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2})
+	st := w.gh.LatestStatus(testRepo, sha1A, StatusContext)
+	if st.GetState() == "success" {
+		t.Errorf("status after bea's revoke past the comments read = %v, want anything but success", st)
+	}
+	if !strings.Contains(st.GetDescription(), "comments") {
+		t.Errorf("status description = %q, want it to say there are more comments than twokey reads", st.GetDescription())
+	}
+}

@@ -109,6 +109,9 @@ func withFragments(query string) string {
 // 10,000 comments, reviews or events.
 var maxPages = map[string]int{"files": 30, "reviews": 100, "comments": 100, "timelineItems": 100}
 
+// listName names a connection for people.
+var listName = map[string]string{"files": "files", "reviews": "reviews", "comments": "comments", "timelineItems": "timeline events"}
+
 type gqlActor struct {
 	Typename string `json:"__typename"`
 	Login    string `json:"login"`
@@ -569,6 +572,13 @@ func (g *repoAPI) morePages(ctx context.Context, number int, rd *pullRead, wantF
 			}
 		}
 		*c.info = info
+		if info.HasNextPage && c.name != "files" {
+			// Files past GitHub's list are judged as FilesIncomplete (every
+			// path rule holds). Reviews, comments and events are not
+			// judged by part: the part not read may hold a revoke, a
+			// request for changes or a force push.
+			return fmt.Errorf("pull request #%d has more %s than twokey reads (%d): it cannot be judged by part of them; lock the conversation, delete the noise or open a new pull request", number, strings.ToLower(listName[c.name]), maxPages[c.name]*100)
+		}
 	}
 	for _, r := range rd.pr.Reviews.Nodes {
 		if r.Author != nil {
