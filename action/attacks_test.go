@@ -367,3 +367,48 @@ func TestAttackPaddingHidesARevoke(t *testing.T) {
 		t.Errorf("status description = %q, want it to say there are more comments than twokey reads", st.GetDescription())
 	}
 }
+
+// Finding: a commit status belongs to a commit, not to a pull request.
+// dev (no write access) opens #3 with the same head as #2 into another
+// base (experimental, where the diff is small), gets it signed there, and
+// any event on #3 put "success" on the head that #2 into main shares: the
+// required check on #2 passed with keys given on another change. Nor may a
+// closed pull request's run set the status of a head an open one uses.
+func TestAttackSecondPullRequestOnTheSameHead(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		closeIt, stale bool
+	}{{"open", false, false}, {"closed", true, false}, {"head ref lags", false, true}} {
+		closeIt := tc.closeIt
+		t.Run(tc.name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.gh.AddPull(testRepo, fakegithub.Pull{Number: 3, Title: "docs", User: dev, Head: sha1A, Base: "experimental"})
+			if tc.stale {
+				// refs/pull/3/head still names the head before a push: the
+				// REST listing of the commit's pull requests decides.
+				w.gh.SetPullRef(testRepo, 3, strings.Repeat("7", 40))
+				w.gh.SetCommitPulls(testRepo, sha1A, 2, 3)
+			}
+			if st := w.judge(sha1A); st.GetState() != "pending" {
+				t.Fatalf("status of #2 = %v, want pending", st)
+			}
+			w.gh.AddReview(testRepo, 3, uma, "APPROVED", "docs only", sha1A)
+			w.gh.AddReview(testRepo, 3, bea, "APPROVED", "docs only", sha1A)
+			ev := map[string]any{"pull_request.number": 3, "pull_request.head.sha": sha1A, "pull_request.base.ref": "experimental"}
+			if closeIt {
+				w.gh.ClosePull(testRepo, 3, dev)
+				w.gh.AddComment(testRepo, 3, dev, "thanks")
+				w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 3})
+			} else {
+				w.runEvent("pull_request_target", "pull_request.opened.json", ev)
+			}
+			st := w.gh.LatestStatus(testRepo, sha1A, StatusContext)
+			if st.GetState() == "success" {
+				t.Errorf("status on the head #2 and #3 share = %v, want anything but success: nobody signed #2", st)
+			}
+			if !closeIt && !strings.Contains(st.GetDescription(), "also the head of #2") {
+				t.Errorf("status of #3 = %q, want it to say #2 shares its head", st.GetDescription())
+			}
+		})
+	}
+}

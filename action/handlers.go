@@ -168,6 +168,21 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 		return nil, err
 	}
 	pr := rd.trackerPull(r.api.full())
+	shared, ok := rd.sharedHead()
+	if !ok {
+		// The head ref GitHub keeps lags the push, or many pull requests
+		// hold the commit: the REST listing names the head of each.
+		prs, err := r.api.commitPulls(ctx, rd.pr.HeadRefOID)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range prs {
+			if o.GetNumber() != number && o.GetState() == "open" && strings.EqualFold(o.GetHead().GetSHA(), rd.pr.HeadRefOID) {
+				shared = append(shared, o.GetNumber())
+			}
+		}
+	}
+	pr.SharedHead = shared
 	if needsFiles(p) && rd.renamed() {
 		// GraphQL does not give a renamed file's previous name; the compare
 		// API names the head, so the files are the head's.
@@ -411,8 +426,13 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 // writePull writes a judged pull request's status, labels, comment and
 // overdue notices, each only when it changes.
 func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *tracker.Verdict, text string) error {
-	if err := r.write(r.setStatus(ctx, g, v)); err != nil {
-		return err
+	// A closed or merged pull request's verdict gates nothing, and its head
+	// may be an open one's: the status there is the open one's to set
+	// (TestAttackSecondPullRequestOnTheSameHead).
+	if g.read.pr.State == "OPEN" || g.read.pr.State == "" {
+		if err := r.write(r.setStatus(ctx, g, v)); err != nil {
+			return err
+		}
 	}
 	want, owned := v.Labels()
 	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {

@@ -24,11 +24,12 @@ import (
 // gate reads (force pushes, base changes, deletions, reopenings), and the
 // briefs and teams the caller expects to need (%s: aliases it adds).
 // Connections past their first 100 are read by pageQuery.
-const pullQuery = `query($owner:String!,$name:String!,$number:Int!,$policy:String!,$form:String!%s){
+const pullQuery = `query($owner:String!,$name:String!,$number:Int!,$policy:String!,$form:String!,$head:String!%s){
 viewer{login}
 repository(owner:$owner,name:$name){
 policy:object(expression:$policy){__typename ... on Blob{oid text isTruncated}}
 form:object(expression:$form){__typename ... on Blob{oid text isTruncated}}
+headCommit:object(expression:$head){__typename ... on Commit{oid associatedPullRequests(first:20){totalCount nodes{number state headRefOid}}}}
 pullRequest(number:$number){number title body url state isDraft merged mergedAt createdAt
 mergedBy{...actor} author{...actor}
 headRefName headRefOid baseRefName baseRefOid changedFiles
@@ -296,6 +297,37 @@ type gqlTeam struct {
 	} `json:"team"`
 }
 
+// gqlHeadCommit is the pull request's head commit with the pull requests
+// associated with it.
+type gqlHeadCommit struct {
+	OID        string `json:"oid"`
+	Associated struct {
+		TotalCount int `json:"totalCount"`
+		Nodes      []struct {
+			Number     int    `json:"number"`
+			State      string `json:"state"`
+			HeadRefOID string `json:"headRefOid"`
+		} `json:"nodes"`
+	} `json:"associatedPullRequests"`
+}
+
+// sharedHead returns the other open pull requests whose head is this one's,
+// as the read gave them; ok is false when the read cannot tell (the head
+// ref GitHub keeps is not yet the head, or more pull requests than were
+// read are associated with it).
+func (rd *pullRead) sharedHead() (others []int, ok bool) {
+	hc := rd.headCommit
+	if hc == nil || !strings.EqualFold(hc.OID, rd.pr.HeadRefOID) || hc.Associated.TotalCount > len(hc.Associated.Nodes) {
+		return nil, false
+	}
+	for _, n := range hc.Associated.Nodes {
+		if n.Number != rd.pr.Number && n.State == "OPEN" && strings.EqualFold(n.HeadRefOID, rd.pr.HeadRefOID) {
+			others = append(others, n.Number)
+		}
+	}
+	return others, true
+}
+
 // gqlErr is one entry of a GraphQL answer's errors.
 type gqlErr struct {
 	Type    string `json:"type"`
@@ -315,6 +347,9 @@ type pullRead struct {
 	pr           *gqlPull
 	briefs       map[int]*gqlIssue // nil: no such issue, or a pull request
 	teams        map[string]*teamList
+	// headCommit is the commit refs/pull/<number>/head names, with the pull
+	// requests GitHub associates with it (nil: GitHub named none).
+	headCommit *gqlHeadCommit
 	// canPush says, per lower-cased login, whether a reviewer can push to
 	// the repository (GitHub says so on each review).
 	canPush map[string]bool
@@ -379,7 +414,8 @@ func (g *repoAPI) graphql(ctx context.Context, op, query string, vars map[string
 func (g *repoAPI) readPull(ctx context.Context, number int, ref, policyPath, formPath string, briefs []int, teams []string) (*pullRead, error) {
 	op := fmt.Sprintf("read pull request #%d of %s", number, g.full())
 	vars := map[string]any{"owner": g.owner, "name": g.name, "number": number,
-		"policy": "refs/heads/" + ref + ":" + policyPath, "form": "refs/heads/" + ref + ":" + formPath}
+		"policy": "refs/heads/" + ref + ":" + policyPath, "form": "refs/heads/" + ref + ":" + formPath,
+		"head": fmt.Sprintf("refs/pull/%d/head", number)}
 	decl, repoSel, rootSel := g.extras(briefs, teams, vars)
 	query := fmt.Sprintf(pullQuery, decl, repoSel, rootSel)
 	var data map[string]jsonRaw
@@ -408,6 +444,7 @@ func (g *repoAPI) readPull(ctx context.Context, number int, ref, policyPath, for
 		}
 		return nil, fmt.Errorf("%s (GraphQL): %w: %s", op, errGraphQL, firstMessage(errs, "no pull request in the answer"))
 	}
+	_ = jsonUnmarshal(repo["headCommit"], &rd.headCommit)
 	_ = jsonUnmarshal(repo["policy"], &rd.policy)
 	_ = jsonUnmarshal(repo["form"], &rd.form)
 	if err := rd.extras(briefs, teams, repo, data, errs); err != nil {

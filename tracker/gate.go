@@ -90,6 +90,10 @@ type PullRequest struct {
 	// CommitsIncomplete says the pull request has more commits than were
 	// read: a short SHA then names nothing for sure and is refused.
 	CommitsIncomplete bool
+	// SharedHead are the other open pull requests whose head is this one's.
+	// A commit status belongs to the commit, so this one cannot pass while
+	// they share it: one's success would stand for the other's change.
+	SharedHead []int
 	// HeadSeen are twokey's own statuses for this pull request (posted by the
 	// token's own identity): each says twokey read SHA as the head at or
 	// before At (GitHub's clock).
@@ -210,6 +214,10 @@ type Verdict struct {
 	Bypass *Bypass
 	// Problems are configuration errors that make the state failure.
 	Problems []string
+	// Blocked says why the pull request cannot pass as it stands whatever
+	// is signed (or bypassed): its head is shared with another open pull
+	// request. The state is then pending at best.
+	Blocked []string
 	// Extra are the sign-offs on the head of kinds the change does not
 	// require (a freeze's override kind, see ApplyTime).
 	Extra []Signoff
@@ -371,6 +379,13 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 	}
 
 	v.Link = linkResult(p, pr, briefs, t.waiver)
+	if len(pr.SharedHead) > 0 {
+		refs := make([]string, len(pr.SharedHead))
+		for i, n := range pr.SharedHead {
+			refs[i] = fmt.Sprintf("#%d", n)
+		}
+		v.Blocked = append(v.Blocked, fmt.Sprintf("the head %s is also the head of %s: a commit status belongs to the commit, so one pull request's verdict would stand for the other's change; close the other, or push a commit of this pull request's own", short(head), strings.Join(refs, ", ")))
+	}
 
 	switch {
 	case len(v.Problems) > 0:
@@ -387,6 +402,9 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 		if s := v.Link.Status; s != LinkSatisfied && s != LinkWaived && s != LinkNotRequired {
 			v.State = StatePending
 		}
+	}
+	if len(v.Blocked) > 0 && v.State == StateSuccess {
+		v.State = StatePending // a bypass is of this pull request's change, not of the other's
 	}
 	return v, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -322,6 +324,9 @@ func gqlErrors(w http.ResponseWriter, data map[string]any, errs ...map[string]an
 	writeJSON(w, http.StatusOK, body)
 }
 
+// pullRefRe matches refs/pull/N/head.
+var pullRefRe = regexp.MustCompile(`^refs/pull/([0-9]+)/head$`)
+
 // resolveRef names the files of ref as git's rev-parse would find them:
 // refs/heads/NAME is the branch, refs/tags/NAME the tag, and a bare NAME the
 // tag when there is one (SetFile with "refs/tags/NAME"), else the branch.
@@ -529,7 +534,21 @@ func (s *Server) repoObj(r *Repo) gobj {
 			if oid := str(args, "oid"); oid != "" {
 				return s.commitObj(r, oid), nil
 			}
-			return r.objectAt(str(args, "expression")), nil
+			expr := str(args, "expression")
+			if m := pullRefRe.FindStringSubmatch(expr); m != nil {
+				// refs/pull/N/head: the pull request's head, which GitHub
+				// keeps in the base repository for every pull request,
+				// forks' included.
+				n, _ := strconv.Atoi(m[1])
+				if sha := r.pullRefs[n]; sha != "" {
+					return s.commitObj(r, sha), nil
+				}
+				if pr := r.pulls[n]; pr != nil && pr.GetHead().GetSHA() != "" {
+					return s.commitObj(r, pr.GetHead().GetSHA()), nil
+				}
+				return nil, nil
+			}
+			return r.objectAt(expr), nil
 		case "pullRequest":
 			n, _ := num(args, "number")
 			pr := r.pulls[n]
@@ -586,6 +605,7 @@ func (s *Server) repoObj(r *Repo) gobj {
 // (refs/tags/NAME) before a branch; refs/heads/NAME names the branch alone.
 func (r *Repo) objectAt(expr string) any {
 	ref, path, hasPath := strings.Cut(expr, ":")
+
 	key := r.resolveRef(ref)
 	files, ok := r.files[key]
 	if !ok {
@@ -692,6 +712,24 @@ func (s *Server) commitObj(r *Repo, sha string) gobj {
 				for _, p := range c.Parents {
 					nodes = append(nodes, s.commitObj(r, p))
 				}
+			}
+			return connection(nodes, args), nil
+		case "associatedPullRequests":
+			// The pull requests whose commits hold it, open and merged (the
+			// commits the fake knows: the head, SetPullCommits), by number.
+			var numbers []int
+			for n, pr := range r.pulls {
+				if pr.GetState() == "closed" && !pr.GetMerged() {
+					continue
+				}
+				if strings.EqualFold(pr.GetHead().GetSHA(), sha) || slices.Contains(r.pullCommits[n], sha) {
+					numbers = append(numbers, n)
+				}
+			}
+			sort.Ints(numbers)
+			nodes := make([]gobj, len(numbers))
+			for i, n := range numbers {
+				nodes[i] = s.pullObj(r, n)
 			}
 			return connection(nodes, args), nil
 		case "status":
