@@ -412,3 +412,57 @@ func TestAttackSecondPullRequestOnTheSameHead(t *testing.T) {
 		})
 	}
 }
+
+// Finding: twokey ran on created comments only. uma edits her own
+// "/signoff usability" into "/signoff revoke usability", or deletes it, or
+// mallory edits it (which voids it): the key is gone, but no run came and
+// the success stayed on the head until some other event. Edits and
+// deletions of comments are events the gate answers.
+func TestAttackWithdrawalByEditOrDeletionTakesEffect(t *testing.T) {
+	for name, withdraw := range map[string]func(w *attackWorld, id int64) string{
+		"edited into a revoke by its author": func(w *attackWorld, id int64) string {
+			w.gh.EditComment(testRepo, id, "/signoff revoke usability", w.now)
+			return "edited"
+		},
+		"deleted by its author": func(w *attackWorld, id int64) string {
+			w.gh.DeleteComment(testRepo, id, uma)
+			return "deleted"
+		},
+		"edited by someone else": func(w *attackWorld, id int64) string {
+			w.gh.EditCommentAs(testRepo, id, "/signoff usability", w.now, mallory)
+			return "edited"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.judge(sha1A)
+			c := w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+			w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+			if st := w.judge(sha1A); st.GetState() != "success" {
+				t.Fatalf("status after both signed = %v, want success", st)
+			}
+			action := withdraw(w, c.GetID())
+			if code := w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"action": action, "issue.number": 2, "comment.id": c.GetID()}); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+			}
+			if st := w.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+				t.Errorf("status after uma's key was withdrawn (%s) = %v, want pending", action, st)
+			}
+		})
+	}
+}
+
+// An edit of a bot's comment (twokey's own, under an App token whose edits
+// start workflows) carries no key: the run reads nothing and writes
+// nothing.
+func TestBotCommentEditIsNoEvent(t *testing.T) {
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	if code := w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"action": "edited", "issue.number": 2,
+		"comment.user.login": "twokey-app[bot]", "comment.user.type": "Bot"}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+	}
+	if r := w.gh.Requests(); len(r) != 0 {
+		t.Errorf("requests = %v, want none", r)
+	}
+}
