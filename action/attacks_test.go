@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/twokey/twokey/internal/fakegithub"
+	"github.com/twokey/twokey/tracker"
 )
 
 // The attacks on the gate, each run end to end against the fake GitHub,
@@ -464,5 +465,65 @@ func TestBotCommentEditIsNoEvent(t *testing.T) {
 	}
 	if r := w.gh.Requests(); len(r) != 0 {
 		t.Errorf("requests = %v, want none", r)
+	}
+}
+
+// Finding: the merge record judged the gate "as it stood at the merge" by
+// dropping every edit and deletion after it, yet read bodies as they are
+// now. mallory (write access) merges past the gate, then edits bea's "not
+// yet" into "/signoff backend", or deletes bea's revoke, or bea rewrites her
+// own comment: re-running the record job wrote "pass". What a comment said
+// at the merge is unknown once it was edited after it; a deletion by
+// someone else withdraws whenever it came; a comment in the merge's second
+// is not known to be before it.
+func TestAttackMergeRecordLaundered(t *testing.T) {
+	merge := "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"
+	for name, tc := range map[string]struct {
+		before func(w *attackWorld) int64 // the thread before the merge; returns the comment to act on
+		after  func(w *attackWorld, id int64)
+	}{
+		"edited by someone else after the merge": {
+			func(w *attackWorld) int64 { return w.gh.AddComment(testRepo, 2, bea, "not yet").GetID() },
+			func(w *attackWorld, id int64) { w.gh.EditCommentAs(testRepo, id, "/signoff backend", w.now, mallory) },
+		},
+		"edited by its author after the merge": {
+			func(w *attackWorld) int64 { return w.gh.AddComment(testRepo, 2, bea, "not yet").GetID() },
+			func(w *attackWorld, id int64) { w.gh.EditComment(testRepo, id, "/signoff backend", w.now) },
+		},
+		"revoke deleted by someone else after the merge": {
+			func(w *attackWorld) int64 {
+				w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+				w.now = w.now.Add(time.Minute)
+				return w.gh.AddComment(testRepo, 2, bea, "/signoff revoke backend").GetID()
+			},
+			func(w *attackWorld, id int64) { w.gh.DeleteComment(testRepo, id, mallory) },
+		},
+		"signed in the second of the merge": {
+			func(w *attackWorld) int64 { return 0 },
+			func(w *attackWorld, id int64) {},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.judge(sha1A)
+			w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+			w.now = w.now.Add(time.Minute)
+			id := tc.before(w)
+			w.now = w.now.Add(time.Minute)
+			w.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: dev, Head: sha1A, Merged: true, MergedBy: mallory, Merge: merge})
+			if id == 0 {
+				w.gh.AddComment(testRepo, 2, bea, "/signoff backend") // the merge's second
+			}
+			w.now = w.now.Add(time.Minute)
+			tc.after(w, id)
+			w.now = w.now.Add(time.Minute)
+			if code := w.runEvent("pull_request_target", "pull_request.closed.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+			}
+			recs := w.records.recs[merge]
+			if len(recs) != 1 || recs[0].Verdict != tracker.VerdictBypassed {
+				t.Errorf("records = %+v, want one, bypassed: backend was not signed at the merge", recs)
+			}
+		})
 	}
 }

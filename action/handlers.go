@@ -608,17 +608,7 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 		// The time rules judge at the merge too: a merge made in a freeze
 		// is recorded with the window and whoever lifted it.
 		g.now = mergedAt
-		g.pr.Reviews = slices.DeleteFunc(g.pr.Reviews, func(rv tracker.Review) bool { return rv.SubmittedAt.After(mergedAt) })
-		g.pr.Comments = slices.DeleteFunc(g.pr.Comments, func(c tracker.Comment) bool { return c.CreatedAt.After(mergedAt) })
-		g.pr.Timeline = slices.DeleteFunc(g.pr.Timeline, func(e tracker.TimelineEvent) bool { return e.At.After(mergedAt) })
-		for i := range g.pr.Comments {
-			c := &g.pr.Comments[i]
-			c.Edits = slices.DeleteFunc(c.Edits, func(e tracker.Edit) bool { return e.At.After(mergedAt) })
-		}
-		for i := range g.pr.Reviews {
-			rv := &g.pr.Reviews[i]
-			rv.Edits = slices.DeleteFunc(rv.Edits, func(e tracker.Edit) bool { return e.At.After(mergedAt) })
-		}
+		atMerge(g.pr, mergedAt)
 	}
 	v, err := r.evaluate(ctx, g)
 	if err != nil {
@@ -643,6 +633,47 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 		return r.write(fmt.Errorf("record the merge of pull request #%d on %s%s: %w", raw.GetNumber(), shortSHA(commit), recordHint(err), err))
 	}
 	return r.pub.summary(fmt.Sprintf("## twokey: recorded the merge of #%d\n\n`%s` — verdict **%s**%s\n", raw.GetNumber(), commit, rec.Verdict, reasonSuffix(rec.Reason)))
+}
+
+// atMerge leaves pr as the gate could judge it at the merge (GitHub's whole
+// seconds), never kinder to it than the truth:
+//   - reviews and comments made after the merge's second are left out, and
+//     so are timeline events, except deletions of comments by others: the
+//     deleted comment may have been a revoke made before the merge, so its
+//     author's keys stay withdrawn whenever it was deleted;
+//   - a review or comment made in the merge's second is not known to be
+//     before it, and one edited in or after that second no longer says what
+//     it said at the merge (GitHub keeps no old text twokey reads): each
+//     carries nothing and withdraws its author's earlier keys.
+//
+// Otherwise an edit after the merge would count as of the comment's
+// creation (TestAttackMergeRecordLaundered).
+func atMerge(pr *tracker.PullRequest, mergedAt time.Time) {
+	merged := mergedAt.Unix()
+	pr.Reviews = slices.DeleteFunc(pr.Reviews, func(rv tracker.Review) bool { return rv.SubmittedAt.Unix() > merged })
+	pr.Comments = slices.DeleteFunc(pr.Comments, func(c tracker.Comment) bool { return c.CreatedAt.Unix() > merged })
+	pr.Timeline = slices.DeleteFunc(pr.Timeline, func(e tracker.TimelineEvent) bool {
+		return e.At.Unix() > merged && e.Type != tracker.EventCommentDeleted
+	})
+	why := func(made time.Time, edits []tracker.Edit) string {
+		if made.Unix() == merged {
+			return "was made in the second of the merge, so it is not known to be before it"
+		}
+		for _, e := range edits {
+			if e.At.Unix() >= merged {
+				return "was edited at or after the merge, so what it said at the merge is unknown"
+			}
+		}
+		return ""
+	}
+	for i := range pr.Comments {
+		c := &pr.Comments[i]
+		c.Voided = why(c.CreatedAt, c.Edits)
+	}
+	for i := range pr.Reviews {
+		rv := &pr.Reviews[i]
+		rv.Voided = why(rv.SubmittedAt, rv.Edits)
+	}
 }
 
 // recordHint says what to do about a failed notes push: wait and re-run

@@ -33,6 +33,11 @@ type Review struct {
 	// EditsIncomplete says GitHub listed more edits than were read: the
 	// review is then treated as edited by someone else.
 	EditsIncomplete bool
+	// Voided, when set, says why what the review says now is not what it
+	// said when judged (it was edited after the merge being recorded): it
+	// then counts as edited by someone else, carrying nothing and
+	// withdrawing its author's earlier sign-offs.
+	Voided string
 }
 
 // Comment is a conversation comment on a pull request.
@@ -45,6 +50,8 @@ type Comment struct {
 	// Edits are the edits of its text, from GitHub's edit history.
 	Edits           []Edit
 	EditsIncomplete bool
+	// Voided is as for Review.
+	Voided string
 }
 
 // Edit is one entry of GitHub's edit history of a comment or review
