@@ -316,7 +316,9 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 	sort.Slice(live, func(i, j int) bool { return signoffLess(live[i], live[j]) })
 	for _, s := range live {
 		if !contains(v.Required, s.Kind) {
-			if strings.EqualFold(s.SHA, head) {
+			// A freeze's override kind: on the head and the base it was
+			// given for, like any key.
+			if strings.EqualFold(s.SHA, head) && baseChangedAfter(pr, s.At) == nil {
 				v.Extra = append(v.Extra, s)
 			}
 			continue

@@ -559,6 +559,9 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					ignore("GitHub's records do not establish which commit was the head when this bypass was declared; post /bypass again")
 				case !strings.EqualFold(sha, pr.HeadSHA):
 					ignore(fmt.Sprintf("the bypass was declared on %s and the head is now %s: post /bypass again if it still applies", short(sha), short(pr.HeadSHA)))
+				case baseChangedAfter(pr, e.at) != nil:
+					// A bypass is of a change: the base branch is part of it.
+					ignore(fmt.Sprintf("the bypass was declared before the base branch %s: post /bypass again if it still applies", baseChangeText(baseChangedAfter(pr, e.at))))
 				default:
 					t.bypass = &Bypass{By: who, Reason: reason, URL: url, At: e.at}
 				}
