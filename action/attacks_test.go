@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/twokey/twokey/internal/fakegithub"
+	"github.com/twokey/twokey/tracker"
 )
 
 // The attacks on the gate, each run end to end against the fake GitHub,
@@ -287,5 +288,265 @@ func TestSecondPagesAreRead(t *testing.T) {
 	}
 	if graphql != 2 {
 		t.Errorf("GraphQL requests = %d, want 2 (the read and the comments' second page)", graphql)
+	}
+}
+
+// runEvent runs an event on pull request #2 and returns the exit code,
+// moving the clock on a minute.
+func (w *attackWorld) runEvent(event, fixture string, patch map[string]any) int {
+	w.t.Helper()
+	code := w.run(event, fixture, patch)
+	w.now = w.now.Add(time.Minute)
+	return code
+}
+
+// Finding: dev (no write access) made every later run fail by linking a
+// brief number GraphQL cannot carry (past 32 bits, in the description or
+// the branch): GitHub refuses the query, nothing was written, and the
+// success given before a revoke stayed on the head. Numbers past 32 bits
+// are not issue numbers now, and a run that cannot judge puts an error on
+// a head whose twokey status is a success (keeping twokey's mark of it).
+func TestAttackRunThatCannotJudgeKeepsSuccess(t *testing.T) {
+	for name, poison := range map[string]func(w *attackWorld){
+		"link in the description": func(w *attackWorld) { w.gh.SetIssueBody(testRepo, 2, "Brief: #3000000000") },
+		"link in the branch": func(w *attackWorld) {
+			w.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: dev, Head: sha1A, Branch: "brief-3000000000"})
+		},
+		"query refused": func(w *attackWorld) {
+			w.gh.Fail(fakegithub.Fault{Path: "/graphql", BodyContains: "pullRequest(number:$number)", Times: 1, Status: 200,
+				Body: `{"errors":[{"type":"MAX_NODE_LIMIT_EXCEEDED","message":"This query requests up to 600,000 nodes"}]}`})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.signBoth(sha1A)
+			w.gh.AddComment(testRepo, 2, bea, "/signoff revoke backend")
+			poison(w)
+			w.runEvent("pull_request_target", "pull_request.opened.json", map[string]any{"action": "edited", "pull_request.number": 2, "pull_request.head.sha": sha1A})
+			st := w.gh.LatestStatus(testRepo, sha1A, StatusContext)
+			if st.GetState() == "success" {
+				t.Fatalf("status after bea's revoke = %v, want anything but success\n%s", st, w.stdout.String())
+			}
+			if !strings.Contains(st.GetTargetURL(), "#twokey-pr2-seen1772445600") {
+				t.Errorf("status target = %q, want twokey's mark of the head carried on", st.GetTargetURL())
+			}
+			// Once GitHub answers, the gate judges as if nothing happened:
+			// uma's key (whose binding rests on that mark) still counts.
+			w.gh.ClearFaults()
+			w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+			if st := w.judge(sha1A); st.GetState() != "success" {
+				t.Errorf("status after bea signed again = %v, want success\n%s", st, w.comment())
+			}
+		})
+	}
+}
+
+// Finding: the parents of a commit were read with parents(first:3), so an
+// octopus merge signed as S = merge(f, x, y, old main) and pushed again as
+// H = merge -s ours (f, x, y, new main) had "the same tree and the same
+// parents" and kept both keys: merging H reverts what main gained. dev
+// needs no write access; keep_on_same_tree is on by default.
+func TestAttackOctopusKeepsKeys(t *testing.T) {
+	w := newAttackWorld(t)
+	f, x, y := strings.Repeat("1", 40), strings.Repeat("2", 40), strings.Repeat("3", 40)
+	oldMain, newMain := strings.Repeat("0", 40), strings.Repeat("f", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: sha1A, Parents: []string{f, x, y, oldMain}, Tree: "tree-s"})
+	w.signBoth(sha1A)
+	h := strings.Repeat("9", 40)
+	w.gh.AddCommit(testRepo, fakegithub.Commit{SHA: h, Parents: []string{f, x, y, newMain}, Tree: "tree-s"})
+	w.gh.SetPullCommits(testRepo, 2, h)
+	w.gh.ForcePush(testRepo, 2, h, dev)
+	if st := w.judge(h); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "stale") {
+		t.Errorf("status on the octopus with a new fourth parent = %v, want pending with stale keys", st)
+	}
+}
+
+// Finding: past the last page twokey reads of a list (100 pages of 100:
+// 10,000 comments, reviews or timeline events), the rest was dropped
+// without a word. dev (no write access; GitHub lets an account create 500
+// pieces of content an hour) pads the pull request with comments; bea's
+// later revoke is then never read and her approval stands. A list twokey
+// cannot read to its end leaves the pull request unjudged, never judged
+// on part of it.
+func TestAttackPaddingHidesARevoke(t *testing.T) {
+	defer func(n int) { maxPages["comments"] = n }(maxPages["comments"])
+	maxPages["comments"] = 2 // 200 comments stand for 10,000
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	w.gh.AddReview(testRepo, 2, uma, "APPROVED", "", sha1A)
+	w.gh.AddReview(testRepo, 2, bea, "APPROVED", "", sha1A)
+	for range 199 { // with twokey's own comment, the 200 read
+		w.gh.AddComment(testRepo, 2, dev, "chatter")
+	}
+	if st := w.judge(sha1A); st.GetState() != "success" {
+		t.Fatalf("status after both approved = %v, want success", st)
+	}
+	w.gh.AddComment(testRepo, 2, bea, "/signoff revoke backend")
+	w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2})
+	st := w.gh.LatestStatus(testRepo, sha1A, StatusContext)
+	if st.GetState() == "success" {
+		t.Errorf("status after bea's revoke past the comments read = %v, want anything but success", st)
+	}
+	if !strings.Contains(st.GetDescription(), "comments") {
+		t.Errorf("status description = %q, want it to say there are more comments than twokey reads", st.GetDescription())
+	}
+}
+
+// Finding: a commit status belongs to a commit, not to a pull request.
+// dev (no write access) opens #3 with the same head as #2 into another
+// base (experimental, where the diff is small), gets it signed there, and
+// any event on #3 put "success" on the head that #2 into main shares: the
+// required check on #2 passed with keys given on another change. Nor may a
+// closed pull request's run set the status of a head an open one uses.
+func TestAttackSecondPullRequestOnTheSameHead(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		closeIt, stale bool
+	}{{"open", false, false}, {"closed", true, false}, {"head ref lags", false, true}} {
+		closeIt := tc.closeIt
+		t.Run(tc.name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.gh.AddPull(testRepo, fakegithub.Pull{Number: 3, Title: "docs", User: dev, Head: sha1A, Base: "experimental"})
+			if tc.stale {
+				// refs/pull/3/head still names the head before a push: the
+				// REST listing of the commit's pull requests decides.
+				w.gh.SetPullRef(testRepo, 3, strings.Repeat("7", 40))
+				w.gh.SetCommitPulls(testRepo, sha1A, 2, 3)
+			}
+			if st := w.judge(sha1A); st.GetState() != "pending" {
+				t.Fatalf("status of #2 = %v, want pending", st)
+			}
+			w.gh.AddReview(testRepo, 3, uma, "APPROVED", "docs only", sha1A)
+			w.gh.AddReview(testRepo, 3, bea, "APPROVED", "docs only", sha1A)
+			ev := map[string]any{"pull_request.number": 3, "pull_request.head.sha": sha1A, "pull_request.base.ref": "experimental"}
+			if closeIt {
+				w.gh.ClosePull(testRepo, 3, dev)
+				w.gh.AddComment(testRepo, 3, dev, "thanks")
+				w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 3})
+			} else {
+				w.runEvent("pull_request_target", "pull_request.opened.json", ev)
+			}
+			st := w.gh.LatestStatus(testRepo, sha1A, StatusContext)
+			if st.GetState() == "success" {
+				t.Errorf("status on the head #2 and #3 share = %v, want anything but success: nobody signed #2", st)
+			}
+			if !closeIt && !strings.Contains(st.GetDescription(), "also the head of #2") {
+				t.Errorf("status of #3 = %q, want it to say #2 shares its head", st.GetDescription())
+			}
+		})
+	}
+}
+
+// Finding: twokey ran on created comments only. uma edits her own
+// "/signoff usability" into "/signoff revoke usability", or deletes it, or
+// mallory edits it (which voids it): the key is gone, but no run came and
+// the success stayed on the head until some other event. Edits and
+// deletions of comments are events the gate answers.
+func TestAttackWithdrawalByEditOrDeletionTakesEffect(t *testing.T) {
+	for name, withdraw := range map[string]func(w *attackWorld, id int64) string{
+		"edited into a revoke by its author": func(w *attackWorld, id int64) string {
+			w.gh.EditComment(testRepo, id, "/signoff revoke usability", w.now)
+			return "edited"
+		},
+		"deleted by its author": func(w *attackWorld, id int64) string {
+			w.gh.DeleteComment(testRepo, id, uma)
+			return "deleted"
+		},
+		"edited by someone else": func(w *attackWorld, id int64) string {
+			w.gh.EditCommentAs(testRepo, id, "/signoff usability", w.now, mallory)
+			return "edited"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.judge(sha1A)
+			c := w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+			w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+			if st := w.judge(sha1A); st.GetState() != "success" {
+				t.Fatalf("status after both signed = %v, want success", st)
+			}
+			action := withdraw(w, c.GetID())
+			if code := w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"action": action, "issue.number": 2, "comment.id": c.GetID()}); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+			}
+			if st := w.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+				t.Errorf("status after uma's key was withdrawn (%s) = %v, want pending", action, st)
+			}
+		})
+	}
+}
+
+// An edit of a bot's comment (twokey's own, under an App token whose edits
+// start workflows) carries no key: the run reads nothing and writes
+// nothing.
+func TestBotCommentEditIsNoEvent(t *testing.T) {
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	if code := w.runEvent("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"action": "edited", "issue.number": 2,
+		"comment.user.login": "twokey-app[bot]", "comment.user.type": "Bot"}); code != ExitOK {
+		t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+	}
+	if r := w.gh.Requests(); len(r) != 0 {
+		t.Errorf("requests = %v, want none", r)
+	}
+}
+
+// Finding: the merge record judged the gate "as it stood at the merge" by
+// dropping every edit and deletion after it, yet read bodies as they are
+// now. mallory (write access) merges past the gate, then edits bea's "not
+// yet" into "/signoff backend", or deletes bea's revoke, or bea rewrites her
+// own comment: re-running the record job wrote "pass". What a comment said
+// at the merge is unknown once it was edited after it; a deletion by
+// someone else withdraws whenever it came; a comment in the merge's second
+// is not known to be before it.
+func TestAttackMergeRecordLaundered(t *testing.T) {
+	merge := "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"
+	for name, tc := range map[string]struct {
+		before func(w *attackWorld) int64 // the thread before the merge; returns the comment to act on
+		after  func(w *attackWorld, id int64)
+	}{
+		"edited by someone else after the merge": {
+			func(w *attackWorld) int64 { return w.gh.AddComment(testRepo, 2, bea, "not yet").GetID() },
+			func(w *attackWorld, id int64) { w.gh.EditCommentAs(testRepo, id, "/signoff backend", w.now, mallory) },
+		},
+		"edited by its author after the merge": {
+			func(w *attackWorld) int64 { return w.gh.AddComment(testRepo, 2, bea, "not yet").GetID() },
+			func(w *attackWorld, id int64) { w.gh.EditComment(testRepo, id, "/signoff backend", w.now) },
+		},
+		"revoke deleted by someone else after the merge": {
+			func(w *attackWorld) int64 {
+				w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+				w.now = w.now.Add(time.Minute)
+				return w.gh.AddComment(testRepo, 2, bea, "/signoff revoke backend").GetID()
+			},
+			func(w *attackWorld, id int64) { w.gh.DeleteComment(testRepo, id, mallory) },
+		},
+		"signed in the second of the merge": {
+			func(w *attackWorld) int64 { return 0 },
+			func(w *attackWorld, id int64) {},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newAttackWorld(t)
+			w.judge(sha1A)
+			w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+			w.now = w.now.Add(time.Minute)
+			id := tc.before(w)
+			w.now = w.now.Add(time.Minute)
+			w.gh.AddPull(testRepo, fakegithub.Pull{Number: 2, Title: "t", User: dev, Head: sha1A, Merged: true, MergedBy: mallory, Merge: merge})
+			if id == 0 {
+				w.gh.AddComment(testRepo, 2, bea, "/signoff backend") // the merge's second
+			}
+			w.now = w.now.Add(time.Minute)
+			tc.after(w, id)
+			w.now = w.now.Add(time.Minute)
+			if code := w.runEvent("pull_request_target", "pull_request.closed.json", map[string]any{"pull_request.number": 2, "pull_request.head.sha": sha1A}); code != ExitOK {
+				t.Fatalf("Run = %d\n%s", code, w.stdout.String())
+			}
+			recs := w.records.recs[merge]
+			if len(recs) != 1 || recs[0].Verdict != tracker.VerdictBypassed {
+				t.Errorf("records = %+v, want one, bypassed: backend was not signed at the merge", recs)
+			}
+		})
 	}
 }

@@ -180,6 +180,12 @@ func (g *repoAPI) createStatus(ctx context.Context, sha string, st *github.RepoS
 	return apiError(fmt.Sprintf("set status %s on %s of %s", st.GetContext(), shortSHA(sha), g.full()), err)
 }
 
+// statuses lists the statuses on commit sha, newest first (the first 100).
+func (g *repoAPI) statuses(ctx context.Context, sha string) ([]*github.RepoStatus, error) {
+	sts, _, err := g.c.Repositories.ListStatuses(ctx, g.owner, g.name, sha, &github.ListOptions{PerPage: 100})
+	return sts, apiError(fmt.Sprintf("list statuses of %s of %s", shortSHA(sha), g.full()), err)
+}
+
 // commitPulls returns the pull requests that contain commit sha.
 func (g *repoAPI) commitPulls(ctx context.Context, sha string) ([]*github.PullRequest, error) {
 	prs, _, err := g.c.PullRequests.ListPullRequestsWithCommit(ctx, g.owner, g.name, sha, &github.ListOptions{PerPage: 100})

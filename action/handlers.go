@@ -168,6 +168,21 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 		return nil, err
 	}
 	pr := rd.trackerPull(r.api.full())
+	shared, ok := rd.sharedHead()
+	if !ok {
+		// The head ref GitHub keeps lags the push, or many pull requests
+		// hold the commit: the REST listing names the head of each.
+		prs, err := r.api.commitPulls(ctx, rd.pr.HeadRefOID)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range prs {
+			if o.GetNumber() != number && o.GetState() == "open" && strings.EqualFold(o.GetHead().GetSHA(), rd.pr.HeadRefOID) {
+				shared = append(shared, o.GetNumber())
+			}
+		}
+	}
+	pr.SharedHead = shared
 	if needsFiles(p) && rd.renamed() {
 		// GraphQL does not give a renamed file's previous name; the compare
 		// API names the head, so the files are the head's.
@@ -386,11 +401,11 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 		r.notice("pull request #%d: the head moved while twokey read it; the run for that push judges the new head, nothing was changed", number)
 		return nil, nil
 	case err != nil:
-		return nil, err
+		return nil, r.reportFailure(ctx, number, g, err)
 	}
 	v, err := r.evaluate(ctx, g)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err)
+		return nil, r.reportFailure(ctx, number, g, fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err))
 	}
 	if v.State == tracker.StatePending {
 		for _, k := range v.Kinds {
@@ -411,8 +426,13 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 // writePull writes a judged pull request's status, labels, comment and
 // overdue notices, each only when it changes.
 func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *tracker.Verdict, text string) error {
-	if err := r.write(r.setStatus(ctx, g, v)); err != nil {
-		return err
+	// A closed or merged pull request's verdict gates nothing, and its head
+	// may be an open one's: the status there is the open one's to set
+	// (TestAttackSecondPullRequestOnTheSameHead).
+	if g.read.pr.State == "OPEN" || g.read.pr.State == "" {
+		if err := r.write(r.setStatus(ctx, g, v)); err != nil {
+			return err
+		}
 	}
 	want, owned := v.Labels()
 	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {
@@ -467,26 +487,99 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 // reportConfigError puts a broken policy or form on the pull request's head as
 // an error status and returns the error (annotations, exit 1).
 func (r *runner) reportConfigError(ctx context.Context, number int, g *gathered, ce *configError) error {
-	head := ""
+	msg := ce.err.Error()
+	if ces := tracker.AsConfigErrors(ce.err); len(ces) > 0 {
+		msg = ces[0].Error()
+	}
+	return r.failStatus(ctx, number, g, ce, "twokey configuration error: "+msg, true)
+}
+
+// reportFailure puts an error status on the pull request's head when a run
+// could not judge it, and returns err. A run that cannot judge must not
+// leave an earlier verdict standing: a pass from before a revoke would
+// otherwise outlive it for as long as runs keep failing (and a pull
+// request's author can make them fail, see TestAttackRunThatCannotJudgeKeepsSuccess).
+func (r *runner) reportFailure(ctx context.Context, number int, g *gathered, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	return r.failStatus(ctx, number, g, err, "twokey could not judge this head: "+err.Error(), false)
+}
+
+// failStatus writes twokey/gate "error" with desc on the head of pull
+// request number (the gathered one, else the head read now) and returns
+// err, joined with the write's failure if there is one. Unless always, a
+// head that was not gathered gets it only when a success is there to undo
+// (see headVerdict).
+func (r *runner) failStatus(ctx context.Context, number int, g *gathered, err error, desc string, always bool) error {
+	var head, page string
+	var seen time.Time
 	if g != nil {
-		head = g.pr.HeadSHA
-	} else if raw, err := r.api.pull(ctx, number); err == nil {
-		head = raw.GetHead().GetSHA()
-	}
-	if head != "" {
-		msg := ce.err.Error()
-		if ces := tracker.AsConfigErrors(ce.err); len(ces) > 0 {
-			msg = ces[0].Error()
-		}
-		desc := truncate("twokey configuration error: "+strings.ReplaceAll(msg, "\n", " "), 140)
-		if err := r.write(r.api.createStatus(ctx, head, &github.RepoStatus{
-			State: github.String("error"), Context: github.String(StatusContext),
-			Description: github.String(desc), TargetURL: nonEmpty(r.runURL),
-		})); err != nil && !errors.Is(err, errReadOnly) {
-			return errors.Join(ce, err)
+		head, seen, page = g.pr.HeadSHA, g.seen, g.read.pr.URL
+	} else if raw, perr := r.api.pull(ctx, number); perr == nil {
+		head, page = raw.GetHead().GetSHA(), raw.GetHTMLURL()
+		var undo bool
+		if seen, undo = r.headVerdict(ctx, number, head); !undo && !always {
+			return err
 		}
 	}
-	return ce
+	if head == "" {
+		return err
+	}
+	// The status replaces twokey's own on the head: it carries the head's
+	// mark on, so that the record of when twokey first saw the head (which
+	// binds /signoff comments, see setStatus) outlives the failure.
+	target := nonEmpty(r.runURL)
+	if !seen.IsZero() {
+		base := r.runURL
+		if base == "" {
+			base = page
+		}
+		target = github.String(base + statusMark(number, seen, judgedMark{}))
+	}
+	desc = truncate(strings.ReplaceAll(desc, "\n", " "), 140)
+	if werr := r.write(r.api.createStatus(ctx, head, &github.RepoStatus{
+		State: github.String("error"), Context: github.String(StatusContext),
+		Description: github.String(desc), TargetURL: target,
+	})); werr != nil && !errors.Is(werr, errReadOnly) {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
+// headVerdict says, when the read of pull request number failed, whether
+// a twokey/gate status on head must be undone (the latest there is a
+// success) and since when twokey has known head as the head (from its own
+// status there, zero when it is another account's). A status that is not a
+// success has nothing to undo and keeps its mark. When the token's own
+// login cannot be read either (GitHub's GraphQL API is down, which no one
+// on the pull request can cause), nothing is undone: the next run judges.
+func (r *runner) headVerdict(ctx context.Context, number int, head string) (seen time.Time, undo bool) {
+	sts, err := r.api.statuses(ctx, head)
+	if err != nil {
+		return time.Time{}, false
+	}
+	for _, st := range sts {
+		if st.GetContext() != StatusContext {
+			continue
+		}
+		// The latest twokey/gate status decides, as it does for branch
+		// protection.
+		if st.GetState() != tracker.StateSuccess {
+			return time.Time{}, false
+		}
+		self, err := r.self(ctx)
+		if err != nil {
+			return time.Time{}, false
+		}
+		c := &gqlCommit{}
+		c.Status = &struct {
+			Context *gqlStatus `json:"context"`
+		}{&gqlStatus{TargetURL: st.GetTargetURL(), CreatedAt: st.GetCreatedAt().Time, Creator: &gqlActor{Typename: st.GetCreator().GetType(), Login: st.GetCreator().GetLogin()}}}
+		_, seen = ownStatus(c, self, number)
+		return seen, true
+	}
+	return time.Time{}, false
 }
 
 // handleMerged records a merged pull request: the gate as it stood at merge
@@ -515,17 +608,7 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 		// The time rules judge at the merge too: a merge made in a freeze
 		// is recorded with the window and whoever lifted it.
 		g.now = mergedAt
-		g.pr.Reviews = slices.DeleteFunc(g.pr.Reviews, func(rv tracker.Review) bool { return rv.SubmittedAt.After(mergedAt) })
-		g.pr.Comments = slices.DeleteFunc(g.pr.Comments, func(c tracker.Comment) bool { return c.CreatedAt.After(mergedAt) })
-		g.pr.Timeline = slices.DeleteFunc(g.pr.Timeline, func(e tracker.TimelineEvent) bool { return e.At.After(mergedAt) })
-		for i := range g.pr.Comments {
-			c := &g.pr.Comments[i]
-			c.Edits = slices.DeleteFunc(c.Edits, func(e tracker.Edit) bool { return e.At.After(mergedAt) })
-		}
-		for i := range g.pr.Reviews {
-			rv := &g.pr.Reviews[i]
-			rv.Edits = slices.DeleteFunc(rv.Edits, func(e tracker.Edit) bool { return e.At.After(mergedAt) })
-		}
+		atMerge(g.pr, mergedAt)
 	}
 	v, err := r.evaluate(ctx, g)
 	if err != nil {
@@ -550,6 +633,47 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 		return r.write(fmt.Errorf("record the merge of pull request #%d on %s%s: %w", raw.GetNumber(), shortSHA(commit), recordHint(err), err))
 	}
 	return r.pub.summary(fmt.Sprintf("## twokey: recorded the merge of #%d\n\n`%s` — verdict **%s**%s\n", raw.GetNumber(), commit, rec.Verdict, reasonSuffix(rec.Reason)))
+}
+
+// atMerge leaves pr as the gate could judge it at the merge (GitHub's whole
+// seconds), never kinder to it than the truth:
+//   - reviews and comments made after the merge's second are left out, and
+//     so are timeline events, except deletions of comments by others: the
+//     deleted comment may have been a revoke made before the merge, so its
+//     author's keys stay withdrawn whenever it was deleted;
+//   - a review or comment made in the merge's second is not known to be
+//     before it, and one edited in or after that second no longer says what
+//     it said at the merge (GitHub keeps no old text twokey reads): each
+//     carries nothing and withdraws its author's earlier keys.
+//
+// Otherwise an edit after the merge would count as of the comment's
+// creation (TestAttackMergeRecordLaundered).
+func atMerge(pr *tracker.PullRequest, mergedAt time.Time) {
+	merged := mergedAt.Unix()
+	pr.Reviews = slices.DeleteFunc(pr.Reviews, func(rv tracker.Review) bool { return rv.SubmittedAt.Unix() > merged })
+	pr.Comments = slices.DeleteFunc(pr.Comments, func(c tracker.Comment) bool { return c.CreatedAt.Unix() > merged })
+	pr.Timeline = slices.DeleteFunc(pr.Timeline, func(e tracker.TimelineEvent) bool {
+		return e.At.Unix() > merged && e.Type != tracker.EventCommentDeleted
+	})
+	why := func(made time.Time, edits []tracker.Edit) string {
+		if made.Unix() == merged {
+			return "was made in the second of the merge, so it is not known to be before it"
+		}
+		for _, e := range edits {
+			if e.At.Unix() >= merged {
+				return "was edited at or after the merge, so what it said at the merge is unknown"
+			}
+		}
+		return ""
+	}
+	for i := range pr.Comments {
+		c := &pr.Comments[i]
+		c.Voided = why(c.CreatedAt, c.Edits)
+	}
+	for i := range pr.Reviews {
+		rv := &pr.Reviews[i]
+		rv.Voided = why(rv.SubmittedAt, rv.Edits)
+	}
 }
 
 // recordHint says what to do about a failed notes push: wait and re-run

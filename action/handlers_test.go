@@ -183,14 +183,18 @@ func TestMergedPullIsRecorded(t *testing.T) {
 	}{{"gate passed", true, tracker.VerdictPass}, {"admin merged anyway", false, tracker.VerdictBypassed}} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			pr := h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Saved cards", User: fakegithub.User("dev", 7), Head: sha1A,
-				Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"})
-			opened := pr.GetMergedAt().Add(-50 * time.Hour)
-			pr.CreatedAt = &github.Timestamp{Time: opened} // the fake's own copy: opened two days before the merge
+			// The approvals come an hour before the merge (one in the
+			// merge's second is not known to be before it).
+			h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) })
 			h.gh.AddReview(testRepo, 13, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
 			if tt.signed {
 				h.gh.AddReview(testRepo, 13, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
 			}
+			h.gh.SetNow(func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) })
+			pr := h.gh.AddPull(testRepo, fakegithub.Pull{Number: 13, Title: "Saved cards", User: fakegithub.User("dev", 7), Head: sha1A,
+				Merged: true, MergedBy: fakegithub.User("boss", 3), Merge: "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"})
+			opened := pr.GetMergedAt().Add(-50 * time.Hour)
+			pr.CreatedAt = &github.Timestamp{Time: opened} // the fake's own copy: opened two days before the merge
 			code := h.run("pull_request_target", "pull_request.closed.json", map[string]any{
 				"pull_request.head.sha": sha1A, "pull_request.number": 13,
 			})
@@ -738,12 +742,13 @@ link: {required: false}
 			files = append(files, fmt.Sprintf("static/%04d.png", i))
 		}
 		files = append(files, "checkout/pay.js") // last: beyond the list when n > 3000
-		h.gh.AddPull(testRepo, fakegithub.Pull{Number: n, Title: "t", User: fakegithub.User("dev", 7), Head: sha1A, Files: files})
-		h.gh.AddReview(testRepo, n, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
-		if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": n, "pull_request.head.sha": sha1A}); code != ExitOK {
+		head := fmt.Sprintf("%040d", n)          // each its own: a shared head cannot pass
+		h.gh.AddPull(testRepo, fakegithub.Pull{Number: n, Title: "t", User: fakegithub.User("dev", 7), Head: head, Files: files})
+		h.gh.AddReview(testRepo, n, fakegithub.User("uma", 11), "APPROVED", "", head)
+		if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": n, "pull_request.head.sha": head}); code != ExitOK {
 			t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
 		}
-		st := h.gh.LatestStatus(testRepo, sha1A, StatusContext)
+		st := h.gh.LatestStatus(testRepo, head, StatusContext)
 		if st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "backend") {
 			t.Errorf("%d files: status = %v, want pending on backend", n, st)
 		}
@@ -783,13 +788,14 @@ require:
 		{2, 1, "a ready brief"},
 		{4, 3, "security"},
 	} {
-		h.gh.AddPull(testRepo, fakegithub.Pull{Number: tt.pr, Title: "Reorder", Body: fmt.Sprintf("Brief: #%d", tt.brief), User: fakegithub.User("dev", 7), Head: sha1A})
-		h.gh.AddReview(testRepo, tt.pr, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
-		h.gh.AddReview(testRepo, tt.pr, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
-		if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": tt.pr, "pull_request.head.sha": sha1A}); code != ExitOK {
+		head := fmt.Sprintf("%040d", tt.pr) // each its own: a shared head cannot pass
+		h.gh.AddPull(testRepo, fakegithub.Pull{Number: tt.pr, Title: "Reorder", Body: fmt.Sprintf("Brief: #%d", tt.brief), User: fakegithub.User("dev", 7), Head: head})
+		h.gh.AddReview(testRepo, tt.pr, fakegithub.User("uma", 11), "APPROVED", "", head)
+		h.gh.AddReview(testRepo, tt.pr, fakegithub.User("bea", 12), "APPROVED", "", head)
+		if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": tt.pr, "pull_request.head.sha": head}); code != ExitOK {
 			t.Fatalf("Run = %d\n%s%s", code, h.stdout.String(), h.stderr.String())
 		}
-		st := h.gh.LatestStatus(testRepo, sha1A, StatusContext)
+		st := h.gh.LatestStatus(testRepo, head, StatusContext)
 		if st.GetState() != "pending" || !strings.Contains(st.GetDescription(), tt.desc) {
 			t.Errorf("PR #%d (brief #%d): status = %v, want pending on %q", tt.pr, tt.brief, st, tt.desc)
 		}

@@ -24,11 +24,12 @@ import (
 // gate reads (force pushes, base changes, deletions, reopenings), and the
 // briefs and teams the caller expects to need (%s: aliases it adds).
 // Connections past their first 100 are read by pageQuery.
-const pullQuery = `query($owner:String!,$name:String!,$number:Int!,$policy:String!,$form:String!%s){
+const pullQuery = `query($owner:String!,$name:String!,$number:Int!,$policy:String!,$form:String!,$head:String!%s){
 viewer{login}
 repository(owner:$owner,name:$name){
 policy:object(expression:$policy){__typename ... on Blob{oid text isTruncated}}
 form:object(expression:$form){__typename ... on Blob{oid text isTruncated}}
+headCommit:object(expression:$head){__typename ... on Commit{oid associatedPullRequests(first:20){totalCount nodes{number state headRefOid}}}}
 pullRequest(number:$number){number title body url state isDraft merged mergedAt createdAt
 mergedBy{...actor} author{...actor}
 headRefName headRefOid baseRefName baseRefOid changedFiles
@@ -49,7 +50,7 @@ const timelineTypes = "HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_R
 // pullFragments are the fragments the queries use; withFragments adds those
 // a query spreads (GitHub refuses a document with an unused fragment).
 const pullFragments = `fragment actor on Actor{__typename login}
-fragment commit on Commit{oid tree{oid} parents(first:3){nodes{oid}}}
+fragment commit on Commit{oid tree{oid} parents(first:3){totalCount nodes{oid}}}
 fragment seen on Commit{...commit status{context(name:"twokey/gate"){state description targetUrl createdAt creator{...actor}}}}
 fragment edits on UserContentEditConnection{totalCount nodes{editedAt editor{...actor}}}
 fragment review on PullRequestReview{fullDatabaseId state body url submittedAt authorCanPushToRepository author{...actor} commit{...commit} userContentEdits(first:20){...edits}}
@@ -109,6 +110,9 @@ func withFragments(query string) string {
 // 10,000 comments, reviews or events.
 var maxPages = map[string]int{"files": 30, "reviews": 100, "comments": 100, "timelineItems": 100}
 
+// listName names a connection for people.
+var listName = map[string]string{"files": "files", "reviews": "reviews", "comments": "comments", "timelineItems": "timeline events"}
+
 type gqlActor struct {
 	Typename string `json:"__typename"`
 	Login    string `json:"login"`
@@ -132,7 +136,8 @@ type gqlCommit struct {
 		OID string `json:"oid"`
 	} `json:"tree"`
 	Parents struct {
-		Nodes []struct {
+		TotalCount int `json:"totalCount"`
+		Nodes      []struct {
 			OID string `json:"oid"`
 		} `json:"nodes"`
 	} `json:"parents"`
@@ -143,6 +148,12 @@ type gqlCommit struct {
 
 func (c *gqlCommit) commit(inPR bool) tracker.PRCommit {
 	pc := tracker.PRCommit{SHA: strings.ToLower(c.OID), Tree: c.Tree.OID, InPR: inPR}
+	if c.Parents.TotalCount > len(c.Parents.Nodes) {
+		// An octopus merge with more parents than were read: its parents
+		// are unknown, and it is never "the same change" as another commit
+		// (TestAttackOctopusKeepsKeys).
+		return pc
+	}
 	for _, p := range c.Parents.Nodes {
 		pc.Parents = append(pc.Parents, strings.ToLower(p.OID))
 	}
@@ -288,6 +299,37 @@ type gqlTeam struct {
 	} `json:"team"`
 }
 
+// gqlHeadCommit is the pull request's head commit with the pull requests
+// associated with it.
+type gqlHeadCommit struct {
+	OID        string `json:"oid"`
+	Associated struct {
+		TotalCount int `json:"totalCount"`
+		Nodes      []struct {
+			Number     int    `json:"number"`
+			State      string `json:"state"`
+			HeadRefOID string `json:"headRefOid"`
+		} `json:"nodes"`
+	} `json:"associatedPullRequests"`
+}
+
+// sharedHead returns the other open pull requests whose head is this one's,
+// as the read gave them; ok is false when the read cannot tell (the head
+// ref GitHub keeps is not yet the head, or more pull requests than were
+// read are associated with it).
+func (rd *pullRead) sharedHead() (others []int, ok bool) {
+	hc := rd.headCommit
+	if hc == nil || !strings.EqualFold(hc.OID, rd.pr.HeadRefOID) || hc.Associated.TotalCount > len(hc.Associated.Nodes) {
+		return nil, false
+	}
+	for _, n := range hc.Associated.Nodes {
+		if n.Number != rd.pr.Number && n.State == "OPEN" && strings.EqualFold(n.HeadRefOID, rd.pr.HeadRefOID) {
+			others = append(others, n.Number)
+		}
+	}
+	return others, true
+}
+
 // gqlErr is one entry of a GraphQL answer's errors.
 type gqlErr struct {
 	Type    string `json:"type"`
@@ -307,6 +349,9 @@ type pullRead struct {
 	pr           *gqlPull
 	briefs       map[int]*gqlIssue // nil: no such issue, or a pull request
 	teams        map[string]*teamList
+	// headCommit is the commit refs/pull/<number>/head names, with the pull
+	// requests GitHub associates with it (nil: GitHub named none).
+	headCommit *gqlHeadCommit
 	// canPush says, per lower-cased login, whether a reviewer can push to
 	// the repository (GitHub says so on each review).
 	canPush map[string]bool
@@ -371,7 +416,8 @@ func (g *repoAPI) graphql(ctx context.Context, op, query string, vars map[string
 func (g *repoAPI) readPull(ctx context.Context, number int, ref, policyPath, formPath string, briefs []int, teams []string) (*pullRead, error) {
 	op := fmt.Sprintf("read pull request #%d of %s", number, g.full())
 	vars := map[string]any{"owner": g.owner, "name": g.name, "number": number,
-		"policy": "refs/heads/" + ref + ":" + policyPath, "form": "refs/heads/" + ref + ":" + formPath}
+		"policy": "refs/heads/" + ref + ":" + policyPath, "form": "refs/heads/" + ref + ":" + formPath,
+		"head": fmt.Sprintf("refs/pull/%d/head", number)}
 	decl, repoSel, rootSel := g.extras(briefs, teams, vars)
 	query := fmt.Sprintf(pullQuery, decl, repoSel, rootSel)
 	var data map[string]jsonRaw
@@ -400,6 +446,7 @@ func (g *repoAPI) readPull(ctx context.Context, number int, ref, policyPath, for
 		}
 		return nil, fmt.Errorf("%s (GraphQL): %w: %s", op, errGraphQL, firstMessage(errs, "no pull request in the answer"))
 	}
+	_ = jsonUnmarshal(repo["headCommit"], &rd.headCommit)
 	_ = jsonUnmarshal(repo["policy"], &rd.policy)
 	_ = jsonUnmarshal(repo["form"], &rd.form)
 	if err := rd.extras(briefs, teams, repo, data, errs); err != nil {
@@ -535,6 +582,13 @@ func (g *repoAPI) morePages(ctx context.Context, number int, rd *pullRead, wantF
 			}
 		}
 		*c.info = info
+		if info.HasNextPage && c.name != "files" {
+			// Files past GitHub's list are judged as FilesIncomplete (every
+			// path rule holds). Reviews, comments and events are not
+			// judged by part: the part not read may hold a revoke, a
+			// request for changes or a force push.
+			return fmt.Errorf("pull request #%d has more %s than twokey reads (%d): it cannot be judged by part of them; lock the conversation, delete the noise or open a new pull request", number, strings.ToLower(listName[c.name]), maxPages[c.name]*100)
+		}
 	}
 	for _, r := range rd.pr.Reviews.Nodes {
 		if r.Author != nil {

@@ -213,7 +213,17 @@ func (r *runner) dispatch(ctx context.Context, ev any) error {
 			return r.handleIssue(ctx, e.GetIssue())
 		}
 	case *github.IssueCommentEvent:
-		if e.GetAction() == "created" && e.GetIssue().IsPullRequest() {
+		a := e.GetAction()
+		if (a == "created" || a == "edited" || a == "deleted") && e.GetIssue().IsPullRequest() {
+			// An edit or a deletion can withdraw a key (a /signoff edited
+			// into a revoke, deleted, or edited by someone else): the gate
+			// answers at once, not at the next event. A bot's comment
+			// carries no key (twokey's own edits of its comment come here
+			// under an App token).
+			if a != "created" && e.GetComment().GetUser().GetType() == "Bot" {
+				r.pub.notice("a bot's comment was %s: it carries no key, nothing to do", a)
+				return nil
+			}
 			r.setDefaultBranch(e.GetRepo())
 			return r.handlePull(ctx, e.GetIssue().GetNumber(), linkHint{title: e.GetIssue().GetTitle(), body: e.GetIssue().GetBody()})
 		}

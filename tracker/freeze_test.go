@@ -154,11 +154,18 @@ func TestFreezeOverride(t *testing.T) {
 		{"release on an older commit", []Comment{gComment(10, "rel", "/signoff release "+gOld, gHead, 5)}, StatePending, ""},
 		{"release by someone else", []Comment{gComment(10, "alice", "/signoff release", gHead, 5)}, StatePending, ""},
 		{"bypass", []Comment{gComment(10, "root", "/bypass the site is down", gHead, 5)}, StateSuccess, "root"},
+		// Finding: the override kind, not being required, skipped the base
+		// check; a release given for a change into one base lifted the
+		// freeze after a retarget (and so did a bypass).
+		{"release before the base changed", []Comment{gComment(10, "rel", "/signoff release", gHead, 5), gComment(11, "root", "/bypass the site is down", gHead, 5)}, StatePending, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pr := signedPR()
 			pr.Comments = tt.comments
+			if strings.Contains(tt.name, "base changed") {
+				pr.Timeline = append(pr.Timeline, TimelineEvent{Type: EventBaseChanged, At: gAt(6), Actor: gActor("dev"), From: "experimental", To: "main"})
+			}
 			v := judgeAt(t, p, pr, TimeFacts{}, now)
 			if v.State != tt.want {
 				t.Fatalf("state %s (%s), want %s", v.State, v.Description(), tt.want)

@@ -33,6 +33,11 @@ type Review struct {
 	// EditsIncomplete says GitHub listed more edits than were read: the
 	// review is then treated as edited by someone else.
 	EditsIncomplete bool
+	// Voided, when set, says why what the review says now is not what it
+	// said when judged (it was edited after the merge being recorded): it
+	// then counts as edited by someone else, carrying nothing and
+	// withdrawing its author's earlier sign-offs.
+	Voided string
 }
 
 // Comment is a conversation comment on a pull request.
@@ -45,6 +50,8 @@ type Comment struct {
 	// Edits are the edits of its text, from GitHub's edit history.
 	Edits           []Edit
 	EditsIncomplete bool
+	// Voided is as for Review.
+	Voided string
 }
 
 // Edit is one entry of GitHub's edit history of a comment or review
@@ -90,6 +97,10 @@ type PullRequest struct {
 	// CommitsIncomplete says the pull request has more commits than were
 	// read: a short SHA then names nothing for sure and is refused.
 	CommitsIncomplete bool
+	// SharedHead are the other open pull requests whose head is this one's.
+	// A commit status belongs to the commit, so this one cannot pass while
+	// they share it: one's success would stand for the other's change.
+	SharedHead []int
 	// HeadSeen are twokey's own statuses for this pull request (posted by the
 	// token's own identity): each says twokey read SHA as the head at or
 	// before At (GitHub's clock).
@@ -122,8 +133,8 @@ type TimelineEvent struct {
 type PRCommit struct {
 	SHA     string
 	Tree    string
-	Parents []string
-	InPR    bool // one of the pull request's commits when it was read
+	Parents []string // nil when not all of them were read: never the same change
+	InPR    bool     // one of the pull request's commits when it was read
 }
 
 // HeadSeen is one of twokey's own commit statuses for the pull request:
@@ -210,6 +221,10 @@ type Verdict struct {
 	Bypass *Bypass
 	// Problems are configuration errors that make the state failure.
 	Problems []string
+	// Blocked says why the pull request cannot pass as it stands whatever
+	// is signed (or bypassed): its head is shared with another open pull
+	// request. The state is then pending at best.
+	Blocked []string
 	// Extra are the sign-offs on the head of kinds the change does not
 	// require (a freeze's override kind, see ApplyTime).
 	Extra []Signoff
@@ -301,7 +316,9 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 	sort.Slice(live, func(i, j int) bool { return signoffLess(live[i], live[j]) })
 	for _, s := range live {
 		if !contains(v.Required, s.Kind) {
-			if strings.EqualFold(s.SHA, head) {
+			// A freeze's override kind: on the head and the base it was
+			// given for, like any key.
+			if strings.EqualFold(s.SHA, head) && baseChangedAfter(pr, s.At) == nil {
 				v.Extra = append(v.Extra, s)
 			}
 			continue
@@ -371,6 +388,13 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 	}
 
 	v.Link = linkResult(p, pr, briefs, t.waiver)
+	if len(pr.SharedHead) > 0 {
+		refs := make([]string, len(pr.SharedHead))
+		for i, n := range pr.SharedHead {
+			refs[i] = fmt.Sprintf("#%d", n)
+		}
+		v.Blocked = append(v.Blocked, fmt.Sprintf("the head %s is also the head of %s: a commit status belongs to the commit, so one pull request's verdict would stand for the other's change; close the other, or push a commit of this pull request's own", short(head), strings.Join(refs, ", ")))
+	}
 
 	switch {
 	case len(v.Problems) > 0:
@@ -387,6 +411,9 @@ func Evaluate(ctx context.Context, p *Policy, pr *PullRequest, briefs []LinkedBr
 		if s := v.Link.Status; s != LinkSatisfied && s != LinkWaived && s != LinkNotRequired {
 			v.State = StatePending
 		}
+	}
+	if len(v.Blocked) > 0 && v.State == StateSuccess {
+		v.State = StatePending // a bypass is of this pull request's change, not of the other's
 	}
 	return v, nil
 }

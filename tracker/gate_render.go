@@ -16,6 +16,8 @@ func (v *Verdict) Description() string {
 	switch {
 	case v.State == StateFailure:
 		s = "policy error: " + strings.Join(v.Problems, "; ")
+	case len(v.Blocked) > 0:
+		s = "blocked: " + strings.Join(v.Blocked, "; ")
 	case v.Bypass != nil:
 		s = fmt.Sprintf("bypassed by @%s: %s", v.Bypass.By.Login, oneLine(v.Bypass.Reason))
 	case v.State == StateSuccess:
@@ -134,6 +136,13 @@ func (v *Verdict) Comment() string {
 			v.Bypass.By.Login, v.Bypass.URL, cell(v.Bypass.Reason))
 	}
 	writeFreeze(&b, v)
+	if len(v.Blocked) > 0 {
+		b.WriteString("**This pull request cannot pass as it stands:**\n\n")
+		for _, p := range v.Blocked {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+		b.WriteString("\n")
+	}
 	if len(v.Problems) > 0 {
 		b.WriteString("**The policy cannot be met.** Fix `.github/twokey.yml` on the default branch:\n\n")
 		for _, p := range v.Problems {

@@ -687,6 +687,17 @@ func TestEvaluate(t *testing.T) {
 			ignored: []string{"mallory: @mallory may not bypass the gate; the bypass users are @root", "root: /bypass needs a reason"},
 		},
 		{
+			// Finding: a bypass declared for a change into one base stayed
+			// when dev retargeted the pull request to another.
+			name: "a bypass ends with a change of the base branch",
+			pr: func(pr *PullRequest) {
+				pr.Comments = []Comment{gComment(1, "root", "/bypass experimental only", gHead, 1)}
+				pr.Timeline = append(pr.Timeline, TimelineEvent{Type: EventBaseChanged, At: gAt(5), Actor: gActor("dev"), From: "experimental", To: "main"})
+			},
+			state: StatePending, kinds: "usability=missing backend=missing", link: LinkSatisfied,
+			ignored: []string{"root: the bypass was declared before the base branch changed to main: post /bypass again if it still applies"},
+		},
+		{
 			name: "a bypass ends with a push; one on an unknown commit does not count",
 			pr: func(pr *PullRequest) {
 				pr.Comments = []Comment{

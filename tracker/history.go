@@ -238,3 +238,12 @@ func baseChangedAfter(pr *PullRequest, t time.Time) *TimelineEvent {
 	}
 	return last
 }
+
+// baseChangeText says what a base change did, after "the base branch":
+// "changed to main", or "changed" (a force push of the base).
+func baseChangeText(b *TimelineEvent) string {
+	if b.Type == EventBaseChanged && b.To != "" {
+		return "changed to " + b.To
+	}
+	return "changed"
+}

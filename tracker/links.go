@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,11 +53,11 @@ func branchBrief(branch string) int {
 		} else {
 			continue
 		}
-		n, err := strconv.Atoi(num)
+		n, err := strconv.ParseInt(num, 10, 32)
 		if err != nil {
 			return 0 // too large to be an issue
 		}
-		return n
+		return int(n)
 	}
 	return 0
 }
@@ -74,7 +75,9 @@ func FindLinks(repo, title, body, branch string) []Link {
 	var out []Link
 	seen := map[string]bool{}
 	add := func(r string, n int, src string) {
-		if n <= 0 {
+		if n <= 0 || n > math.MaxInt32 {
+			// Not an issue number: GitHub's are GraphQL Ints (32 bits), and
+			// asking for a larger one makes GitHub refuse the whole read.
 			return
 		}
 		key := strings.ToLower(r) + "#" + strconv.Itoa(n)

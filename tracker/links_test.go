@@ -77,6 +77,11 @@ func TestFindLinks(t *testing.T) {
 		{name: "branch brief/N then a dot", branch: "brief/1.2", want: nil},
 		{name: "branch dependency bump", branch: "dependabot/npm_and_yarn/lodash-4.17.21", want: nil},
 		{name: "number zero is no issue", body: "#0", want: nil},
+		// GitHub's issue numbers are GraphQL Ints: asking for a larger one
+		// makes GitHub refuse the whole read (TestAttackRunThatCannotJudgeKeepsSuccess).
+		{name: "numbers past 32 bits are no issue", body: "Brief: #2147483647 #2147483648 https://github.com/acme/site/issues/3000000000", branch: "brief-3000000000",
+			want: []Link{{repo, 2147483647, "body: Brief: #2147483647"}}},
+		{name: "branch number past 32 bits", branch: "brief/2147483648", want: nil},
 		{name: "CRLF bodies", body: "Adds it.\r\n\r\nCloses #4\r\n", want: []Link{{repo, 4, "body: Closes #4"}}},
 	}
 	for _, tt := range tests {

@@ -383,7 +383,7 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 	for i := range pr.Comments {
 		c := &pr.Comments[i]
 		at := c.CreatedAt
-		if other, _ := editedByOther(c.User, c.Edits, c.EditsIncomplete); !other && lastEdit(c.Edits).After(at) {
+		if other, _ := editedByOther(c.User, c.Edits, c.EditsIncomplete); !other && c.Voided == "" && lastEdit(c.Edits).After(at) {
 			at = lastEdit(c.Edits) // its author rewrote it then
 		}
 		events = append(events, event{at: at, comment: c})
@@ -421,12 +421,13 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 			state    string
 			edits    []Edit
 			partial  bool
+			voided   string
 		)
 		if r := e.review; r != nil {
-			who, body, src, url, state, edits, partial = r.User, r.Body, ViaReview, r.URL, r.State, r.Edits, r.EditsIncomplete
+			who, body, src, url, state, edits, partial, voided = r.User, r.Body, ViaReview, r.URL, r.State, r.Edits, r.EditsIncomplete, r.Voided
 		} else {
 			c := e.comment
-			who, body, src, url, edits, partial = c.User, c.Body, ViaComment, c.URL, c.Edits, c.EditsIncomplete
+			who, body, src, url, edits, partial, voided = c.User, c.Body, ViaComment, c.URL, c.Edits, c.EditsIncomplete, c.Voided
 		}
 		cmds := parseCommands(body)
 		ignore := func(reason string) {
@@ -440,10 +441,13 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 		// may have been a revoke, whatever it says now. It carries nothing,
 		// and takes away what its author had given before it, however soon
 		// after it came the edit was.
-		if other, by := editedByOther(who, edits, partial); other && !who.isBot() {
+		if other, by := editedByOther(who, edits, partial); (other || voided != "") && !who.isBot() {
 			n := t.withdraw(who.Login)
 			if relevant || n > 0 {
 				reason := fmt.Sprintf("the %s was edited by %s, not by @%s: it counts for nothing", src, by, who.Login)
+				if voided != "" {
+					reason = fmt.Sprintf("the %s %s: it counts for nothing", src, voided)
+				}
 				if n > 0 {
 					reason += fmt.Sprintf(", and @%s's earlier sign-offs are withdrawn (it may have been a revoke); @%s signs again to give them back", who.Login, who.Login)
 				}
@@ -555,6 +559,9 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 					ignore("GitHub's records do not establish which commit was the head when this bypass was declared; post /bypass again")
 				case !strings.EqualFold(sha, pr.HeadSHA):
 					ignore(fmt.Sprintf("the bypass was declared on %s and the head is now %s: post /bypass again if it still applies", short(sha), short(pr.HeadSHA)))
+				case baseChangedAfter(pr, e.at) != nil:
+					// A bypass is of a change: the base branch is part of it.
+					ignore(fmt.Sprintf("the bypass was declared before the base branch %s: post /bypass again if it still applies", baseChangeText(baseChangedAfter(pr, e.at))))
 				default:
 					t.bypass = &Bypass{By: who, Reason: reason, URL: url, At: e.at}
 				}

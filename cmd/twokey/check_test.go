@@ -471,8 +471,10 @@ freeze:
 `)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	w.gh.SetNow(func() time.Time { return time.Date(2026, 3, 6, 16, 0, 0, 0, berlin) })
-	w.gh.AddPull(e2eRepo, fakegithub.Pull{Number: 3, Title: "t", User: fakegithub.User("dev", 7), Head: headA})
-	w.gh.AddReview(e2eRepo, 3, fakegithub.User("uma", 11), "APPROVED", "", headA)
+	// Its own head: #2 of the world is on headA, and a head two open pull
+	// requests share cannot pass.
+	w.gh.AddPull(e2eRepo, fakegithub.Pull{Number: 3, Title: "t", User: fakegithub.User("dev", 7), Head: headB})
+	w.gh.AddReview(e2eRepo, 3, fakegithub.User("uma", 11), "APPROVED", "", headB)
 
 	code, out, errs := w.check("--pr", "3")
 	if code != exitNotOK {

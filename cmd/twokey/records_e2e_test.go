@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v60/github"
 	"github.com/twokey/twokey/internal/fakegithub"
 	"github.com/twokey/twokey/internal/gitserver"
 	"github.com/twokey/twokey/tracker"
@@ -95,8 +96,11 @@ func TestActionRecordsEveryMergeMethod(t *testing.T) {
 		{13, faq[2], rebased[0], faq, "rebase", rebased[1:]},
 	}
 	for _, p := range pulls {
-		w.gh.AddPull(e2eRepo, fakegithub.Pull{Number: p.number, Title: "Change", Body: "Brief: #1", User: fakegithub.User("dev", 7),
+		pr := w.gh.AddPull(e2eRepo, fakegithub.Pull{Number: p.number, Title: "Change", Body: "Brief: #1", User: fakegithub.User("dev", 7),
 			Head: p.head, Files: []string{"index.html"}, Merged: true, MergedBy: fakegithub.User("lead", 9), Merge: p.landed})
+		// Merged a minute after the approvals below (one in the merge's
+		// second is not known to be before it).
+		pr.MergedAt = &github.Timestamp{Time: pr.GetMergedAt().Add(time.Minute)}
 		w.gh.SetPullCommits(e2eRepo, p.number, p.commits...)
 		w.gh.AddReview(e2eRepo, p.number, fakegithub.User("uma", 11), "APPROVED", "", p.head)
 		w.gh.AddReview(e2eRepo, p.number, fakegithub.User("bea", 12), "APPROVED", "", p.head)

@@ -108,9 +108,9 @@ func asList(v any) []string {
 func TestTwokeyWorkflows(t *testing.T) {
 	wantTriggers := map[string][]string{
 		"issues":              {"opened", "edited", "reopened"},
-		"issue_comment":       {"created"},
+		"issue_comment":       {"created", "edited", "deleted"},
 		"pull_request_target": {"opened", "edited", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled", "closed"},
-		"pull_request_review": {"submitted", "dismissed"},
+		"pull_request_review": {"submitted", "edited", "dismissed"},
 		"merge_group":         {"checks_requested"},
 		"push":                {"branches=main"},
 		"schedule":            {"cron=*/15 * * * *"},

@@ -125,6 +125,7 @@ type Repo struct {
 	issues        map[int]*github.Issue
 	pulls         map[int]*github.PullRequest
 	pullFiles     map[int][]*github.CommitFile
+	pullRefs      map[int]string // refs/pull/N/head when it lags the head (SetPullRef)
 	reviews       map[int][]*github.PullRequestReview
 	comments      []*github.IssueComment
 	edits         map[int64][]edit        // comment or review id -> its edit history
@@ -218,6 +219,7 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		commitPulls:  map[string][]int{},
 		issueEdited:  map[int]time.Time{},
 		events:       map[int][]*github.IssueEvent{},
+		pullRefs:     map[int]string{},
 	}
 	s.repos[strings.ToLower(fullName)] = r
 	return r
@@ -547,6 +549,28 @@ func (s *Server) ForcePush(repo string, number int, sha string, actor *github.Us
 	if pr := r.pulls[number]; pr != nil {
 		r.timeline[number] = append(r.timeline[number], timelineEvent{typ: "HeadRefForcePushedEvent", at: s.now(), actor: actor, before: pr.GetHead().GetSHA(), after: sha})
 		pr.Head.SHA = github.String(sha)
+	}
+}
+
+// SetPullRef makes refs/pull/<number>/head name sha, as when GitHub has not
+// yet moved it to a pushed head ("" follows the head again).
+func (s *Server) SetPullRef(repo string, number int, sha string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repo(repo, true).pullRefs[number] = sha
+}
+
+// ClosePull closes pull request number without merging it, by actor.
+func (s *Server) ClosePull(repo string, number int, actor *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	if pr := r.pulls[number]; pr != nil {
+		pr.State = github.String("closed")
+		if is := r.issues[number]; is != nil {
+			is.State = github.String("closed")
+		}
+		r.timeline[number] = append(r.timeline[number], timelineEvent{typ: "ClosedEvent", at: s.now(), actor: actor})
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,6 +239,10 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		gqlErrors(w, nil, out...)
 		return
 	}
+	if e := intsInRange(doc); e != nil {
+		gqlErrors(w, nil, e)
+		return
+	}
 	if len(doc.Operations) != 1 || doc.Operations[0].Operation != ast.Query {
 		gqlErrors(w, nil, map[string]any{"message": "fake GitHub answers one query operation, not mutations or subscriptions"})
 		return
@@ -256,6 +262,50 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": data})
 }
 
+// intsInRange refuses an Int literal outside 32 bits, as GitHub does
+// ("Argument 'number' on Field 'issueOrPullRequest' has an invalid value
+// (3000000000). Expected type 'Int!'."): GraphQL's Int is a signed 32-bit
+// integer, and gqlparser does not check the range of literals.
+func intsInRange(doc *ast.QueryDocument) map[string]any {
+	var bad map[string]any
+	var value func(field, arg string, v *ast.Value)
+	value = func(field, arg string, v *ast.Value) {
+		if v == nil || bad != nil {
+			return
+		}
+		if v.Kind == ast.IntValue && v.ExpectedType != nil && v.ExpectedType.Name() == "Int" {
+			if _, err := strconv.ParseInt(v.Raw, 10, 32); err != nil {
+				bad = map[string]any{"message": fmt.Sprintf("Argument '%s' on Field '%s' has an invalid value (%s). Expected type '%s'.", arg, field, v.Raw, v.ExpectedType.String())}
+				return
+			}
+		}
+		for _, c := range v.Children {
+			value(field, arg, c.Value)
+		}
+	}
+	var sel func(ss ast.SelectionSet)
+	sel = func(ss ast.SelectionSet) {
+		for _, s := range ss {
+			switch s := s.(type) {
+			case *ast.Field:
+				for _, a := range s.Arguments {
+					value(s.Name, a.Name, a.Value)
+				}
+				sel(s.SelectionSet)
+			case *ast.InlineFragment:
+				sel(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		sel(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		sel(f.SelectionSet)
+	}
+	return bad
+}
+
 func gqlErrorOf(e *gqlerror.Error) map[string]any {
 	m := map[string]any{"message": e.Message}
 	if len(e.Locations) > 0 {
@@ -273,6 +323,9 @@ func gqlErrors(w http.ResponseWriter, data map[string]any, errs ...map[string]an
 	}
 	writeJSON(w, http.StatusOK, body)
 }
+
+// pullRefRe matches refs/pull/N/head.
+var pullRefRe = regexp.MustCompile(`^refs/pull/([0-9]+)/head$`)
 
 // resolveRef names the files of ref as git's rev-parse would find them:
 // refs/heads/NAME is the branch, refs/tags/NAME the tag, and a bare NAME the
@@ -481,7 +534,21 @@ func (s *Server) repoObj(r *Repo) gobj {
 			if oid := str(args, "oid"); oid != "" {
 				return s.commitObj(r, oid), nil
 			}
-			return r.objectAt(str(args, "expression")), nil
+			expr := str(args, "expression")
+			if m := pullRefRe.FindStringSubmatch(expr); m != nil {
+				// refs/pull/N/head: the pull request's head, which GitHub
+				// keeps in the base repository for every pull request,
+				// forks' included.
+				n, _ := strconv.Atoi(m[1])
+				if sha := r.pullRefs[n]; sha != "" {
+					return s.commitObj(r, sha), nil
+				}
+				if pr := r.pulls[n]; pr != nil && pr.GetHead().GetSHA() != "" {
+					return s.commitObj(r, pr.GetHead().GetSHA()), nil
+				}
+				return nil, nil
+			}
+			return r.objectAt(expr), nil
 		case "pullRequest":
 			n, _ := num(args, "number")
 			pr := r.pulls[n]
@@ -538,6 +605,7 @@ func (s *Server) repoObj(r *Repo) gobj {
 // (refs/tags/NAME) before a branch; refs/heads/NAME names the branch alone.
 func (r *Repo) objectAt(expr string) any {
 	ref, path, hasPath := strings.Cut(expr, ":")
+
 	key := r.resolveRef(ref)
 	files, ok := r.files[key]
 	if !ok {
@@ -644,6 +712,24 @@ func (s *Server) commitObj(r *Repo, sha string) gobj {
 				for _, p := range c.Parents {
 					nodes = append(nodes, s.commitObj(r, p))
 				}
+			}
+			return connection(nodes, args), nil
+		case "associatedPullRequests":
+			// The pull requests whose commits hold it, open and merged (the
+			// commits the fake knows: the head, SetPullCommits), by number.
+			var numbers []int
+			for n, pr := range r.pulls {
+				if pr.GetState() == "closed" && !pr.GetMerged() {
+					continue
+				}
+				if strings.EqualFold(pr.GetHead().GetSHA(), sha) || slices.Contains(r.pullCommits[n], sha) {
+					numbers = append(numbers, n)
+				}
+			}
+			sort.Ints(numbers)
+			nodes := make([]gobj, len(numbers))
+			for i, n := range numbers {
+				nodes[i] = s.pullObj(r, n)
 			}
 			return connection(nodes, args), nil
 		case "status":
