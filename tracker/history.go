@@ -41,7 +41,18 @@ type mark struct {
 	at   int64 // Unix seconds
 	ev   int
 	read bool // the head read now: a comment read with it is at or before it
+	// slack is how long before at the head may have been read: a status's
+	// mark is the Date of GitHub's answer, stamped after GitHub read the
+	// head, up to readSlack before.
+	slack int64
 }
+
+// readSlack bounds how long before the Date of its answer GitHub read what
+// it answered: it terminates a request that takes more than 10 seconds
+// ("Timeouts" in GitHub's GraphQL rate limit documentation), plus a second
+// for the Date's truncation to whole seconds. A push that is not a
+// fast-forward within it of twokey's mark leaves the mark's head unproven.
+const readSlack = 11
 
 func newHistory(pr *PullRequest) *history {
 	h := &history{}
@@ -51,7 +62,9 @@ func newHistory(pr *PullRequest) *history {
 		}
 	}
 	for _, s := range pr.HeadSeen {
-		lower(s.SHA, s.At, -1)
+		if s.SHA != "" && !s.At.IsZero() {
+			h.lower = append(h.lower, mark{sha: strings.ToLower(s.SHA), at: s.At.Unix(), ev: -1, slack: readSlack})
+		}
 	}
 	for i, e := range pr.Timeline {
 		switch e.Type {
@@ -87,6 +100,9 @@ func (h *history) headAt(t time.Time) string {
 		next = &h.breaks[i]
 	}
 	inWindow := func(m mark) bool {
+		if prev != nil && m.slack > 0 && prev.at >= m.at-m.slack {
+			return false // the break may have come after GitHub read the head
+		}
 		if prev != nil && (m.at < prev.at || (m.at == prev.at && !h.soleBreak(m.ev, m.at))) {
 			return false
 		}

@@ -169,7 +169,6 @@ func TestIgnoredListIsBounded(t *testing.T) {
 // that close to a break would otherwise never bind again). Left open: the
 // bound is GitHub's to state, not twokey's to guess.
 func TestHeadAtMarkStampedAfterTheRead(t *testing.T) {
-	t.Skip("finding: a status mark is stamped with the answer's Date, after GitHub read the head; a force push in between binds a /signoff on the parent to the re-pushed head")
 	h, b := strings.Repeat("a", 40), strings.Repeat("b", 40)
 	at := func(sec int) time.Time { return gT0.Add(time.Duration(sec) * time.Second) }
 	pr := &PullRequest{
