@@ -21,7 +21,8 @@ const maxLinkedBriefs = 10
 
 // handleIssue checks a brief: labels, one sticky comment, outputs.
 // Requests: the policy and form (one GraphQL query), comments (+ a fresh issue on a re-run), then only
-// the writes that change something.
+// the writes that change something. The brief is judged at GitHub's clock
+// (the Date of the policy's read), so that a deadline that has passed shows.
 func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 	if is.IsPullRequest() {
 		r.pub.notice("issue event on pull request #%d: nothing to do", is.GetNumber())
@@ -43,13 +44,11 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 		r.pub.notice("issue #%d has no %q label and does not follow the brief form: not a brief, nothing to do", n, p.Brief.Label)
 		return nil
 	}
-	res := tracker.CheckBrief(f, p, is.GetBody(), is.GetCreatedAt().Time)
+	res := tracker.CheckBriefAt(f, p, is.GetBody(), is.GetCreatedAt().Time, r.api.configDate)
 	verdict := "needs-info"
 	if res.Valid {
 		verdict = "ready"
 	}
-	text := tracker.BriefComment(res)
-
 	fields, _ := json.Marshal(res.Brief.FieldValues())
 	findings := res.Findings
 	if findings == nil {
@@ -59,10 +58,17 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 	if err := r.pub.outputs(Output{"verdict", verdict}, Output{"brief", string(fields)}, Output{"findings", string(fj)}); err != nil {
 		return err
 	}
-	if err := r.pub.summary(fmt.Sprintf("## twokey: brief #%d is %s\n\n%s", n, verdict, text)); err != nil {
+	if err := r.pub.summary(fmt.Sprintf("## twokey: brief #%d is %s\n\n%s", n, verdict, tracker.BriefComment(res))); err != nil {
 		return err
 	}
+	return r.writeBrief(ctx, n, labels, res)
+}
 
+// writeBrief puts a checked brief's labels and comment on issue n, whose
+// labels are now labels: it reads the issue's comments for twokey's own, and
+// writes only what changes.
+func (r *runner) writeBrief(ctx context.Context, n int, labels []string, res *tracker.BriefResult) error {
+	p := r.policy
 	comments, err := r.api.comments(ctx, n)
 	if err != nil {
 		return err
@@ -89,7 +95,7 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 		return r.write(err)
 	}
 	slices.Sort(want)
-	body := renderSticky(briefMarker, text, stickyState{L: want})
+	body := renderSticky(briefMarker, tracker.BriefComment(res), stickyState{L: want})
 	return r.write(r.upsertSticky(ctx, n, sticky, body))
 }
 
@@ -237,7 +243,7 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 			// recomputed from the brief itself: anyone who can label the
 			// issue could otherwise mark a brief ready or drop a label that
 			// adds a kind. Other labels are taken as they are.
-			res := tracker.CheckBrief(r.form, p, is.Body, is.CreatedAt)
+			res := tracker.CheckBriefAt(r.form, p, is.Body, is.CreatedAt, rd.readAt)
 			owned := p.Brief.OwnedLabels()
 			labels := slices.DeleteFunc(slices.Clone(lb.Labels), func(l string) bool { return containsFold(owned, l) })
 			lb.Found, lb.Brief, lb.Labels = true, res.Brief, append(labels, res.Labels...)

@@ -120,8 +120,8 @@ func TestFridayFreezeEndsOnTheFirstScheduledRunAfter(t *testing.T) {
 		if w := h.gh.Writes(); len(w) != 0 {
 			t.Errorf("scheduled run at %v wrote %v, want nothing", now, w)
 		}
-		if n := len(h.gh.Requests()); n != 1 {
-			t.Errorf("scheduled run at %v: %d requests, want 1 (the listing): %v", now, n, h.gh.Requests())
+		if n := len(h.gh.Requests()); n != 2 {
+			t.Errorf("scheduled run at %v: %d requests, want 2 (the listings of pull requests and briefs): %v", now, n, h.gh.Requests())
 		}
 	}
 
@@ -269,18 +269,18 @@ func TestRecheckHundredOpenPulls(t *testing.T) {
 	}
 
 	h.mustRun(h.runScheduled())
-	if r, w := count("first scheduled run (none judged before)"); r != 1+4*n || w != 3*n {
-		t.Errorf("first run: %d requests, %d writes; want %d (the listing, then a read, a status, the signed: labels and a comment each) and %d", r, w, 1+4*n, 3*n)
+	if r, w := count("first scheduled run (none judged before)"); r != 2+4*n || w != 3*n {
+		t.Errorf("first run: %d requests, %d writes; want %d (the listings of pull requests and briefs, then a read, a status, the signed: labels and a comment each) and %d", r, w, 2+4*n, 3*n)
 	}
 	h.at(saturday)
 	h.mustRun(h.runScheduled())
-	if r, w := count("scheduled run with nothing due"); r != 1 || w != 0 {
-		t.Errorf("nothing due: %d requests, %d writes; want 1 (the listing) and 0", r, w)
+	if r, w := count("scheduled run with nothing due"); r != 2 || w != 0 {
+		t.Errorf("nothing due: %d requests, %d writes; want 2 (the listings) and 0", r, w)
 	}
 	h.at(monday0900)
 	h.mustRun(h.runScheduled())
-	if r, w := count("scheduled run when the freeze ends"); r != 1+3*n || w != 2*n {
-		t.Errorf("freeze ends: %d requests, %d writes; want %d (the listing, then a read, a status and a comment edit each) and %d", r, w, 1+3*n, 2*n)
+	if r, w := count("scheduled run when the freeze ends"); r != 2+3*n || w != 2*n {
+		t.Errorf("freeze ends: %d requests, %d writes; want %d (the listings, then a read, a status and a comment edit each) and %d", r, w, 2+3*n, 2*n)
 	}
 	for i := 1; i <= n; i++ {
 		if st := h.gh.LatestStatus(testRepo, fmt.Sprintf("%040x", i), StatusContext); st.GetState() != "success" {
@@ -291,8 +291,8 @@ func TestRecheckHundredOpenPulls(t *testing.T) {
 	// new one is judged.
 	h.gh.AddPull(testRepo, fakegithub.Pull{Number: n + 1, Title: "new", User: fakegithub.User("dev", 7), Head: fmt.Sprintf("%040x", n+1)})
 	h.mustRun(h.runScheduled())
-	if r, _ := count("scheduled run with one new pull request among 101"); r != 2+3 || !strings.Contains(h.summary(), "Judged 1: #101") {
-		t.Errorf("101 open: %d requests, want 5 (2 listing pages, then a read, a status and a comment); summary:\n%s", r, h.summary())
+	if r, _ := count("scheduled run with one new pull request among 101"); r != 3+3 || !strings.Contains(h.summary(), "Judged 1: #101") {
+		t.Errorf("101 open: %d requests, want 6 (2 listing pages of pull requests and one of briefs, then a read, a status and a comment); summary:\n%s", r, h.summary())
 	}
 }
 

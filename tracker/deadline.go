@@ -400,5 +400,16 @@ func (t *TimeVerdict) next(p *Policy, f TimeFacts) time.Time {
 	for _, d := range t.Due {
 		consider(d.At)
 	}
+	if p.Deadlines.Passed == PassedNeedsInfo {
+		// A linked brief whose deadline passes needs info from then on,
+		// and the pull request waits for it.
+		for _, b := range f.Briefs {
+			if b.Found && b.Brief != nil {
+				if at, _, ok := p.DeadlinePassesAt(b.Brief); ok {
+					consider(at)
+				}
+			}
+		}
+	}
 	return next
 }

@@ -314,6 +314,15 @@ func (s *Server) labelEvent(r *Repo, number int, event, label string, actor *git
 	})
 }
 
+// CloseIssue closes issue number, as its author would.
+func (s *Server) CloseIssue(repo string, number int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.repo(repo, true).issues[number]; is != nil {
+		is.State = github.String("closed")
+	}
+}
+
 // tokenUser is the account the token belongs to, for what the API writes.
 func (s *Server) tokenUser() *github.User {
 	if s.self != nil {
