@@ -308,18 +308,33 @@ func (r *runner) timeFacts(g *gathered) tracker.TimeFacts {
 
 // mentionOverdue tells the signers of each overdue kind, once per kind and
 // due time: twokey knows it told them by its own comments (the token's
-// account) that start with the kind's marker.
+// account) that start with the kind's marker. Only a re-check run tells
+// them (r.notify): runs on a pull request's events leave the notices owed
+// (see owedNotices), so that a re-check and an event's run judging the same
+// pull request at once cannot both post one.
 func (r *runner) mentionOverdue(ctx context.Context, g *gathered, v *tracker.Verdict) error {
-	for _, d := range v.Time.Overdue() {
-		if g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] {
-			continue
-		}
+	if !r.notify {
+		return nil
+	}
+	for _, d := range r.owedNotices(g, v) {
 		if _, err := r.api.createComment(ctx, g.pr.Number, v.OverdueNotice(d)); err != nil {
 			return err
 		}
 		g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] = true
 	}
 	return nil
+}
+
+// owedNotices are the overdue kinds whose signers twokey has not told yet
+// about this due time.
+func (r *runner) owedNotices(g *gathered, v *tracker.Verdict) []tracker.Due {
+	var out []tracker.Due
+	for _, d := range v.Time.Overdue() {
+		if !g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // warn prints a warning annotation when there is a publisher (twokey check
@@ -417,6 +432,12 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 // writePull writes a judged pull request's status, labels, comment and
 // overdue notices, each only when it changes.
 func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *tracker.Verdict, text string) error {
+	// A re-check tells the signers first: its status then says nothing is
+	// owed, and if telling fails the status still says so, and the next
+	// re-check tries again.
+	if err := r.write(r.mentionOverdue(ctx, g, v)); err != nil {
+		return err
+	}
 	if err := r.write(r.setStatus(ctx, g, v)); err != nil {
 		return err
 	}
@@ -424,10 +445,7 @@ func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *trac
 	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {
 		return r.write(err)
 	}
-	if err := r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state))); err != nil {
-		return err
-	}
-	return r.write(r.mentionOverdue(ctx, g, v))
+	return r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state)))
 }
 
 // setStatus sets twokey/gate on the head, unless twokey's own status there
@@ -446,6 +464,12 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 	jm := judgedMark{cfg: r.cfgID}
 	if v.Time != nil {
 		jm.next = v.Time.Next
+		if owed := r.owedNotices(g, v); len(owed) > 0 && !r.notify {
+			// Notices this run may not post: the mark says their time
+			// has come, so the next re-check judges the pull request
+			// and tells the signers.
+			jm.next = owed[0].At
+		}
 	}
 	if st := g.status; st != nil && strings.EqualFold(st.State, state) && st.Description == desc {
 		if have, ok := parseMark(st.TargetURL); ok && have == jm {

@@ -70,6 +70,7 @@ type openPull struct {
 // each pull request judged, its read and the writes that change something.
 // "Now" is GitHub's clock, the Date of the listing's answer.
 func (r *runner) recheckAll(ctx context.Context, why string) error {
+	r.notify = true
 	policyPath, formPath := r.configPaths()
 	var (
 		judged, left []int
