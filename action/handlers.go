@@ -127,6 +127,9 @@ type gathered struct {
 	// now is GitHub's clock when it answered the read (its Date): the time
 	// rules judge at it, never at the runner's clock.
 	now time.Time
+	// requiredSince is when each required kind became required (zero:
+	// since ready), as the time rules were applied; the status records it.
+	requiredSince map[string]time.Time
 	// mentioned holds the overdue notices twokey already posted here
 	// (tracker.OverdueMarker of kind and due time), found in the comments
 	// of the token's own account only.
@@ -266,7 +269,9 @@ func (r *runner) evaluate(ctx context.Context, g *gathered) (*tracker.Verdict, e
 		r.warn("pull request #%d: GitHub's answer carried no Date, so freeze windows and due times were not applied on this run", g.pr.Number)
 		return v, nil
 	}
-	if err := tracker.ApplyTime(v, r.policy, r.timeFacts(g), g.now); err != nil {
+	f := r.timeFacts(g)
+	g.requiredSince = f.RequiredSince
+	if err := tracker.ApplyTime(v, r.policy, f, g.now); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -279,7 +284,8 @@ const overdueMarkerPrefix = "<!-- twokey:overdue "
 // the latest of when it was opened, when it was last marked ready for
 // review, and when each ready brief it links was filed or last edited (a
 // brief is judged ready from its text, so its last edit is when it became
-// so at the latest). GitHub's timestamps only.
+// so at the latest); and of when each kind it requires became required
+// (see requiredHistory). GitHub's timestamps, and twokey's own statuses.
 func (r *runner) timeFacts(g *gathered) tracker.TimeFacts {
 	pr := g.read.pr
 	f := tracker.TimeFacts{PR: g.pr, Briefs: g.briefs, Draft: pr.IsDraft, ReadyAt: pr.CreatedAt}
@@ -303,7 +309,53 @@ func (r *runner) timeFacts(g *gathered) tracker.TimeFacts {
 			later(*is.LastEditedAt)
 		}
 	}
+	f.RequiredSince = tracker.RequiredSince(r.policy, g.pr, g.briefs, r.requiredHistory(g))
 	return f
+}
+
+// requiredHistory gathers what GitHub and twokey recorded of when the
+// required kinds became required: when each label was last added (the
+// timeline's labeled events), the kinds twokey's latest own status on any
+// head of this pull request lists (its mark), and when twokey first saw
+// the head (its status's mark, or this read).
+func (r *runner) requiredHistory(g *gathered) tracker.RequiredHistory {
+	rd := g.read
+	h := tracker.RequiredHistory{LabeledAt: map[string]time.Time{}, HeadSeenAt: g.seen}
+	if h.HeadSeenAt.IsZero() {
+		h.HeadSeenAt = rd.readAt
+	}
+	var latest *gqlStatus
+	consider := func(c *gqlCommit) {
+		if c == nil {
+			return
+		}
+		st, _ := ownStatus(c, rd.viewer, rd.pr.Number)
+		if st == nil || (latest != nil && !st.CreatedAt.After(latest.CreatedAt)) {
+			return
+		}
+		if m, ok := parseMark(st.TargetURL); ok && m.req != nil {
+			latest = st
+			h.Before = &tracker.RequiredBefore{Head: strings.ToLower(c.OID), Since: parseReq(*m.req, r.policy.KindOrder)}
+		}
+	}
+	for i := range rd.pr.Commits.Nodes {
+		consider(&rd.pr.Commits.Nodes[i].Commit)
+	}
+	for _, e := range rd.pr.Timeline.Nodes {
+		switch e.Typename {
+		case "HeadRefForcePushedEvent":
+			consider(e.BeforeCommit)
+			consider(e.AfterCommit)
+		case "LabeledEvent":
+			if e.Label != nil {
+				l := strings.ToLower(e.Label.Name)
+				if e.CreatedAt.After(h.LabeledAt[l]) {
+					h.LabeledAt[l] = e.CreatedAt
+				}
+			}
+		}
+	}
+	return h
 }
 
 // mentionOverdue tells the signers of each overdue kind, once per kind and
@@ -461,6 +513,10 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 	if seen.IsZero() {
 		seen = g.read.readAt
 	}
+	target := r.runURL
+	if target == "" {
+		target = g.read.pr.URL
+	}
 	jm := judgedMark{cfg: r.cfgID}
 	if v.Time != nil {
 		jm.next = v.Time.Next
@@ -470,9 +526,12 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 			// and tells the signers.
 			jm.next = owed[0].At
 		}
+		if req := reqMark(g.requiredSince); len(target)+len(statusMark(g.pr.Number, seen, jm))+len("-req"+req) <= maxTargetURL {
+			jm.req = &req
+		}
 	}
 	if st := g.status; st != nil && strings.EqualFold(st.State, state) && st.Description == desc {
-		if have, ok := parseMark(st.TargetURL); ok && have == jm {
+		if have, ok := parseMark(st.TargetURL); ok && have.equal(jm) {
 			return nil // the same status is there: a re-run writes nothing
 		}
 	}
@@ -484,15 +543,17 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 			Description: github.String(desc), TargetURL: nonEmpty(r.runURL),
 		})
 	}
-	target := r.runURL
-	if target == "" {
-		target = g.read.pr.URL
-	}
 	return r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
 		State: github.String(state), Context: github.String(StatusContext),
 		Description: github.String(desc), TargetURL: github.String(target + statusMark(g.pr.Number, seen, jm)),
 	})
 }
+
+// maxTargetURL is the longest target URL twokey gives a status: a mark
+// that would make it longer leaves out the kinds required (their times then
+// count from when the pull request was ready, or from their labels).
+// GitHub documents no limit; 255 characters is the common column size.
+const maxTargetURL = 255
 
 // reportConfigError puts a broken policy or form on the pull request's head as
 // an error status and returns the error (annotations, exit 1).

@@ -1483,6 +1483,18 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request, repo *Repo) {
 	notFound(w)
 }
 
+// SetPullFiles sets the files pull request number changes (modified), as a
+// push that changes its diff would.
+func (s *Server) SetPullFiles(repo string, number int, paths ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	r.pullFiles[number] = nil
+	for _, f := range paths {
+		r.pullFiles[number] = append(r.pullFiles[number], &github.CommitFile{Filename: github.String(f), Status: github.String("modified")})
+	}
+}
+
 // RenameFile adds a renamed file (from → to) to pull request number's files.
 func (s *Server) RenameFile(repo string, number int, from, to string) {
 	s.mu.Lock()
