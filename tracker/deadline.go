@@ -113,7 +113,8 @@ type TimeVerdict struct {
 	Due []Due
 	// Next is the first time after Now at which these rules can judge the
 	// pull request differently, as it stands: a freeze window in its scope
-	// begins or ends, or a key falls due. Zero when none will. A caller
+	// begins or ends, a key falls due, or (under deadlines.passed:
+	// needs_info) a linked brief's deadline passes. Zero when none will. A caller
 	// that re-checks on a schedule need not judge it again before then
 	// unless something else changed.
 	Next time.Time
