@@ -330,8 +330,14 @@ func (r *runner) requiredHistory(g *gathered) tracker.RequiredHistory {
 			return
 		}
 		st, _ := ownStatus(c, rd.viewer, rd.pr.Number)
-		if st == nil || (latest != nil && !st.CreatedAt.After(latest.CreatedAt)) {
+		if st == nil {
 			return
+		}
+		if latest != nil {
+			head := strings.EqualFold(c.OID, rd.pr.HeadRefOID)
+			if st.CreatedAt.Before(latest.CreatedAt) || st.CreatedAt.Equal(latest.CreatedAt) && !head {
+				return // in the same second, the head's own status is the later
+			}
 		}
 		if m, ok := parseMark(st.TargetURL); ok && m.req != nil {
 			latest = st

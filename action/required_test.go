@@ -135,3 +135,36 @@ func TestKindRequiredWithoutARecordCountsFromReady(t *testing.T) {
 		t.Errorf("gate comment:\n%s", c)
 	}
 }
+
+// TestStatusMarkKinds: the kinds a status lists, with their times, read
+// back as written; a mark without the list (written before twokey kept it)
+// says nothing of them, and an empty list says no kind was required.
+func TestStatusMarkKinds(t *testing.T) {
+	at := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+	seen := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	kinds := []string{"usability", "back end", "security"}
+	for _, since := range []map[string]time.Time{
+		{"usability": {}, "back end": at},
+		{},
+	} {
+		req := reqMark(since)
+		url := "https://github.example.com/acme/site/actions/runs/7" + statusMark(12, seen, judgedMark{cfg: "abc123", next: at, req: &req})
+		m, ok := parseMark(url)
+		if !ok || m.req == nil || !m.next.Equal(at) || m.cfg != "abc123" {
+			t.Fatalf("parseMark(%q) = %+v, %v", url, m, ok)
+		}
+		got := parseReq(*m.req, kinds)
+		if len(got) != len(since) {
+			t.Errorf("parseReq(%q) = %v, want %v", *m.req, got, since)
+		}
+		for k, want := range since {
+			if g, ok := got[k]; !ok || !g.Equal(want) {
+				t.Errorf("parseReq(%q)[%q] = %v, %v; want %v", *m.req, k, g, ok, want)
+			}
+		}
+	}
+	old := "https://github.example.com/acme/site/actions/runs/7#twokey-pr12-seen1767225600-next0-cfgabc123"
+	if m, ok := parseMark(old); !ok || m.req != nil {
+		t.Errorf("parseMark(%q) = %+v, %v; want no kinds listed", old, m, ok)
+	}
+}
