@@ -125,6 +125,7 @@ func (g *repoAPI) configObjects(ctx context.Context, ref, policyPath, formPath s
 	if err != nil {
 		return objs, "", err
 	}
+	g.configDate, _ = http.ParseTime(resp.Header.Get("Date"))
 	if len(ans.Errors) > 0 {
 		var msgs []string
 		for _, e := range ans.Errors {

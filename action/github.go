@@ -23,6 +23,9 @@ type repoAPI struct {
 	c           *github.Client
 	owner, name string
 	retried     bool // a GraphQL error answer was asked again once this run
+	// configDate is GitHub's clock when it answered the read of the policy
+	// and form (the Date of its answer; zero when it had none).
+	configDate time.Time
 }
 
 func (g *repoAPI) full() string { return g.owner + "/" + g.name }

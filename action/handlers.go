@@ -21,7 +21,8 @@ const maxLinkedBriefs = 10
 
 // handleIssue checks a brief: labels, one sticky comment, outputs.
 // Requests: the policy and form (one GraphQL query), comments (+ a fresh issue on a re-run), then only
-// the writes that change something.
+// the writes that change something. The brief is judged at GitHub's clock
+// (the Date of the policy's read), so that a deadline that has passed shows.
 func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 	if is.IsPullRequest() {
 		r.pub.notice("issue event on pull request #%d: nothing to do", is.GetNumber())
@@ -43,13 +44,11 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 		r.pub.notice("issue #%d has no %q label and does not follow the brief form: not a brief, nothing to do", n, p.Brief.Label)
 		return nil
 	}
-	res := tracker.CheckBrief(f, p, is.GetBody(), is.GetCreatedAt().Time)
+	res := tracker.CheckBriefAt(f, p, is.GetBody(), is.GetCreatedAt().Time, r.api.configDate)
 	verdict := "needs-info"
 	if res.Valid {
 		verdict = "ready"
 	}
-	text := tracker.BriefComment(res)
-
 	fields, _ := json.Marshal(res.Brief.FieldValues())
 	findings := res.Findings
 	if findings == nil {
@@ -59,10 +58,17 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 	if err := r.pub.outputs(Output{"verdict", verdict}, Output{"brief", string(fields)}, Output{"findings", string(fj)}); err != nil {
 		return err
 	}
-	if err := r.pub.summary(fmt.Sprintf("## twokey: brief #%d is %s\n\n%s", n, verdict, text)); err != nil {
+	if err := r.pub.summary(fmt.Sprintf("## twokey: brief #%d is %s\n\n%s", n, verdict, tracker.BriefComment(res))); err != nil {
 		return err
 	}
+	return r.writeBrief(ctx, n, labels, res)
+}
 
+// writeBrief puts a checked brief's labels and comment on issue n, whose
+// labels are now labels: it reads the issue's comments for twokey's own, and
+// writes only what changes.
+func (r *runner) writeBrief(ctx context.Context, n int, labels []string, res *tracker.BriefResult) error {
+	p := r.policy
 	comments, err := r.api.comments(ctx, n)
 	if err != nil {
 		return err
@@ -89,7 +95,7 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 		return r.write(err)
 	}
 	slices.Sort(want)
-	body := renderSticky(briefMarker, text, stickyState{L: want})
+	body := renderSticky(briefMarker, tracker.BriefComment(res), stickyState{L: want})
 	return r.write(r.upsertSticky(ctx, n, sticky, body))
 }
 
@@ -121,6 +127,9 @@ type gathered struct {
 	// now is GitHub's clock when it answered the read (its Date): the time
 	// rules judge at it, never at the runner's clock.
 	now time.Time
+	// requiredSince is when each required kind became required (zero:
+	// since ready), as the time rules were applied; the status records it.
+	requiredSince map[string]time.Time
 	// mentioned holds the overdue notices twokey already posted here
 	// (tracker.OverdueMarker of kind and due time), found in the comments
 	// of the token's own account only.
@@ -252,7 +261,7 @@ func (r *runner) gather(ctx context.Context, number int, hint linkHint) (*gather
 			// recomputed from the brief itself: anyone who can label the
 			// issue could otherwise mark a brief ready or drop a label that
 			// adds a kind. Other labels are taken as they are.
-			res := tracker.CheckBrief(r.form, p, is.Body, is.CreatedAt)
+			res := tracker.CheckBriefAt(r.form, p, is.Body, is.CreatedAt, rd.readAt)
 			owned := p.Brief.OwnedLabels()
 			labels := slices.DeleteFunc(slices.Clone(lb.Labels), func(l string) bool { return containsFold(owned, l) })
 			lb.Found, lb.Brief, lb.Labels = true, res.Brief, append(labels, res.Labels...)
@@ -275,7 +284,9 @@ func (r *runner) evaluate(ctx context.Context, g *gathered) (*tracker.Verdict, e
 		r.warn("pull request #%d: GitHub's answer carried no Date, so freeze windows and due times were not applied on this run", g.pr.Number)
 		return v, nil
 	}
-	if err := tracker.ApplyTime(v, r.policy, r.timeFacts(g), g.now); err != nil {
+	f := r.timeFacts(g)
+	g.requiredSince = f.RequiredSince
+	if err := tracker.ApplyTime(v, r.policy, f, g.now); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -288,7 +299,8 @@ const overdueMarkerPrefix = "<!-- twokey:overdue "
 // the latest of when it was opened, when it was last marked ready for
 // review, and when each ready brief it links was filed or last edited (a
 // brief is judged ready from its text, so its last edit is when it became
-// so at the latest). GitHub's timestamps only.
+// so at the latest); and of when each kind it requires became required
+// (see requiredHistory). GitHub's timestamps, and twokey's own statuses.
 func (r *runner) timeFacts(g *gathered) tracker.TimeFacts {
 	pr := g.read.pr
 	f := tracker.TimeFacts{PR: g.pr, Briefs: g.briefs, Draft: pr.IsDraft, ReadyAt: pr.CreatedAt}
@@ -312,23 +324,90 @@ func (r *runner) timeFacts(g *gathered) tracker.TimeFacts {
 			later(*is.LastEditedAt)
 		}
 	}
+	f.RequiredSince = tracker.RequiredSince(r.policy, g.pr, g.briefs, r.requiredHistory(g))
 	return f
+}
+
+// requiredHistory gathers what GitHub and twokey recorded of when the
+// required kinds became required: when each label was last added (the
+// timeline's labeled events), the kinds twokey's latest own status on any
+// head of this pull request lists (its mark), and when twokey first saw
+// the head (its status's mark, or this read).
+func (r *runner) requiredHistory(g *gathered) tracker.RequiredHistory {
+	rd := g.read
+	h := tracker.RequiredHistory{LabeledAt: map[string]time.Time{}, HeadSeenAt: g.seen}
+	if h.HeadSeenAt.IsZero() {
+		h.HeadSeenAt = rd.readAt
+	}
+	var latest *gqlStatus
+	consider := func(c *gqlCommit) {
+		if c == nil {
+			return
+		}
+		st, _ := ownStatus(c, rd.viewer, rd.pr.Number)
+		if st == nil {
+			return
+		}
+		if latest != nil {
+			head := strings.EqualFold(c.OID, rd.pr.HeadRefOID)
+			if st.CreatedAt.Before(latest.CreatedAt) || st.CreatedAt.Equal(latest.CreatedAt) && !head {
+				return // in the same second, the head's own status is the later
+			}
+		}
+		if m, ok := parseMark(st.TargetURL); ok && m.req != nil {
+			latest = st
+			h.Before = &tracker.RequiredBefore{Head: strings.ToLower(c.OID), Since: parseReq(*m.req, r.policy.KindOrder)}
+		}
+	}
+	for i := range rd.pr.Commits.Nodes {
+		consider(&rd.pr.Commits.Nodes[i].Commit)
+	}
+	for _, e := range rd.pr.Timeline.Nodes {
+		switch e.Typename {
+		case "HeadRefForcePushedEvent":
+			consider(e.BeforeCommit)
+			consider(e.AfterCommit)
+		case "LabeledEvent":
+			if e.Label != nil {
+				l := strings.ToLower(e.Label.Name)
+				if e.CreatedAt.After(h.LabeledAt[l]) {
+					h.LabeledAt[l] = e.CreatedAt
+				}
+			}
+		}
+	}
+	return h
 }
 
 // mentionOverdue tells the signers of each overdue kind, once per kind and
 // due time: twokey knows it told them by its own comments (the token's
-// account) that start with the kind's marker.
+// account) that start with the kind's marker. Only a re-check run tells
+// them (r.notify): runs on a pull request's events leave the notices owed
+// (see owedNotices), so that a re-check and an event's run judging the same
+// pull request at once cannot both post one.
 func (r *runner) mentionOverdue(ctx context.Context, g *gathered, v *tracker.Verdict) error {
-	for _, d := range v.Time.Overdue() {
-		if g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] {
-			continue
-		}
+	if !r.notify {
+		return nil
+	}
+	for _, d := range r.owedNotices(g, v) {
 		if _, err := r.api.createComment(ctx, g.pr.Number, v.OverdueNotice(d)); err != nil {
 			return err
 		}
 		g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] = true
 	}
 	return nil
+}
+
+// owedNotices are the overdue kinds whose signers twokey has not told yet
+// about this due time.
+func (r *runner) owedNotices(g *gathered, v *tracker.Verdict) []tracker.Due {
+	var out []tracker.Due
+	for _, d := range v.Time.Overdue() {
+		if !g.mentioned[tracker.OverdueMarker(d.Kind, d.At)] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // warn prints a warning annotation when there is a publisher (twokey check
@@ -426,6 +505,12 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 // writePull writes a judged pull request's status, labels, comment and
 // overdue notices, each only when it changes.
 func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *tracker.Verdict, text string) error {
+	// A re-check tells the signers first: its status then says nothing is
+	// owed, and if telling fails the status still says so, and the next
+	// re-check tries again.
+	if err := r.write(r.mentionOverdue(ctx, g, v)); err != nil {
+		return err
+	}
 	// A closed or merged pull request's verdict gates nothing, and its head
 	// may be an open one's: the status there is the open one's to set
 	// (TestAttackSecondPullRequestOnTheSameHead).
@@ -438,10 +523,7 @@ func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *trac
 	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {
 		return r.write(err)
 	}
-	if err := r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state))); err != nil {
-		return err
-	}
-	return r.write(r.mentionOverdue(ctx, g, v))
+	return r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state)))
 }
 
 // setStatus sets twokey/gate on the head, unless twokey's own status there
@@ -457,12 +539,25 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 	if seen.IsZero() {
 		seen = g.read.readAt
 	}
+	target := r.runURL
+	if target == "" {
+		target = g.read.pr.URL
+	}
 	jm := judgedMark{cfg: r.cfgID}
 	if v.Time != nil {
 		jm.next = v.Time.Next
+		if owed := r.owedNotices(g, v); len(owed) > 0 && !r.notify {
+			// Notices this run may not post: the mark says their time
+			// has come, so the next re-check judges the pull request
+			// and tells the signers.
+			jm.next = owed[0].At
+		}
+		if req := reqMark(g.requiredSince); len(target)+len(statusMark(g.pr.Number, seen, jm))+len("-req"+req) <= maxTargetURL {
+			jm.req = &req
+		}
 	}
 	if st := g.status; st != nil && strings.EqualFold(st.State, state) && st.Description == desc {
-		if have, ok := parseMark(st.TargetURL); ok && have == jm {
+		if have, ok := parseMark(st.TargetURL); ok && have.equal(jm) {
 			return nil // the same status is there: a re-run writes nothing
 		}
 	}
@@ -474,15 +569,17 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 			Description: github.String(desc), TargetURL: nonEmpty(r.runURL),
 		})
 	}
-	target := r.runURL
-	if target == "" {
-		target = g.read.pr.URL
-	}
 	return r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
 		State: github.String(state), Context: github.String(StatusContext),
 		Description: github.String(desc), TargetURL: github.String(target + statusMark(g.pr.Number, seen, jm)),
 	})
 }
+
+// maxTargetURL is the longest target URL twokey gives a status: a mark
+// that would make it longer leaves out the kinds required (their times then
+// count from when the pull request was ready, or from their labels).
+// GitHub documents no limit; 255 characters is the common column size.
+const maxTargetURL = 255
 
 // reportConfigError puts a broken policy or form on the pull request's head as
 // an error status and returns the error (annotations, exit 1).

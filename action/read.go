@@ -2,6 +2,8 @@ package action
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,8 +46,10 @@ timelineItems(first:100,itemTypes:[` + timelineTypes + `]){pageInfo{hasNextPage 
 `
 
 // timelineTypes are the timeline events the gate reads: those that may move
-// the head other than forward, base changes, and deletions of comments.
-const timelineTypes = "HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT,READY_FOR_REVIEW_EVENT"
+// the head other than forward, base changes, deletions of comments, when it
+// was marked ready for review, and when labels were added (a kind a label
+// requires is due from then).
+const timelineTypes = "HEAD_REF_FORCE_PUSHED_EVENT,HEAD_REF_DELETED_EVENT,HEAD_REF_RESTORED_EVENT,REOPENED_EVENT,BASE_REF_CHANGED_EVENT,BASE_REF_FORCE_PUSHED_EVENT,COMMENT_DELETED_EVENT,READY_FOR_REVIEW_EVENT,LABELED_EVENT"
 
 // pullFragments are the fragments the queries use; withFragments adds those
 // a query spreads (GitHub refuses a document with an unused fragment).
@@ -63,7 +67,8 @@ fragment event on PullRequestTimelineItems{__typename
 ... on BaseRefChangedEvent{createdAt actor{...actor} previousRefName currentRefName}
 ... on BaseRefForcePushedEvent{createdAt actor{...actor}}
 ... on CommentDeletedEvent{createdAt actor{...actor} deletedCommentAuthor{...actor}}
-... on ReadyForReviewEvent{createdAt actor{...actor}}}
+... on ReadyForReviewEvent{createdAt actor{...actor}}
+... on LabeledEvent{createdAt label{name}}}
 fragment issue on Issue{number body createdAt lastEditedAt labels(first:100){nodes{name}}}
 fragment team on Team{members(first:100){pageInfo{hasNextPage} nodes{login}}}
 `
@@ -219,6 +224,9 @@ type gqlEvent struct {
 	PreviousRef   string     `json:"previousRefName"`
 	CurrentRef    string     `json:"currentRefName"`
 	DeletedAuthor *gqlActor  `json:"deletedCommentAuthor"`
+	Label         *struct {
+		Name string `json:"name"`
+	} `json:"label"`
 }
 
 type gqlFiles struct {
@@ -627,7 +635,12 @@ func firstMessage(errs []gqlErr, def string) string {
 // falls due; 0 for never), and "-cfg<hex>" names the policy and form it was
 // judged under. A scheduled re-check reads both back from twokey's own
 // status to leave alone the pull requests that nothing can have changed.
-var statusMarkRe = regexp.MustCompile(`#twokey-pr([0-9]+)-seen([0-9]+)(?:-next([0-9]+))?(?:-cfg([0-9a-f]+))?$`)
+//
+// "-req" then lists the kinds the pull request required, each as "." and
+// the first 6 hex digits of the SHA-256 of its name, with "~<unix>" when it
+// became required after the pull request was ready: a later judgement keeps
+// that time (tracker.RequiredBefore).
+var statusMarkRe = regexp.MustCompile(`#twokey-pr([0-9]+)-seen([0-9]+)(?:-next([0-9]+))?(?:-cfg([0-9a-f]+))?(-req(?:\.[0-9a-f]{6}(?:~[0-9]+)?)*)?$`)
 
 // statusMark is what twokey writes at the end of its status's target URL.
 func statusMark(number int, seen time.Time, m judgedMark) string {
@@ -639,7 +652,11 @@ func statusMark(number int, seen time.Time, m judgedMark) string {
 	if !m.next.IsZero() {
 		next = m.next.Unix()
 	}
-	return s + fmt.Sprintf("-next%d-cfg%s", next, m.cfg)
+	s += fmt.Sprintf("-next%d-cfg%s", next, m.cfg)
+	if m.req != nil {
+		s += "-req" + *m.req
+	}
+	return s
 }
 
 // judgedMark is what a status says of its judgement: when the time rules
@@ -648,6 +665,59 @@ func statusMark(number int, seen time.Time, m judgedMark) string {
 type judgedMark struct {
 	next time.Time
 	cfg  string
+	// req lists the kinds required and since when, encoded (reqMark); nil
+	// when the status does not say.
+	req *string
+}
+
+// equal reports whether two marks say the same.
+func (m judgedMark) equal(o judgedMark) bool {
+	return m.next.Equal(o.next) && m.cfg == o.cfg && (m.req == nil) == (o.req == nil) && (m.req == nil || *m.req == *o.req)
+}
+
+// kindToken names a kind in a status mark: 6 hex digits of the SHA-256 of
+// its name (any name fits in a URL, and the mark stays short).
+func kindToken(kind string) string {
+	sum := sha256.Sum256([]byte(kind))
+	return hex.EncodeToString(sum[:3])
+}
+
+// reqMark encodes the kinds required and since when (zero: since ready).
+func reqMark(since map[string]time.Time) string {
+	parts := make([]string, 0, len(since))
+	for k, at := range since {
+		p := "." + kindToken(k)
+		if !at.IsZero() {
+			p += fmt.Sprintf("~%d", at.Unix())
+		}
+		parts = append(parts, p)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "")
+}
+
+// parseReq decodes a reqMark for the kinds named: those it lists, with
+// their times.
+func parseReq(mark string, kinds []string) map[string]time.Time {
+	byToken := map[string]time.Time{}
+	for _, p := range strings.Split(mark, ".") {
+		if p == "" {
+			continue
+		}
+		tok, sec, _ := strings.Cut(p, "~")
+		var at time.Time
+		if n, err := strconv.ParseInt(sec, 10, 64); err == nil && n > 0 {
+			at = time.Unix(n, 0).UTC()
+		}
+		byToken[tok] = at
+	}
+	out := map[string]time.Time{}
+	for _, k := range kinds {
+		if at, ok := byToken[kindToken(k)]; ok {
+			out[k] = at
+		}
+	}
+	return out
 }
 
 // parseMark reads the judgement part of a status's target URL.
@@ -661,6 +731,10 @@ func parseMark(targetURL string) (judgedMark, bool) {
 		jm.next = time.Unix(sec, 0).UTC()
 	}
 	jm.cfg = m[4]
+	if m[5] != "" {
+		req := strings.TrimPrefix(m[5], "-req")
+		jm.req = &req
+	}
 	return jm, true
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/twokey/twokey/tracker"
 )
 
 // recheckEvent is a run that no pull request event started: schedule or
@@ -68,6 +70,7 @@ type openPull struct {
 // each pull request judged, its read and the writes that change something.
 // "Now" is GitHub's clock, the Date of the listing's answer.
 func (r *runner) recheckAll(ctx context.Context, why string) error {
+	r.notify = true
 	policyPath, formPath := r.configPaths()
 	var (
 		judged, left []int
@@ -129,11 +132,22 @@ func (r *runner) recheckAll(ctx context.Context, why string) error {
 		}
 		after = info.EndCursor
 	}
+	briefs, err := r.recheckBriefs(ctx, now)
+	if err != nil {
+		var ce *configError
+		if errors.As(err, &ce) || errors.Is(err, errReadOnly) {
+			return err
+		}
+		errs = append(errs, err)
+	}
 	if err := r.pub.outputs(Output{"verdict", "rechecked"}); err != nil {
 		return err
 	}
 	summary := fmt.Sprintf("## twokey: re-checked the open pull requests (%s)\n\nJudged %d: %s\n\nLeft alone %d (judged under this policy and form, and nothing in their time rules is due before %s)\n",
 		why, len(judged), numberList(judged), len(left), now.UTC().Format(time.RFC3339))
+	if briefs != nil {
+		summary += fmt.Sprintf("\nBriefs whose deadline has passed, judged again: %d: %s\n", len(briefs), numberList(briefs))
+	}
 	if err := r.pub.summary(summary); err != nil {
 		return err
 	}
@@ -175,4 +189,122 @@ func numberList(ns []int) string {
 // nothing, which the record job does.
 func (r *runner) recheckInput() bool {
 	return strings.EqualFold(strings.TrimSpace(r.cfg.Getenv("INPUT_RECHECK")), "true")
+}
+
+// briefsQuery lists the open briefs (issues with the brief label), 100 a
+// page, with their bodies and labels, and who wrote each comment and when
+// it was last written: enough to tell, without reading a comment's text,
+// which briefs' deadlines have passed since twokey last wrote its comment.
+const briefsQuery = `query($owner:String!,$name:String!,$label:String!,$after:String){
+repository(owner:$owner,name:$name){
+issues(states:[OPEN],labels:[$label],first:100,after:$after){pageInfo{hasNextPage endCursor} nodes{number body createdAt
+labels(first:100){nodes{name}}
+comments(first:100){pageInfo{hasNextPage} nodes{author{...actor} createdAt lastEditedAt}}}}}}
+`
+
+// openBrief is one open brief of the listing.
+type openBrief struct {
+	Number    int       `json:"number"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"createdAt"`
+	Labels    struct {
+		Nodes []struct {
+			Name string `json:"name"`
+		} `json:"nodes"`
+	} `json:"labels"`
+	Comments struct {
+		PageInfo gqlPageInfo `json:"pageInfo"`
+		Nodes    []struct {
+			Author       *gqlActor  `json:"author"`
+			CreatedAt    time.Time  `json:"createdAt"`
+			LastEditedAt *time.Time `json:"lastEditedAt"`
+		} `json:"nodes"`
+	} `json:"comments"`
+}
+
+// recheckBriefs judges again the open briefs whose deadline answer has
+// passed by now (GitHub's clock) and that twokey has not written its
+// comment on since: their comment gets the deadline_passed finding (and,
+// when the policy says needs_info, the needs-info label). A brief twokey
+// wrote on after its deadline passed already says so, and costs nothing
+// more. It returns the briefs judged, nil when the policy asks for nothing
+// (deadlines.brief_field empty or deadlines.passed off).
+//
+// Cost: one request per 100 open briefs, and for each brief judged, the
+// read of its comments and the writes that change something.
+func (r *runner) recheckBriefs(ctx context.Context, now time.Time) ([]int, error) {
+	p := r.policy
+	if p.Deadlines.BriefField == "" || p.Deadlines.Passed == tracker.PassedOff || now.IsZero() {
+		return nil, nil
+	}
+	judged := []int{}
+	var errs []error
+	var after any
+	for page := 0; page < maxOpenPages; page++ {
+		vars := map[string]any{"owner": r.api.owner, "name": r.api.name, "label": p.Brief.Label, "after": after}
+		var data struct {
+			Repository struct {
+				Issues struct {
+					PageInfo gqlPageInfo `json:"pageInfo"`
+					Nodes    []openBrief `json:"nodes"`
+				} `json:"issues"`
+			} `json:"repository"`
+		}
+		_, gerrs, err := r.api.graphql(ctx, "list the open briefs of "+r.api.full(), briefsQuery, vars, &data)
+		if err != nil {
+			return judged, err
+		}
+		if len(gerrs) > 0 {
+			return judged, fmt.Errorf("list the open briefs of %s (GraphQL): %w: %s", r.api.full(), errGraphQL, gerrs[0].Message)
+		}
+		for _, is := range data.Repository.Issues.Nodes {
+			if !r.briefPassedUnsaid(is, now) {
+				continue
+			}
+			judged = append(judged, is.Number)
+			var labels []string
+			for _, l := range is.Labels.Nodes {
+				labels = append(labels, l.Name)
+			}
+			res := tracker.CheckBriefAt(r.form, p, is.Body, is.CreatedAt, now)
+			if err := r.writeBrief(ctx, is.Number, labels, res); err != nil {
+				if errors.Is(err, errReadOnly) {
+					return judged, err
+				}
+				errs = append(errs, fmt.Errorf("brief #%d: %w", is.Number, err))
+			}
+		}
+		info := data.Repository.Issues.PageInfo
+		if !info.HasNextPage {
+			break
+		}
+		after = info.EndCursor
+	}
+	return judged, errors.Join(errs...)
+}
+
+// briefPassedUnsaid reports whether brief is has a deadline that has passed
+// by now and twokey has not written on it since: no comment of the token's
+// own account was posted or edited at or after the deadline passed. (A
+// brief with more than 100 comments is judged: its own comment may be
+// further down.)
+func (r *runner) briefPassedUnsaid(is openBrief, now time.Time) bool {
+	b, _ := tracker.ParseBrief(r.form, is.Body)
+	at, _, ok := r.policy.DeadlinePassesAt(b)
+	if !ok || now.Before(at) {
+		return false
+	}
+	if is.Comments.PageInfo.HasNextPage {
+		return true
+	}
+	for _, c := range is.Comments.Nodes {
+		written := c.CreatedAt
+		if c.LastEditedAt != nil && c.LastEditedAt.After(written) {
+			written = *c.LastEditedAt
+		}
+		if isViewer(c.Author, *r.selfLogin) && !written.Before(at) {
+			return false
+		}
+	}
+	return true
 }

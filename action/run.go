@@ -84,6 +84,11 @@ type runner struct {
 	// status carries it, so a scheduled re-check knows which pull requests
 	// were judged under another configuration.
 	cfgID string
+	// notify says this run posts overdue notices: a re-check run (see
+	// recheckAll). Only re-checks do, and the workflow runs one at a time
+	// (the concurrency group twokey-recheck), so that two runs judging the
+	// same pull request at once cannot both tell its signers.
+	notify bool
 	// notes receives notices and warnings when there is no publisher
 	// (twokey check at a terminal): one line each.
 	notes io.Writer

@@ -120,8 +120,8 @@ func TestFridayFreezeEndsOnTheFirstScheduledRunAfter(t *testing.T) {
 		if w := h.gh.Writes(); len(w) != 0 {
 			t.Errorf("scheduled run at %v wrote %v, want nothing", now, w)
 		}
-		if n := len(h.gh.Requests()); n != 1 {
-			t.Errorf("scheduled run at %v: %d requests, want 1 (the listing): %v", now, n, h.gh.Requests())
+		if n := len(h.gh.Requests()); n != 2 {
+			t.Errorf("scheduled run at %v: %d requests, want 2 (the listings of pull requests and briefs): %v", now, n, h.gh.Requests())
 		}
 	}
 
@@ -269,18 +269,18 @@ func TestRecheckHundredOpenPulls(t *testing.T) {
 	}
 
 	h.mustRun(h.runScheduled())
-	if r, w := count("first scheduled run (none judged before)"); r != 1+4*n || w != 3*n {
-		t.Errorf("first run: %d requests, %d writes; want %d (the listing, then a read, a status, the signed: labels and a comment each) and %d", r, w, 1+4*n, 3*n)
+	if r, w := count("first scheduled run (none judged before)"); r != 2+4*n || w != 3*n {
+		t.Errorf("first run: %d requests, %d writes; want %d (the listings of pull requests and briefs, then a read, a status, the signed: labels and a comment each) and %d", r, w, 2+4*n, 3*n)
 	}
 	h.at(saturday)
 	h.mustRun(h.runScheduled())
-	if r, w := count("scheduled run with nothing due"); r != 1 || w != 0 {
-		t.Errorf("nothing due: %d requests, %d writes; want 1 (the listing) and 0", r, w)
+	if r, w := count("scheduled run with nothing due"); r != 2 || w != 0 {
+		t.Errorf("nothing due: %d requests, %d writes; want 2 (the listings) and 0", r, w)
 	}
 	h.at(monday0900)
 	h.mustRun(h.runScheduled())
-	if r, w := count("scheduled run when the freeze ends"); r != 1+3*n || w != 2*n {
-		t.Errorf("freeze ends: %d requests, %d writes; want %d (the listing, then a read, a status and a comment edit each) and %d", r, w, 1+3*n, 2*n)
+	if r, w := count("scheduled run when the freeze ends"); r != 2+3*n || w != 2*n {
+		t.Errorf("freeze ends: %d requests, %d writes; want %d (the listings, then a read, a status and a comment edit each) and %d", r, w, 2+3*n, 2*n)
 	}
 	for i := 1; i <= n; i++ {
 		if st := h.gh.LatestStatus(testRepo, fmt.Sprintf("%040x", i), StatusContext); st.GetState() != "success" {
@@ -291,8 +291,8 @@ func TestRecheckHundredOpenPulls(t *testing.T) {
 	// new one is judged.
 	h.gh.AddPull(testRepo, fakegithub.Pull{Number: n + 1, Title: "new", User: fakegithub.User("dev", 7), Head: fmt.Sprintf("%040x", n+1)})
 	h.mustRun(h.runScheduled())
-	if r, _ := count("scheduled run with one new pull request among 101"); r != 2+3 || !strings.Contains(h.summary(), "Judged 1: #101") {
-		t.Errorf("101 open: %d requests, want 5 (2 listing pages, then a read, a status and a comment); summary:\n%s", r, h.summary())
+	if r, _ := count("scheduled run with one new pull request among 101"); r != 3+3 || !strings.Contains(h.summary(), "Judged 1: #101") {
+		t.Errorf("101 open: %d requests, want 6 (2 listing pages of pull requests and one of briefs, then a read, a status and a comment); summary:\n%s", r, h.summary())
 	}
 }
 
@@ -323,5 +323,110 @@ func TestPushThatChangesThePolicyRechecks(t *testing.T) {
 	}
 	if len(h.records.recs) != 0 {
 		t.Errorf("the recheck job recorded %v; recording is the record job's", h.records.recs)
+	}
+}
+
+// runScheduledNested runs a scheduled re-check with its own environment and
+// output, for a run that starts while another is still going (inside a
+// SetAfter hook of the other's requests).
+func (h *harness) runScheduledNested() (int, string) {
+	h.t.Helper()
+	env := map[string]string{}
+	for k, v := range h.env {
+		env[k] = v
+	}
+	data, _ := json.Marshal(map[string]any{"schedule": "*/15 * * * *"})
+	dir := h.t.TempDir()
+	path := filepath.Join(dir, "schedule.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"], env["GITHUB_REF"] = "schedule", path, "refs/heads/main"
+	env["GITHUB_OUTPUT"], env["GITHUB_STEP_SUMMARY"] = filepath.Join(dir, "output"), filepath.Join(dir, "summary")
+	var out strings.Builder
+	clk := &fakeClock{now: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)}
+	code := Run(context.Background(), Config{Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &out, Now: clk.Now, Sleep: clk.Sleep})
+	return code, out.String()
+}
+
+// TestOverdueNoticeOnceWhenRunsOverlap: a pull request's event and a
+// scheduled re-check judge the same overdue pull request at once (the
+// re-check starts and finishes while the event's run is between its read
+// and its writes, and the other way round): the signers are told once. Only
+// re-checks tell them (the workflow runs one at a time); an event's run
+// marks the notice owed, and the next re-check posts it.
+func TestOverdueNoticeOnceWhenRunsOverlap(t *testing.T) {
+	for _, outer := range []string{"event", "schedule"} {
+		t.Run(outer+" first", func(t *testing.T) {
+			h := newTimeHarness(t)
+			h.at(time.Date(2026, 3, 2, 11, 0, 0, 0, berlin))
+			h.gh.AddPull(testRepo, fakegithub.Pull{Number: 7, Title: "Reorder", User: fakegithub.User("dev", 7), Head: sha1A})
+			h.gh.AddReview(testRepo, 7, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+			h.mustRun(h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 7, "pull_request.head.sha": sha1A}))
+
+			h.at(time.Date(2026, 3, 4, 11, 5, 0, 0, berlin)) // backend was due at 11:00
+			nested := false
+			h.gh.SetAfter(func(rq fakegithub.Request) {
+				if nested || rq.Path != "/graphql" || !strings.Contains(string(rq.Body), "pullRequest(number") {
+					return
+				}
+				nested = true // the other run, between this one's read and its writes
+				if outer == "event" {
+					if code, out := h.runScheduledNested(); code != ExitOK {
+						t.Errorf("nested scheduled run = %d\n%s", code, out)
+					}
+					return
+				}
+				if code := h.run("pull_request_target", "pull_request.opened.json", map[string]any{"action": "edited", "pull_request.number": 7, "pull_request.head.sha": sha1A}); code != ExitOK {
+					t.Errorf("nested event run = %d\n%s", code, h.stdout.String())
+				}
+			})
+			if outer == "event" {
+				h.mustRun(h.run("pull_request_target", "pull_request.opened.json", map[string]any{"action": "edited", "pull_request.number": 7, "pull_request.head.sha": sha1A}))
+			} else {
+				h.mustRun(h.runScheduled())
+			}
+			h.gh.SetAfter(nil)
+			if !nested {
+				t.Fatal("the runs did not overlap")
+			}
+			notices := 0
+			for _, c := range h.gh.Comments(testRepo, 7) {
+				if strings.HasPrefix(c.GetBody(), overdueMarkerPrefix) {
+					notices++
+				}
+			}
+			if notices != 1 {
+				t.Errorf("%d overdue notices after overlapping runs, want 1", notices)
+			}
+			// Whatever ran last, the next re-check has nothing to tell.
+			h.at(time.Date(2026, 3, 4, 11, 20, 0, 0, berlin))
+			h.mustRun(h.runScheduled())
+			h.mustRun(h.runScheduled())
+			if w := h.gh.Writes(); len(w) != 0 {
+				t.Errorf("the second re-check after wrote %v, want nothing", w)
+			}
+		})
+	}
+}
+
+// TestEventRunLeavesTheNoticeToTheRecheck: an event's run on an overdue
+// pull request labels it and shows it overdue, tells nobody, and marks its
+// status so that the next scheduled run, whatever the time rules say of
+// later, judges it and tells the signers.
+func TestEventRunLeavesTheNoticeToTheRecheck(t *testing.T) {
+	h := newTimeHarness(t)
+	h.at(time.Date(2026, 3, 2, 11, 0, 0, 0, berlin))
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 7, Title: "Reorder", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 7, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	h.at(time.Date(2026, 3, 4, 11, 5, 0, 0, berlin))
+	h.mustRun(h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 7, "pull_request.head.sha": sha1A}))
+	if c := h.gh.Comments(testRepo, 7); len(c) != 1 || !containsLabel(h.gh.Labels(testRepo, 7), "overdue: backend") {
+		t.Fatalf("the event's run: comments %d, labels %v; want the gate comment alone and overdue: backend", len(c), h.gh.Labels(testRepo, 7))
+	}
+	h.at(time.Date(2026, 3, 4, 11, 15, 0, 0, berlin))
+	h.mustRun(h.runScheduled())
+	if c := h.gh.Comments(testRepo, 7); len(c) != 2 || !strings.HasPrefix(c[1].GetBody(), tracker.OverdueMarker("backend", time.Date(2026, 3, 4, 11, 0, 0, 0, berlin))) {
+		t.Fatalf("the re-check did not tell bea: %d comments", len(c))
 	}
 }

@@ -11,9 +11,14 @@ import (
 // pending key is due no later than Margin (business time) before the date
 // the brief's BriefField answers, read as YYYY-MM-DD at the start of that
 // day in the calendar's zone. An empty BriefField turns this off.
+//
+// Passed says what an open brief whose deadline has passed gets: a warning
+// finding in its comment (PassedWarning, the default), an error finding that
+// labels it needs-info (PassedNeedsInfo), or nothing (PassedOff).
 type DeadlinePolicy struct {
 	BriefField string `yaml:"brief_field"`
 	Margin     string `yaml:"margin"`
+	Passed     string `yaml:"passed"`
 
 	margin workSpan
 	pos    srcPos // of brief_field, for FitPolicyToForm
@@ -21,6 +26,13 @@ type DeadlinePolicy struct {
 
 // defaultMargin is deadlines.margin when a deadlines: section leaves it out.
 const defaultMargin = "0 working days"
+
+// Values of deadlines.passed.
+const (
+	PassedWarning   = "warning"    // a warning finding: the brief stays ready
+	PassedNeedsInfo = "needs_info" // an error finding: the brief needs info
+	PassedOff       = "off"        // nothing
+)
 
 // checkTime validates the calendar, deadlines and freeze sections and the
 // kinds' due: keys (see checkGate for how sections that did not decode are
@@ -56,6 +68,13 @@ func (p *Policy) checkTime(s *policySource) ConfigErrors {
 			errs = append(errs, s.errAt(fmt.Sprintf("deadlines.margin %q must be written N working days or N working hours, e.g. \"1 working day\"", d.Margin), "deadlines", "margin"))
 		}
 		d.margin = w
+		switch d.Passed = strings.TrimSpace(d.Passed); d.Passed {
+		case "":
+			d.Passed = PassedWarning
+		case PassedWarning, PassedNeedsInfo, PassedOff:
+		default:
+			errs = append(errs, s.errAt(fmt.Sprintf("deadlines.passed %q must be %s (a warning in the brief's comment), %s (the brief is labelled needs-info until its deadline is moved) or %s", d.Passed, PassedWarning, PassedNeedsInfo, PassedOff), "deadlines", "passed"))
+		}
 	}
 	if !s.bad["freeze"] {
 		errs = append(errs, p.checkFreeze(s)...)
@@ -94,7 +113,8 @@ type TimeVerdict struct {
 	Due []Due
 	// Next is the first time after Now at which these rules can judge the
 	// pull request differently, as it stands: a freeze window in its scope
-	// begins or ends, or a key falls due. Zero when none will. A caller
+	// begins or ends, a key falls due, or (under deadlines.passed:
+	// needs_info) a linked brief's deadline passes. Zero when none will. A caller
 	// that re-checks on a schedule need not judge it again before then
 	// unless something else changed.
 	Next time.Time
@@ -214,6 +234,44 @@ func briefDeadline(p *Policy, briefs []LinkedBrief, repo string) (time.Time, str
 		}
 	}
 	return best, which
+}
+
+// DeadlinePassesAt is when the deadline brief b answers in
+// deadlines.brief_field has passed: the start of the day after it, in the
+// calendar's zone (the deadline day itself is still in time), and the date as
+// written. ok is false when the policy reads no deadline from briefs or b's
+// answer is not a YYYY-MM-DD date.
+func (p *Policy) DeadlinePassesAt(b *Brief) (at time.Time, date string, ok bool) {
+	if p == nil || b == nil || p.Deadlines.BriefField == "" {
+		return time.Time{}, "", false
+	}
+	d, ok := parseDate(b.Answer(p.Deadlines.BriefField).textOrEmpty())
+	if !ok {
+		return time.Time{}, "", false
+	}
+	return d.addDays(1).at(0, p.Calendar.Location()), d.String(), true
+}
+
+// deadlinePassedFinding is the finding of a brief whose deadline has passed
+// at now, as deadlines.passed says; nil when it has not, or the policy says
+// off.
+func deadlinePassedFinding(p *Policy, b *Brief, now time.Time) *Finding {
+	if p == nil || now.IsZero() || p.Deadlines.Passed == PassedOff {
+		return nil
+	}
+	at, date, ok := p.DeadlinePassesAt(b)
+	if !ok || now.Before(at) {
+		return nil
+	}
+	sev := SeverityWarning
+	if p.Deadlines.Passed == PassedNeedsInfo {
+		sev = SeverityError
+	}
+	return &Finding{
+		Field: p.Deadlines.BriefField, Rule: RuleDeadlinePassed, Severity: sev,
+		Message: fmt.Sprintf("the deadline %s has passed: update it or close the brief", date),
+		Why:     "A brief past its deadline is either still wanted, and needs a date that can be planned for (the sign-offs of its pull requests fall due by it), or done with, and can be closed.",
+	}
 }
 
 func (v *Value) textOrEmpty() string {
@@ -342,6 +400,17 @@ func (t *TimeVerdict) next(p *Policy, f TimeFacts) time.Time {
 	}
 	for _, d := range t.Due {
 		consider(d.At)
+	}
+	if p.Deadlines.Passed == PassedNeedsInfo {
+		// A linked brief whose deadline passes needs info from then on,
+		// and the pull request waits for it.
+		for _, b := range f.Briefs {
+			if b.Found && b.Brief != nil {
+				if at, _, ok := p.DeadlinePassesAt(b.Brief); ok {
+					consider(at)
+				}
+			}
+		}
 	}
 	return next
 }

@@ -330,3 +330,70 @@ func TestDocExamples(t *testing.T) {
 		}
 	})
 }
+
+// TestBriefDeadlinePassed: an open brief whose deadline answer has passed
+// gets a deadline_passed finding from the day after the deadline (in the
+// calendar's zone): a warning that keeps it ready by default, an error that
+// labels it needs-info when deadlines.passed says needs_info, nothing when it
+// says off or when the brief is judged with no clock.
+func TestBriefDeadlinePassed(t *testing.T) {
+	f := DefaultForm()
+	body := renderBody(f, with(completeAnswers(), "deadline", "2026-03-31"))
+	berlin := mustZone(t, "Europe/Berlin")
+	lastMinute := time.Date(2026, 3, 31, 23, 59, 0, 0, berlin)
+	dayAfter := time.Date(2026, 4, 1, 0, 0, 0, 0, berlin)
+	policy := func(passed string) *Policy {
+		y := "version: 1\ncalendar:\n  zone: Europe/Berlin\ndeadlines:\n  brief_field: deadline\n"
+		if passed != "" {
+			y += "  passed: " + passed + "\n"
+		}
+		p, err := LoadPolicy("twokey.yml", []byte(y))
+		if err != nil {
+			t.Fatalf("LoadPolicy: %v", err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, passed string
+		now          time.Time
+		findings     []string
+		severity     string
+		label        string
+	}{
+		{"the deadline day is still in time", "", lastMinute, nil, "", "brief: ready"},
+		{"the day after: a warning by default", "", dayAfter, []string{"deadline:deadline_passed"}, SeverityWarning, "brief: ready"},
+		{"warning written out", "warning", dayAfter, []string{"deadline:deadline_passed"}, SeverityWarning, "brief: ready"},
+		{"needs_info: an error", "needs_info", dayAfter, []string{"deadline:deadline_passed"}, SeverityError, "brief: needs-info"},
+		{"off", "off", dayAfter.AddDate(1, 0, 0), nil, "", "brief: ready"},
+		{"no clock", "needs_info", time.Time{}, nil, "", "brief: ready"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := CheckBriefAt(f, policy(tt.passed), body, filed, tt.now)
+			if diff := cmp.Diff(tt.findings, findingRules(res.Findings)); diff != "" {
+				t.Fatalf("CheckBriefAt findings: diff (-want +got):\n%s", diff)
+			}
+			if res.Labels[0] != tt.label {
+				t.Errorf("CheckBriefAt labels = %v, want %s first", res.Labels, tt.label)
+			}
+			if len(res.Findings) == 0 {
+				return
+			}
+			fd := res.Findings[0]
+			if fd.Severity != tt.severity || fd.Message != "the deadline 2026-03-31 has passed: update it or close the brief" || fd.Why == "" {
+				t.Errorf("finding = %+v, want %s saying the deadline 2026-03-31 has passed", fd, tt.severity)
+			}
+			if c := BriefComment(res); !strings.Contains(c, "- **Deadline**: the deadline 2026-03-31 has passed: update it or close the brief.") {
+				t.Errorf("BriefComment does not show the finding:\n%s", c)
+			}
+		})
+	}
+	// A deadline before the brief was filed is the date rule's error alone.
+	early := renderBody(f, with(completeAnswers(), "deadline", "2026-02-01"))
+	if got := findingRules(CheckBriefAt(f, policy(""), early, filed, dayAfter).Findings); !cmp.Equal(got, []string{"deadline:date"}) {
+		t.Errorf("deadline before filing: findings %v, want only deadline:date", got)
+	}
+	if _, err := LoadPolicy("p.yml", []byte("version: 1\ndeadlines:\n  passed: later\n")); err == nil || !strings.Contains(err.Error(), `p.yml:3:11: deadlines.passed "later" must be warning`) {
+		t.Errorf("deadlines.passed: later: error %v, want one at 3:11", err)
+	}
+}

@@ -47,6 +47,10 @@ const (
 	RuleNotABrief = "not_a_brief"
 	RuleEncoding  = "encoding"
 	RuleTooLong   = "too_long"
+	// RuleDeadlinePassed is an open brief whose deadline answer (the
+	// policy's deadlines.brief_field) has passed; a warning unless
+	// deadlines.passed is needs_info.
+	RuleDeadlinePassed = "deadline_passed"
 )
 
 // MaxBodyChars is the most characters GitHub keeps in an issue body.
@@ -82,6 +86,14 @@ type BriefResult struct {
 // is when the issue was filed: a deadline may not be before it. The brief is
 // valid when no finding is an error.
 func CheckBrief(f *Form, p *Policy, body string, filed time.Time) *BriefResult {
+	return CheckBriefAt(f, p, body, filed, time.Time{})
+}
+
+// CheckBriefAt is CheckBrief judged at now (GitHub's clock): a brief whose
+// deadline (deadlines.brief_field) has passed by now also gets a
+// deadline_passed finding, as deadlines.passed says (a warning by default).
+// A zero now checks nothing about time.
+func CheckBriefAt(f *Form, p *Policy, body string, filed, now time.Time) *BriefResult {
 	b, findings := ParseBrief(f, body)
 	var bp BriefPolicy
 	if p != nil {
@@ -99,6 +111,11 @@ func CheckBrief(f *Form, p *Policy, body string, filed time.Time) *BriefResult {
 		}
 	}
 	findings = append(findings, ruleFindings(&bp, b, filed)...)
+	if fd := deadlinePassedFinding(p, b, now); fd != nil && !slices.ContainsFunc(findings, func(x Finding) bool {
+		return x.Field == fd.Field && x.Rule == RuleDate // a date before the filing already says it
+	}) {
+		findings = append(findings, *fd)
+	}
 	sortFindings(f, findings)
 	res := &BriefResult{Valid: true, Brief: b, Findings: findings}
 	for _, fd := range findings {

@@ -316,6 +316,15 @@ func (s *Server) labelEvent(r *Repo, number int, event, label string, actor *git
 	})
 }
 
+// CloseIssue closes issue number, as its author would.
+func (s *Server) CloseIssue(repo string, number int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.repo(repo, true).issues[number]; is != nil {
+		is.State = github.String("closed")
+	}
+}
+
 // tokenUser is the account the token belongs to, for what the API writes.
 func (s *Server) tokenUser() *github.User {
 	if s.self != nil {
@@ -1496,6 +1505,18 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request, repo *Repo) {
 		}
 	}
 	notFound(w)
+}
+
+// SetPullFiles sets the files pull request number changes (modified), as a
+// push that changes its diff would.
+func (s *Server) SetPullFiles(repo string, number int, paths ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	r.pullFiles[number] = nil
+	for _, f := range paths {
+		r.pullFiles[number] = append(r.pullFiles[number], &github.CommitFile{Filename: github.String(f), Status: github.String("modified")})
+	}
 }
 
 // RenameFile adds a renamed file (from → to) to pull request number's files.

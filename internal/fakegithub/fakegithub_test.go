@@ -385,3 +385,43 @@ func TestLabelEvents(t *testing.T) {
 		t.Errorf("ListIssueEvents(#9) = nil error, want 404 for an issue that does not exist")
 	}
 }
+
+// TestGraphQLIssuesAndLabeledEvents: Repository.issues lists issues, not
+// pull requests, by state and by any of the labels (names ignoring case),
+// with their comments; a pull request's timeline lists its labeled and
+// unlabeled events among its own, oldest first, filtered by item type.
+func TestGraphQLIssuesAndLabeledEvents(t *testing.T) {
+	s := New(t)
+	clock := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	s.SetNow(func() time.Time { return clock })
+	s.AddIssue("o/r", 1, "Brief", "one", User("ann", 1), "Brief")
+	s.AddIssue("o/r", 2, "Brief", "two", User("ann", 1), "brief")
+	s.AddIssue("o/r", 3, "Bug", "three", User("ann", 1), "bug")
+	s.AddIssue("o/r", 4, "Old brief", "four", User("ann", 1), "brief")
+	s.CloseIssue("o/r", 4)
+	s.AddPull("o/r", Pull{Number: 5, Title: "Change", User: User("dev", 7), Head: strings.Repeat("a", 40), Labels: []string{"brief"}})
+	s.AddComment("o/r", 2, User("bob", 2), "hello")
+	clock = clock.Add(time.Hour)
+	s.LabelIssue("o/r", 5, "payments", User("dev", 7))
+	clock = clock.Add(time.Hour)
+	s.MarkReady("o/r", 5, User("dev", 7))
+	clock = clock.Add(time.Hour)
+	s.UnlabelIssue("o/r", 5, "payments", User("dev", 7))
+	c := client(t, s)
+	got := graphQL(t, c, `query{repository(owner:"o",name:"r"){
+	  issues(states:[OPEN],labels:["BRIEF"],first:10){nodes{number state comments(first:5){nodes{body author{login}}}}}
+	  pullRequest(number:5){timelineItems(first:10,itemTypes:[LABELED_EVENT,READY_FOR_REVIEW_EVENT]){nodes{__typename ... on LabeledEvent{createdAt label{name}} ... on ReadyForReviewEvent{createdAt}}}}}}`, nil)
+	want := map[string]any{"data": map[string]any{"repository": map[string]any{
+		"issues": map[string]any{"nodes": []any{
+			map[string]any{"number": float64(1), "state": "OPEN", "comments": map[string]any{"nodes": []any{}}},
+			map[string]any{"number": float64(2), "state": "OPEN", "comments": map[string]any{"nodes": []any{map[string]any{"body": "hello", "author": map[string]any{"login": "bob"}}}}},
+		}},
+		"pullRequest": map[string]any{"timelineItems": map[string]any{"nodes": []any{
+			map[string]any{"__typename": "LabeledEvent", "createdAt": "2026-01-05T10:00:00Z", "label": map[string]any{"name": "payments"}},
+			map[string]any{"__typename": "ReadyForReviewEvent", "createdAt": "2026-01-05T11:00:00Z"},
+		}}},
+	}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diff (-want +got):\n%s", diff)
+	}
+}

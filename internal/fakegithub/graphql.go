@@ -584,6 +584,38 @@ func (s *Server) repoObj(r *Repo) gobj {
 				nodes[i] = s.pullObj(r, n)
 			}
 			return connection(nodes, args), nil
+		case "issues":
+			// Issues (never pull requests) by number, with the states and
+			// labels filters (any of the labels, names compared as GitHub
+			// does, ignoring case).
+			states := map[string]bool{}
+			if v, ok := args["states"].([]any); ok {
+				for _, st := range v {
+					states[fmt.Sprint(st)] = true
+				}
+			}
+			var labels []string
+			if v, ok := args["labels"].([]any); ok {
+				for _, l := range v {
+					labels = append(labels, fmt.Sprint(l))
+				}
+			}
+			var numbers []int
+			for n, is := range r.issues {
+				if r.pulls[n] != nil || (len(states) > 0 && !states[strings.ToUpper(is.GetState())]) {
+					continue
+				}
+				if len(labels) > 0 && !slices.ContainsFunc(labels, func(l string) bool { return hasLabel(is, l) }) {
+					continue
+				}
+				numbers = append(numbers, n)
+			}
+			sort.Ints(numbers)
+			nodes := make([]gobj, len(numbers))
+			for i, n := range numbers {
+				nodes[i] = s.issueObj(r, r.issues[n])
+			}
+			return connection(nodes, args), nil
 		case "issueOrPullRequest", "issue":
 			n, _ := num(args, "number")
 			is := r.issues[n]
@@ -674,6 +706,10 @@ func (s *Server) issueObj(r *Repo, is *github.Issue) gobj {
 			return is.GetHTMLURL(), nil
 		case "labels":
 			return s.labelsObj(is.Labels, args), nil
+		case "state":
+			return strings.ToUpper(is.GetState()), nil
+		case "comments":
+			return s.commentsObj(r, is.GetNumber(), args), nil
 		case "author":
 			return actorOrNil(is.User), nil
 		case "lastEditedAt":
@@ -913,13 +949,7 @@ func (s *Server) pullObj(r *Repo, n int) gobj {
 			}
 			return connection(nodes, args), nil
 		case "comments":
-			var nodes []gobj
-			for _, c := range r.comments {
-				if r.commentIssue[c.GetID()] == n {
-					nodes = append(nodes, s.commentObj(r, c))
-				}
-			}
-			return connection(nodes, args), nil
+			return s.commentsObj(r, n, args), nil
 		case "timelineItems":
 			want := map[string]bool{}
 			if types, ok := args["itemTypes"].([]any); ok {
@@ -927,8 +957,18 @@ func (s *Server) pullObj(r *Repo, n int) gobj {
 					want[fmt.Sprint(t)] = true
 				}
 			}
+			// The pull request's own events, and its issue's labeled and
+			// unlabeled events, oldest first.
+			events := slices.Clone(r.timeline[n])
+			for _, e := range r.events[n] {
+				typ := map[string]string{"labeled": "LabeledEvent", "unlabeled": "UnlabeledEvent"}[e.GetEvent()]
+				if typ != "" {
+					events = append(events, timelineEvent{typ: typ, at: e.GetCreatedAt().Time, actor: e.Actor, label: e.GetLabel().GetName()})
+				}
+			}
+			sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
 			var nodes []gobj
-			for _, e := range r.timeline[n] {
+			for _, e := range events {
 				if len(want) == 0 || want[e.itemType()] {
 					nodes = append(nodes, s.timelineObj(r, e))
 				}
@@ -937,6 +977,18 @@ func (s *Server) pullObj(r *Repo, n int) gobj {
 		}
 		return nil, noField("PullRequest", f)
 	}}
+}
+
+// commentsObj is the connection of issue (or pull request) n's comments,
+// oldest first.
+func (s *Server) commentsObj(r *Repo, n int, args map[string]any) gobj {
+	var nodes []gobj
+	for _, c := range r.comments {
+		if r.commentIssue[c.GetID()] == n {
+			nodes = append(nodes, s.commentObj(r, c))
+		}
+	}
+	return connection(nodes, args)
 }
 
 func (s *Server) reviewObj(r *Repo, rv *github.PullRequestReview) gobj {
@@ -1024,6 +1076,7 @@ type timelineEvent struct {
 	before, after string // force pushes
 	from, to      string // base changes
 	deletedAuthor *github.User
+	label         string // labeled and unlabeled events
 }
 
 // itemType is the PullRequestTimelineItemsItemType of the event:
@@ -1062,6 +1115,14 @@ func (s *Server) timelineObj(r *Repo, e timelineEvent) gobj {
 			return e.to, nil
 		case "deletedCommentAuthor":
 			return actorOrNil(e.deletedAuthor), nil
+		case "label":
+			name := e.label
+			return gobj{typ: "Label", get: func(f string, _ map[string]any) (any, error) {
+				if f == "name" {
+					return name, nil
+				}
+				return nil, noField("Label", f)
+			}}, nil
 		}
 		return nil, noField(e.typ, f)
 	}}
