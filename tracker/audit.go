@@ -95,6 +95,12 @@ type AuditOptions struct {
 	Now time.Time
 	// Verifier, when set, checks every merge record in range (--verify).
 	Verifier Verifier
+	// Repo is the repository audited, owner/name, required with a
+	// Verifier: a record that names another repository is contradicted
+	// without asking the forge. The same commit can really have been
+	// merged, with real keys, in a repository someone else controls (their
+	// fork, or their own); that says nothing of how it reached this one.
+	Repo string
 	// VerifyBatch is how many records go to one VerifyRecords call; 50
 	// when zero.
 	VerifyBatch int
@@ -292,6 +298,9 @@ var errStopWalk = errors.New("past the range")
 // commit whose record (or the record of a newer commit) says it landed
 // before Since: every older commit landed before it.
 func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditOptions, emit func(*AuditEntry) error) (*AuditResult, error) {
+	if opt.Verifier != nil && !validRepo(opt.Repo) {
+		return nil, fmt.Errorf("verify records: the repository audited is %q, not owner/name: a record can only be checked against the repository it is in", opt.Repo)
+	}
 	g := newAuditGather(ctx, opt, emit)
 	if !opt.Now.IsZero() && !opt.Since.IsZero() && opt.Now.Before(opt.Since) {
 		// Nothing has landed in the future: nothing to read.
@@ -566,12 +575,9 @@ func (g *auditGather) verify() error {
 		}
 	}
 	if len(recs) > 0 {
-		diffs, err := g.opt.Verifier.VerifyRecords(g.ctx, recs)
+		diffs, err := g.check(recs)
 		if err != nil {
-			return fmt.Errorf("verify records: %w", err)
-		}
-		if len(diffs) != len(recs) {
-			return fmt.Errorf("verify records: %d answers for %d records", len(diffs), len(recs))
+			return err
 		}
 		for k, i := range idx {
 			e := &g.out[i]
@@ -591,6 +597,42 @@ func (g *auditGather) verify() error {
 	clear(g.out)
 	g.out, g.toVerify = g.out[:0], 0
 	return nil
+}
+
+// check has the verifier check recs, and contradicts without asking the
+// records that name another repository than the one audited.
+func (g *auditGather) check(recs []Record) ([][]string, error) {
+	diffs := make([][]string, len(recs))
+	var ask []Record
+	var idx []int
+	for i, r := range recs {
+		if !strings.EqualFold(r.Repo, g.opt.Repo) {
+			diffs[i] = []string{fmt.Sprintf("the record names repository %s, not %s, the repository audited: a merge there says nothing of how this commit reached %s", auditOrNone(r.Repo), g.opt.Repo, g.opt.Repo)}
+			continue
+		}
+		ask = append(ask, r)
+		idx = append(idx, i)
+	}
+	if len(ask) == 0 {
+		return diffs, nil
+	}
+	got, err := g.opt.Verifier.VerifyRecords(g.ctx, ask)
+	if err != nil {
+		return nil, fmt.Errorf("verify records: %w", err)
+	}
+	if len(got) != len(ask) {
+		return nil, fmt.Errorf("verify records: %d answers for %d records", len(got), len(ask))
+	}
+	for k, i := range idx {
+		diffs[i] = got[k]
+	}
+	return diffs, nil
+}
+
+// validRepo reports whether s reads as owner/name.
+func validRepo(s string) bool {
+	owner, name, ok := strings.Cut(s, "/")
+	return ok && owner != "" && name != "" && !strings.Contains(name, "/")
 }
 
 // send counts e and emits it.
@@ -628,9 +670,9 @@ func (g *auditGather) finish() error {
 		}
 	}
 	if g.stopRec != nil && g.opt.Verifier != nil {
-		diffs, err := g.opt.Verifier.VerifyRecords(g.ctx, []Record{*g.stopRec})
+		diffs, err := g.check([]Record{*g.stopRec})
 		if err != nil {
-			return fmt.Errorf("verify records: %w", err)
+			return err
 		}
 		g.res.Range.StopVerified = VerifiedYes
 		if len(diffs) == 1 && len(diffs[0]) > 0 {

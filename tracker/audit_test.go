@@ -595,7 +595,7 @@ func TestAuditVerify(t *testing.T) {
 		}
 	}
 	v := &fakeVerifier{bad: map[int]string{7: "GitHub has no pull request #7 in acme/site", 9: "GitHub says #9 was merged by mallory, not alice"}}
-	rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{Verifier: v, VerifyBatch: 25})
+	rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{Verifier: v, VerifyBatch: 25, Repo: "acme/site"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -762,7 +762,7 @@ func TestAuditVerifyStop(t *testing.T) {
 		{map[int]string{7: "GitHub says #7 was merged at 2026-03-05T00:00:00Z, not 2025-12-15T00:00:00Z"}, VerifiedContradicted, false},
 	} {
 		v := &fakeVerifier{bad: tt.bad}
-		rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{Since: day(2026, 1, 1), Until: day(2026, 2, 1), Verifier: v})
+		rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{Since: day(2026, 1, 1), Until: day(2026, 2, 1), Verifier: v, Repo: "acme/site"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -783,5 +783,56 @@ func TestAuditVerifyStop(t *testing.T) {
 	rep.Range.StopVerified = VerifiedYes
 	if !rep.OK() {
 		t.Errorf("OK() with a verified stop = false")
+	}
+}
+
+// TestAuditVerifyOtherRepository (attack2): a record naming another
+// repository is contradicted under --verify without asking the forge. The
+// same merge commit can really have been merged, with real keys, in a
+// repository the attacker controls; pushed directly to this one and given
+// that repository's record, the forge would agree with every field of it.
+// The walk's stop record is held to the same rule, and an audit that does
+// not say which repository it audits cannot verify.
+func TestAuditVerifyOtherRepository(t *testing.T) {
+	r := passRecord()
+	r.Repo, r.Commit = "mallory/site", "c1"
+	line, err := r.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fakeHistory{{Hash: "c1", Time: t0}, {Hash: "c0", Time: t0}}
+	notes := fakeNotes{"c1": string(line), "c0": passLine(t, "c0", t0.Add(-time.Hour))}
+	v := &fakeVerifier{} // the forge agrees with everything it is asked
+	rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{Verifier: v, Repo: "acme/site"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := rep.Entries[0]
+	if e.Class != ClassUnverified || e.Verified != VerifiedContradicted || len(e.Details) == 0 || !strings.Contains(e.Details[0], "names repository mallory/site, not acme/site") {
+		t.Errorf("record of another repository: %s %s %q, want unverified naming both repositories", e.Class, e.Verified, e.Details)
+	}
+	if rep.OK() || rep.Entries[1].Class != ClassOK {
+		t.Errorf("audit OK = %v, entries %+v; want not OK, c0 ok", rep.OK(), rep.Entries)
+	}
+	if diff := cmp.Diff([]int{1}, v.batches); diff != "" {
+		t.Errorf("the forge was asked about the other repository's record (-want +got batch sizes):\n%s", diff)
+	}
+
+	// The stop record too: a record of another repository with an early
+	// merged_at would hide every commit below it.
+	stop := passRecord()
+	stop.Repo, stop.Commit, stop.MergedAt = "mallory/site", "c1", day(2020, 1, 1)
+	sline, _ := stop.MarshalLine()
+	notes["c1"] = string(sline)
+	rep, err = Audit(context.Background(), h, notes, "main", AuditOptions{Since: day(2025, 1, 1), Verifier: &fakeVerifier{}, Repo: "acme/site"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Range.StoppedAt != "c1" || rep.Range.StopVerified != VerifiedContradicted || rep.OK() {
+		t.Errorf("stop at another repository's record: stopped %q verified %q OK %v; want c1, contradicted, not OK", rep.Range.StoppedAt, rep.Range.StopVerified, rep.OK())
+	}
+
+	if _, err := Audit(context.Background(), h, notes, "main", AuditOptions{Verifier: &fakeVerifier{}}); err == nil || !strings.Contains(err.Error(), "repository audited") {
+		t.Errorf("verify without the repository audited: err %v, want one that asks for it", err)
 	}
 }

@@ -21,7 +21,7 @@ import (
 
 const auditUsage = `usage: twokey audit [--repo DIR] [--ref main] [--since DATE] [--until DATE]
                     [--format text|json|jsonl|csv|markdown] [--json]
-                    [--fetch REMOTE] [--verify]
+                    [--fetch REMOTE] [--verify [--github-repo OWNER/NAME]]
 
 Audit walks the first-parent history of a branch in a local clone, joins each
 commit with its records in refs/notes/twokey and classifies it:
@@ -63,7 +63,10 @@ Flags:
                     by that account into that commit from that head, and each
                     sign-off is there. The token is $GH_TOKEN, else
                     $GITHUB_TOKEN, else 'gh auth token'; $GITHUB_API_URL or
-                    $GH_HOST points at GitHub Enterprise Server.
+                    $GH_HOST points at GitHub Enterprise Server. A record
+                    of another repository than the one audited is unverified.
+  --github-repo OWNER/NAME  the repository audited, for --verify (default: the
+                    clone's origin, else $GITHUB_REPOSITORY)
 
 The notes are not fetched by a plain clone; fetch them with
   git fetch origin refs/notes/twokey:refs/notes/twokey
@@ -84,6 +87,7 @@ func auditCommand() *command {
 
 type auditOptions struct {
 	repo, ref, since, until, format, fetch string
+	githubRepo                             string
 	json, verify                           bool
 }
 
@@ -101,6 +105,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.json, "json", false, "")
 	fs.StringVar(&o.fetch, "fetch", "", "")
 	fs.BoolVar(&o.verify, "verify", false, "")
+	fs.StringVar(&o.githubRepo, "github-repo", "", "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -132,7 +137,25 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		Verification: "not verified: the records were read offline and not checked against GitHub (run with --verify)"}
 
 	var verifier *action.Verifier
+	if o.githubRepo != "" && !o.verify {
+		return usagef("--github-repo names the repository --verify asks GitHub about: pass --verify too")
+	}
 	if o.verify {
+		// The records must be of this repository: the same commit can be
+		// merged, with real keys, in a repository someone else controls.
+		opt.Repo = o.githubRepo
+		if opt.Repo == "" {
+			opt.Repo = gitstore.OriginRepo(o.repo)
+		}
+		if opt.Repo == "" {
+			opt.Repo = e.getenv("GITHUB_REPOSITORY")
+		}
+		if opt.Repo == "" {
+			return usagef("--verify needs the repository on GitHub the clone is of: pass --github-repo OWNER/NAME (the clone has no origin remote naming one, and $GITHUB_REPOSITORY is unset)")
+		}
+		if owner, name, ok := strings.Cut(opt.Repo, "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+			return usagef("--github-repo %q: write OWNER/NAME, e.g. acme/site", opt.Repo)
+		}
 		apiURL, token, err := githubAuth(ctx, e)
 		if err != nil {
 			return err
@@ -143,7 +166,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		opt.Verifier = verifier
 		opt.VerifyBatch = action.VerifyBatch
 		head.Verified = true
-		head.Verification = fmt.Sprintf("every merge record checked against GitHub at %s (GraphQL, %d pull requests a request)", verifier.Endpoint(), action.VerifyBatch)
+		head.Verification = fmt.Sprintf("every merge record checked against %s on GitHub at %s (GraphQL, %d pull requests a request)", opt.Repo, verifier.Endpoint(), action.VerifyBatch)
 	}
 
 	if o.fetch != "" {

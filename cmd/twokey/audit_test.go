@@ -450,7 +450,7 @@ func TestAuditVerify(t *testing.T) {
 	g.record(ghost, rec(99, ghost))
 	g.record(unsigned, rec(3, unsigned))
 
-	vars := map[string]string{"GITHUB_API_URL": gh.URL, "GH_TOKEN": "gho_test"}
+	vars := map[string]string{"GITHUB_API_URL": gh.URL, "GH_TOKEN": "gho_test", "GITHUB_REPOSITORY": "acme/site"}
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
 		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
@@ -508,7 +508,7 @@ func TestAuditVerify(t *testing.T) {
 		}
 	}
 
-	vars = map[string]string{"GITHUB_API_URL": gh.URL}
+	vars = map[string]string{"GITHUB_API_URL": gh.URL, "GITHUB_REPOSITORY": "acme/site"}
 	saved := ghAuthToken
 	ghAuthToken = func(context.Context, string) string { return "" }
 	defer func() { ghAuthToken = saved }()
@@ -563,5 +563,73 @@ func TestAuditDocs(t *testing.T) {
 				t.Errorf("the docs' workflow passes %s, which twokey audit does not have", f)
 			}
 		}
+	}
+}
+
+// TestAuditVerifyForeignRecord (attack2): mallory merges a pull request in
+// a repository of her own (two accounts of hers sign it), pushes the merge
+// commit GitHub made there straight to acme/site's main, and writes the
+// other repository's record on it. GitHub agrees with every field of that
+// record, so --verify passed it; the record must be of the repository
+// audited, which --github-repo, the clone's origin or $GITHUB_REPOSITORY
+// names, and --verify without one is refused.
+func TestAuditVerifyForeignRecord(t *testing.T) {
+	g := &auditRepo{t: t, dir: t.TempDir(), home: t.TempDir()}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git binary not found")
+	}
+	g.git("init", "-q", "-b", "main", ".")
+	g.commit("index.html", "home\n", "Initial site")
+	g.git("checkout", "-q", "-b", "evil")
+	head := g.commit("pay.js", "steal()\n", "Payments tweak")
+	g.git("checkout", "-q", "main")
+	g.git("merge", "-q", "--no-ff", "-m", "Merge pull request #1 from mallory/evil", "evil")
+	merge := g.git("rev-parse", "HEAD")
+
+	mergedAt := auditEpoch.Add(time.Hour)
+	gh := fakegithub.New(t)
+	gh.SetNow(func() time.Time { return mergedAt })
+	gh.Repo("acme/site")
+	gh.AddPull("mallory/site", fakegithub.Pull{Number: 1, Head: head, Merged: true, MergedBy: fakegithub.User("lead", 1), Merge: merge})
+	gh.AddReview("mallory/site", 1, fakegithub.User("ux", 2), "APPROVED", "", head)
+	gh.AddComment("mallory/site", 1, fakegithub.User("be", 3), "/signoff backend")
+	rec := passRec(1, head)
+	rec.Repo, rec.Briefs, rec.MergedAt = "mallory/site", nil, mergedAt
+	g.record(merge, rec)
+
+	run := func(vars map[string]string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+			getenv: func(k string) string { return vars[k] }, now: func() time.Time { return auditEpoch.Add(24 * time.Hour) }}
+		code := runEnv(context.Background(), e, append([]string{"audit", "--repo", g.dir, "--json", "--verify", "--since", auditEpoch.Add(30 * time.Minute).Format(time.RFC3339)}, args...))
+		return code, out.String(), errb.String()
+	}
+	vars := map[string]string{"GITHUB_API_URL": gh.URL, "GH_TOKEN": "gho_test"}
+	for _, tt := range []struct {
+		name string
+		vars map[string]string
+		args []string
+	}{
+		{"flag", vars, []string{"--github-repo", "acme/site"}},
+		{"env", map[string]string{"GITHUB_API_URL": gh.URL, "GH_TOKEN": "gho_test", "GITHUB_REPOSITORY": "acme/site"}, nil},
+	} {
+		code, out, stderr := run(tt.vars, tt.args...)
+		var rep struct {
+			Entries []tracker.AuditEntry `json:"entries"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%s: %v\n%s\n%s", tt.name, err, out, stderr)
+		}
+		if code != exitNotOK || len(rep.Entries) == 0 || rep.Entries[0].Class != tracker.ClassUnverified ||
+			!strings.Contains(strings.Join(rep.Entries[0].Details, "\n"), "names repository mallory/site, not acme/site") {
+			t.Errorf("%s: exit %d, entries %+v; want 1 and the merge unverified, naming both repositories", tt.name, code, rep.Entries)
+		}
+	}
+	if code, _, stderr := run(vars); code != exitError || !strings.Contains(stderr, "--github-repo OWNER/NAME") {
+		t.Errorf("--verify without the repository: exit %d, stderr %q; want 2 asking for --github-repo", code, stderr)
+	}
+	g.git("remote", "add", "origin", "git@github.com:acme/site.git")
+	if code, out, _ := run(vars); code != exitNotOK || !strings.Contains(out, "names repository mallory/site, not acme/site") {
+		t.Errorf("origin names acme/site: exit %d, out %.300s", code, out)
 	}
 }

@@ -179,3 +179,35 @@ func recordLine(commit string, rec tracker.Record) (string, []byte, error) {
 	line, err := rec.MarshalLine()
 	return commit, line, err
 }
+
+// OriginRepo is the owner/name the clone at dir's remote "origin" points
+// at (https://host/owner/name.git, git@host:owner/name.git, ssh://…), ""
+// when it has no such remote or its URL does not end in owner/name.
+func OriginRepo(dir string) string {
+	r, err := openRepo(dir)
+	if err != nil {
+		return ""
+	}
+	rem, err := r.Remote("origin")
+	if err != nil || len(rem.Config().URLs) == 0 {
+		return ""
+	}
+	u := strings.TrimSuffix(strings.TrimRight(rem.Config().URLs[0], "/"), ".git")
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if j := strings.Index(u, "/"); j >= 0 {
+			u = u[j+1:] // the host
+		} else {
+			return ""
+		}
+	} else if _, path, ok := strings.Cut(u, ":"); ok {
+		u = path // scp-like: git@host:owner/name
+	} else {
+		return "" // a local path
+	}
+	parts := strings.Split(u, "/")
+	if len(parts) < 2 || parts[len(parts)-2] == "" || parts[len(parts)-1] == "" {
+		return ""
+	}
+	return parts[len(parts)-2] + "/" + parts[len(parts)-1]
+}
