@@ -21,6 +21,7 @@ const VerifyBatch = 50
 
 // verifyFragment is what a verifying query reads of each pull request.
 const verifyFragment = `fragment twokeyRecord on PullRequest{number merged mergedAt mergedBy{login} mergeCommit{oid} headRefOid baseRefName ` +
+	`commits(last:1){nodes{commit{oid status{context(name:"` + StatusContext + `"){state}}}}} ` +
 	`reviews(first:100){pageInfo{hasNextPage} nodes{author{login} commit{oid} state body}} ` +
 	`comments(first:100){pageInfo{hasNextPage} nodes{author{login} body}}}`
 
@@ -130,7 +131,19 @@ type gqlVerifyPull struct {
 	MergeCommit *gqlCommitRef `json:"mergeCommit"`
 	HeadRefOid  string        `json:"headRefOid"`
 	BaseRefName string        `json:"baseRefName"`
-	Reviews     struct {
+	Commits     struct {
+		Nodes []struct {
+			Commit struct {
+				OID    string `json:"oid"`
+				Status *struct {
+					Context *struct {
+						State string `json:"state"`
+					} `json:"context"`
+				} `json:"status"`
+			} `json:"commit"`
+		} `json:"nodes"`
+	} `json:"commits"`
+	Reviews struct {
 		PageInfo struct {
 			HasNextPage bool `json:"hasNextPage"`
 		} `json:"pageInfo"`
@@ -211,6 +224,15 @@ func (v *Verifier) readPulls(ctx context.Context, owner, name string, numbers []
 		}
 		if p.MergeCommit != nil {
 			f.MergeCommit = p.MergeCommit.OID
+		}
+		for _, c := range p.Commits.Nodes {
+			if !strings.EqualFold(c.Commit.OID, p.HeadRefOid) {
+				continue
+			}
+			f.GateKnown = true
+			if c.Commit.Status != nil && c.Commit.Status.Context != nil {
+				f.Gate = strings.ToLower(c.Commit.Status.Context.State)
+			}
 		}
 		for _, rv := range p.Reviews.Nodes {
 			r := tracker.ForgeReview{State: rv.State, Body: rv.Body}

@@ -49,6 +49,10 @@ func verifyWorld(t *testing.T) *fakegithub.Server {
 	gh.AddComment("acme/site", 1, fakegithub.User("be", 3), "Checked the queue.\n\n/signoff backend")
 	gh.AddPull("acme/site", fakegithub.Pull{Number: 2, Head: vHead2, Merged: true, MergedBy: lead, Merge: vMerge2})
 	gh.AddPull("acme/site", fakegithub.Pull{Number: 3, Head: vHead3, Merged: true, MergedBy: lead, Merge: vMerge3})
+	app := fakegithub.User("twokey[bot]", 9)
+	for _, h := range []string{vHead1, vHead2, vHead3} {
+		gh.SetStatus("acme/site", h, StatusContext, "success", app)
+	}
 	return gh
 }
 
@@ -142,5 +146,43 @@ func TestVerifyUnknownRepository(t *testing.T) {
 	_, err = v.VerifyRecords(context.Background(), []tracker.Record{vRecord(1, vMerge1, vHead1)})
 	if err == nil || !strings.Contains(err.Error(), "repository acme/site not found") {
 		t.Errorf("VerifyRecords(unknown repository) = %v, want an error naming it", err)
+	}
+}
+
+// TestVerifyGateStatus (attack2): a record rewritten to say the gate passed
+// (verdict pass, no kind required, no sign-off) for a merge an admin made
+// past a pending gate agreed with everything --verify asked GitHub. The
+// twokey/gate status GitHub keeps on the head says whether the gate passed:
+// a pass needs it to be a success.
+func TestVerifyGateStatus(t *testing.T) {
+	gh := verifyWorld(t)
+	const head4, merge4, head5, merge5 = "4444444444444444444444444444444444444444", "a444444444444444444444444444444444444444",
+		"5555555555555555555555555555555555555555", "a555555555555555555555555555555555555555"
+	gh.AddPull("acme/site", fakegithub.Pull{Number: 4, Head: head4, Merged: true, MergedBy: fakegithub.User("admin", 7), Merge: merge4})
+	gh.SetStatus("acme/site", head4, StatusContext, "success", fakegithub.User("twokey[bot]", 9))
+	gh.SetStatus("acme/site", head4, StatusContext, "pending", fakegithub.User("twokey[bot]", 9)) // a revoke, then the admin merged
+	gh.AddPull("acme/site", fakegithub.Pull{Number: 5, Head: head5, Merged: true, MergedBy: fakegithub.User("admin", 7), Merge: merge5})
+	v, err := NewVerifier(VerifyConfig{APIURL: gh.URL, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := func(pr int, commit, head string) tracker.Record {
+		return tracker.Record{V: 1, Type: tracker.RecordMerge, Repo: "acme/site", PR: pr, Base: "main", Head: head, Commit: commit,
+			MergedBy: "admin", MergedAt: vMergedAt, Required: []string{}, Signoffs: []tracker.RecordSignoff{}, Verdict: tracker.VerdictPass}
+	}
+	bypassed := forged(4, merge4, head4)
+	bypassed.Verdict = tracker.VerdictBypassed
+	got, err := v.VerifyRecords(context.Background(), []tracker.Record{forged(4, merge4, head4), forged(5, merge5, head5), bypassed, vRecord(1, vMerge1, vHead1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"GitHub's twokey/gate status on the head of #4 is pending, not success: the gate did not pass it"},
+		{"GitHub's twokey/gate status on the head of #5 is (none), not success: the gate did not pass it"},
+		nil, // the true record: bypassed
+		nil,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("VerifyRecords (-want +got):\n%s", diff)
 	}
 }

@@ -18,6 +18,11 @@ type ForgePull struct {
 	Base        string
 	Reviews     []ForgeReview
 	Comments    []ForgeComment
+	// Gate is the state of the latest twokey/gate status on Head, lower
+	// case ("" when there is none); GateKnown says GitHub named it (the
+	// pull request's last commit is its head).
+	Gate      string
+	GateKnown bool
 	// MoreReviews and MoreComments are true when GitHub has more than it
 	// gave.
 	MoreReviews, MoreComments bool
@@ -39,7 +44,10 @@ type ForgeComment struct {
 // second), into r.Commit from the head r.Head on r.Base; and each sign-off
 // exists on GitHub: a review by its signer on its commit (approving, or
 // carrying "/signoff <kind>"), or a comment by its signer carrying
-// "/signoff <kind>".
+// "/signoff <kind>". A record whose verdict is pass needs the twokey/gate
+// status GitHub keeps on the head to be a success: nothing else GitHub
+// keeps says the gate passed, and a record is easily rewritten to say so
+// (verdict pass, no kinds required) for a merge made past the gate.
 func CheckRecord(r Record, p ForgePull) []string {
 	pr := fmt.Sprintf("#%d", r.PR)
 	if !p.Found {
@@ -63,6 +71,14 @@ func CheckRecord(r Record, p ForgePull) []string {
 	}
 	if r.Base != "" && p.Base != r.Base {
 		d = append(d, fmt.Sprintf("GitHub says %s was merged into %s, not %s", pr, auditOrNone(p.Base), r.Base))
+	}
+	if r.Verdict == VerdictPass {
+		switch {
+		case !p.GateKnown:
+			d = append(d, fmt.Sprintf("GitHub does not name the twokey/gate status of %s's head %s, which says whether the gate passed: check by hand", pr, auditOrNone(auditShort(p.Head))))
+		case p.Gate != StateSuccess:
+			d = append(d, fmt.Sprintf("GitHub's twokey/gate status on the head of %s is %s, not success: the gate did not pass it", pr, auditOrNone(p.Gate)))
+		}
 	}
 	for _, s := range r.Signoffs {
 		if signedOnForge(s, p) {

@@ -438,6 +438,9 @@ func TestAuditVerify(t *testing.T) {
 	gh.AddComment("acme/site", 1, fakegithub.User("be", 3), "/signoff backend")
 	gh.AddPull("acme/site", fakegithub.Pull{Number: 2, Head: headA, Merged: true, MergedBy: lead, Merge: "c0ffee0000000000000000000000000000000000"})
 	gh.AddPull("acme/site", fakegithub.Pull{Number: 3, Head: unsigned, Merged: true, MergedBy: lead, Merge: unsigned})
+	for _, h := range []string{head1, headA, unsigned} {
+		gh.SetStatus("acme/site", h, "twokey/gate", "success", fakegithub.User("twokey[bot]", 9))
+	}
 
 	rec := func(pr int, head string) tracker.Record {
 		r := passRec(pr, head)

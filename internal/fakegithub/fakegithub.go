@@ -762,6 +762,16 @@ func (s *Server) Comments(repo string, number int) []*github.IssueComment {
 	return out
 }
 
+// SetStatus adds a commit status to sha as creator made it, now: a status
+// someone else's token posted (a test's setup).
+func (s *Server) SetStatus(repo, sha, context, state string, creator *github.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo, true)
+	r.statuses[sha] = append(r.statuses[sha], &github.RepoStatus{ID: github.Int64(s.id()), State: github.String(state),
+		Context: github.String(context), CreatedAt: &github.Timestamp{Time: s.now()}, Creator: creator})
+}
+
 // Statuses returns the statuses posted on sha, oldest first.
 func (s *Server) Statuses(repo, sha string) []*github.RepoStatus {
 	s.mu.Lock()
