@@ -21,7 +21,7 @@ const VerifyBatch = 50
 
 // verifyFragment is what a verifying query reads of each pull request.
 const verifyFragment = `fragment twokeyRecord on PullRequest{number merged mergedAt mergedBy{login} mergeCommit{oid} headRefOid baseRefName ` +
-	`commits(last:1){nodes{commit{oid status{context(name:"` + StatusContext + `"){state}}}}} ` +
+	`commits(last:1){totalCount nodes{commit{oid status{context(name:"` + StatusContext + `"){state}}}}} ` +
 	`reviews(first:100){pageInfo{hasNextPage} nodes{author{login} commit{oid} state body}} ` +
 	`comments(first:100){pageInfo{hasNextPage} nodes{author{login} body}}}`
 
@@ -132,7 +132,8 @@ type gqlVerifyPull struct {
 	HeadRefOid  string        `json:"headRefOid"`
 	BaseRefName string        `json:"baseRefName"`
 	Commits     struct {
-		Nodes []struct {
+		TotalCount int `json:"totalCount"`
+		Nodes      []struct {
 			Commit struct {
 				OID    string `json:"oid"`
 				Status *struct {
@@ -225,6 +226,7 @@ func (v *Verifier) readPulls(ctx context.Context, owner, name string, numbers []
 		if p.MergeCommit != nil {
 			f.MergeCommit = p.MergeCommit.OID
 		}
+		f.Commits = p.Commits.TotalCount
 		for _, c := range p.Commits.Nodes {
 			if !strings.EqualFold(c.Commit.OID, p.HeadRefOid) {
 				continue

@@ -186,3 +186,31 @@ func TestVerifyGateStatus(t *testing.T) {
 		t.Errorf("VerifyRecords (-want +got):\n%s", diff)
 	}
 }
+
+// TestVerifyLandedClaim (attack2): a rebase merge's record names the other
+// commits that landed with it, and the audit classes them with the record.
+// Someone who can push notes adds a direct push that sits right below a
+// true rebase merge to its landed list: every field GitHub was asked about
+// agreed. A record naming more commits than the pull request has is
+// contradicted.
+func TestVerifyLandedClaim(t *testing.T) {
+	gh := verifyWorld(t)
+	gh.SetPullCommits("acme/site", 1, "c111111111111111111111111111111111111111", vHead1) // two commits
+	v, err := NewVerifier(VerifyConfig{APIURL: gh.URL, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebase := func(landed ...string) tracker.Record {
+		r := vRecord(1, vMerge1, vHead1)
+		r.Method, r.Landed = "rebase", landed
+		return r
+	}
+	got, err := v.VerifyRecords(context.Background(), []tracker.Record{rebase("d1"), rebase("d1", vPush)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{nil, {"the record says 3 commits landed with the rebase merge of #1; GitHub says it has 2"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("VerifyRecords (-want +got):\n%s", diff)
+	}
+}

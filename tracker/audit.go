@@ -940,6 +940,11 @@ func RecordProblems(r Record) []string {
 	if r.Signoffs == nil {
 		p = append(p, "no sign-offs")
 	}
+	if len(r.Landed) > 0 && r.Method != "rebase" {
+		// Only a rebase merge lands several commits; the audit classes
+		// the commits a record names with it.
+		p = append(p, fmt.Sprintf("it names %d other commits that landed with it, but its method is %s, not rebase", len(r.Landed), auditOrNone(r.Method)))
+	}
 	for i, s := range r.Signoffs {
 		var miss []string
 		if s.Kind == "" {

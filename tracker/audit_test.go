@@ -836,3 +836,30 @@ func TestAuditVerifyOtherRepository(t *testing.T) {
 		t.Errorf("verify without the repository audited: err %v, want one that asks for it", err)
 	}
 }
+
+// TestAuditLandedNeedsRebase (attack2): only a rebase merge lands several
+// commits; a record of another method that names landed commits (to vouch
+// for a direct push below it) is not whole.
+func TestAuditLandedNeedsRebase(t *testing.T) {
+	rec := passRecord()
+	rec.Method, rec.Commit, rec.Landed = "squash", "r3", []string{"d1"}
+	line, err := rec.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fakeHistory{{Hash: "r3", Time: t0}, {Hash: "d1", Time: t0}}
+	rep, err := Audit(context.Background(), h, fakeNotes{"r3": string(line)}, "main", AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range rep.Entries {
+		got = append(got, fmt.Sprintf("%s %s", e.Commit, e.Class))
+	}
+	if diff := cmp.Diff([]string{"r3 invalid_record", "d1 no_record"}, got); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	if d := rep.Entries[0].Details; len(d) == 0 || !strings.Contains(d[0], "its method is squash, not rebase") {
+		t.Errorf("details = %q", d)
+	}
+}

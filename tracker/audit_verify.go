@@ -23,6 +23,9 @@ type ForgePull struct {
 	// pull request's last commit is its head).
 	Gate      string
 	GateKnown bool
+	// Commits is how many commits the pull request has: a rebase merge
+	// lands at most that many.
+	Commits int
 	// MoreReviews and MoreComments are true when GitHub has more than it
 	// gave.
 	MoreReviews, MoreComments bool
@@ -44,7 +47,8 @@ type ForgeComment struct {
 // second), into r.Commit from the head r.Head on r.Base; and each sign-off
 // exists on GitHub: a review by its signer on its commit (approving, or
 // carrying "/signoff <kind>"), or a comment by its signer carrying
-// "/signoff <kind>". A record whose verdict is pass needs the twokey/gate
+// "/signoff <kind>"; and a rebase merge's record names no more commits than
+// the pull request has. A record whose verdict is pass needs the twokey/gate
 // status GitHub keeps on the head to be a success: nothing else GitHub
 // keeps says the gate passed, and a record is easily rewritten to say so
 // (verdict pass, no kinds required) for a merge made past the gate.
@@ -71,6 +75,12 @@ func CheckRecord(r Record, p ForgePull) []string {
 	}
 	if r.Base != "" && p.Base != r.Base {
 		d = append(d, fmt.Sprintf("GitHub says %s was merged into %s, not %s", pr, auditOrNone(p.Base), r.Base))
+	}
+	if n := len(r.Landed) + 1; len(r.Landed) > 0 && n > p.Commits {
+		// The landed commits are classed with the record; a claim on more
+		// commits than the pull request has covers commits it never had (a
+		// direct push just below the merge).
+		d = append(d, fmt.Sprintf("the record says %d commits landed with the rebase merge of %s; GitHub says it has %d", n, pr, p.Commits))
 	}
 	if r.Verdict == VerdictPass {
 		switch {
