@@ -235,6 +235,13 @@ type AuditRange struct {
 	// at (--verify; see the Verified constants): a forged early merged_at
 	// would hide the commits below it. "" when the walk did not stop.
 	StopVerified string `json:"stop_verified"`
+	// AfterAt is the oldest commit left out as landed at or after Until
+	// whose own record says so (every newer commit landed after it), and
+	// AfterVerified whether GitHub confirms that record (--verify): a
+	// forged late merged_at would leave a commit that landed in the range
+	// out of it. Empty when no record left a commit out.
+	AfterAt       string `json:"after_at"`
+	AfterVerified string `json:"after_verified"`
 }
 
 // AuditResult is what an audit found besides its entries.
@@ -250,7 +257,7 @@ type AuditResult struct {
 func (r *AuditResult) OK() bool { return auditOK(&r.Summary, &r.Range) }
 
 func auditOK(s *AuditSummary, r *AuditRange) bool {
-	return s.Total > 0 && s.OK == s.Total && r.StopVerified != VerifiedContradicted
+	return s.Total > 0 && s.OK == s.Total && r.StopVerified != VerifiedContradicted && r.AfterVerified != VerifiedContradicted
 }
 
 // AuditReport is the result of an audit with every commit in range, newest
@@ -419,6 +426,7 @@ type auditGather struct {
 	out      []AuditEntry // chosen, waiting for their records to be verified
 	toVerify int
 	stopRec  *Record // the record the walk stopped at
+	afterRec *Record // the oldest record that left its commit out as after Until
 	months   map[string]*AuditMonth
 }
 
@@ -546,6 +554,11 @@ func (g *auditGather) decide(e *AuditEntry, lo time.Time, loSet bool, hi time.Ti
 	}
 	if !g.opt.Until.IsZero() && loSet && !lo.Before(g.opt.Until) {
 		g.res.Range.After++
+		if e.Landed != nil {
+			// Its own record says it landed after the range (lo is at most
+			// its landing): the oldest such record decides what is left out.
+			g.res.Range.AfterAt, g.res.Range.AfterVerified, g.afterRec = e.Commit, VerifiedOffline, e.rec
+		}
 		return nil
 	}
 	if g.opt.Verifier == nil {
@@ -679,6 +692,18 @@ func (g *auditGather) finish() error {
 			g.res.Range.StopVerified = VerifiedContradicted
 			g.res.Warnings = append(g.res.Warnings, fmt.Sprintf("the walk stopped at %s, whose record says it landed before the range, but %s: commits below it may have landed in the range; audit without --since",
 				auditShort(g.stopRec.Commit), strings.Join(diffs[0], "; ")))
+		}
+	}
+	if g.afterRec != nil && g.opt.Verifier != nil {
+		diffs, err := g.check([]Record{*g.afterRec})
+		if err != nil {
+			return err
+		}
+		g.res.Range.AfterVerified = VerifiedYes
+		if len(diffs) == 1 && len(diffs[0]) > 0 {
+			g.res.Range.AfterVerified = VerifiedContradicted
+			g.res.Warnings = append(g.res.Warnings, fmt.Sprintf("%s was left out as landed after the range, as its record says, but %s: it and commits above it may have landed in the range; audit without --until",
+				auditShort(g.afterRec.Commit), strings.Join(diffs[0], "; ")))
 		}
 	}
 	g.res.Months = make([]AuditMonth, 0, len(g.months))

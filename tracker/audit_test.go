@@ -863,3 +863,44 @@ func TestAuditLandedNeedsRebase(t *testing.T) {
 		t.Errorf("details = %q", d)
 	}
 }
+
+// TestAuditVerifyAfterUntil (attack2): someone who can push notes moves the
+// merged_at of a bad merge past --until: the commit was left out of the
+// range as landed after it, and its record was never checked, so the audit
+// of a range the merge landed in was green under --verify. The oldest record
+// that leaves a commit out as after the range is checked, like the one the
+// walk stops at.
+func TestAuditVerifyAfterUntil(t *testing.T) {
+	bad := passRecord()
+	bad.PR, bad.Commit, bad.MergedAt = 8, "late", day(2026, 2, 10) // truly 2026-01-20, and bypassed
+	line, err := bad.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fakeHistory{{Hash: "late", Time: day(2026, 1, 20)}, {Hash: "m1", Time: day(2026, 1, 10)}}
+	notes := fakeNotes{"late": string(line), "m1": passLine(t, "m1", day(2026, 1, 10))}
+	for _, tt := range []struct {
+		bad  map[int]string
+		want string
+		ok   bool
+	}{
+		{nil, VerifiedYes, true},
+		{map[int]string{8: "GitHub says #8 was merged at 2026-01-20T00:00:00Z, not 2026-02-10T00:00:00Z"}, VerifiedContradicted, false},
+	} {
+		rep, err := Audit(context.Background(), h, notes, "main", AuditOptions{Since: day(2026, 1, 1), Until: day(2026, 2, 1), Now: day(2026, 3, 1),
+			Verifier: &fakeVerifier{bad: tt.bad}, Repo: "acme/site"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Entries) != 1 || rep.Entries[0].Commit != "m1" || rep.Range.After != 1 {
+			t.Fatalf("entries %+v, after %d; want m1 alone, one after", rep.Entries, rep.Range.After)
+		}
+		if rep.Range.AfterAt != "late" || rep.Range.AfterVerified != tt.want || rep.OK() != tt.ok {
+			t.Errorf("after at %q verified %q, OK %v; want late, %q, %v", rep.Range.AfterAt, rep.Range.AfterVerified, rep.OK(), tt.want, tt.ok)
+		}
+		warned := slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "late was left out as landed after the range") })
+		if warned != !tt.ok {
+			t.Errorf("warnings = %q", rep.Warnings)
+		}
+	}
+}

@@ -541,6 +541,12 @@ func walkedText(r *tracker.AuditRange) string {
 	} else {
 		s += ", to the first commit"
 	}
+	switch r.AfterVerified {
+	case tracker.VerifiedYes:
+		s += fmt.Sprintf("; GitHub confirms %s landed after the range", shortSHA(r.AfterAt))
+	case tracker.VerifiedContradicted:
+		s += fmt.Sprintf("; GitHub contradicts the record of %s, left out as landed after the range", shortSHA(r.AfterAt))
+	}
 	return s
 }
 
