@@ -182,20 +182,52 @@ func (g *commitGraph) layer(pos uint32) (*graphLayer, uint32) {
 	return g.layers[0], pos
 }
 
-// firstParentChain returns the first-parent chain that starts at pos, as
-// commit names, newest first. ok is false when the graph contradicts itself
-// (a parent out of range, a cycle): the caller then walks without it.
-func (g *commitGraph) firstParentChain(pos uint32) (chain [][20]byte, ok bool) {
-	for {
-		if pos >= g.total || uint32(len(chain)) >= g.total {
-			return nil, false
+// graphChain reads the first-parent chain that starts at a position of
+// the graph, newest first, a run at a time, so that the chain of a million
+// commits is never held whole.
+type graphChain struct {
+	g     *commitGraph
+	pos   uint32 // the next commit's position
+	steps uint32
+	end   bool // the chain reached a root, or the graph contradicted itself
+}
+
+func (g *commitGraph) chainFrom(pos uint32) *graphChain {
+	return &graphChain{g: g, pos: pos}
+}
+
+// next appends up to n commit names of the chain to dst. When it returns
+// fewer, or when the chain ends right after them, c.end is set. Where the
+// graph contradicts itself (a parent out of range, a cycle) the chain ends
+// there: the walk checks each commit's parent against the next name, and
+// goes on without the graph when they differ.
+func (c *graphChain) next(dst [][20]byte, n int) [][20]byte {
+	for range n {
+		if c.end {
+			break
 		}
-		l, i := g.layer(pos)
-		chain = append(chain, [20]byte(l.oids[i*20:i*20+20]))
+		if c.pos >= c.g.total || c.steps >= c.g.total {
+			c.end = true
+			break
+		}
+		l, i := c.g.layer(c.pos)
+		dst = append(dst, [20]byte(l.oids[i*20:i*20+20]))
+		c.steps++
 		parent := binary.BigEndian.Uint32(l.cdat[i*graphDataWidth+20:])
-		if parent == graphParentNone {
-			return chain, true
+		if parent == graphParentNone || parent >= c.g.total {
+			c.end = true
 		}
-		pos = parent
+		c.pos = parent
 	}
+	return dst
+}
+
+// peek returns the name of the next commit, without moving on; false when
+// the chain has ended.
+func (c *graphChain) peek() ([20]byte, bool) {
+	if c.end {
+		return [20]byte{}, false
+	}
+	l, i := c.g.layer(c.pos)
+	return [20]byte(l.oids[i*20 : i*20+20]), true
 }

@@ -121,8 +121,9 @@ func TestFirstParentCommitGraph(t *testing.T) {
 			return p
 		}
 		// main~300's first parent in the graph becomes main~600; then,
-		// apart, main~450's becomes itself (a cycle).
-		for _, bad := range [][2]uint32{{pos("main~300"), pos("main~600")}, {pos("main~450"), pos("main~450")}} {
+		// apart, main~450's becomes itself (a cycle); main~200's a position
+		// past the graph's end.
+		for _, bad := range [][2]uint32{{pos("main~300"), pos("main~600")}, {pos("main~450"), pos("main~450")}, {pos("main~200"), 1 << 20}} {
 			data := append([]byte(nil), saved...)
 			binary.BigEndian.PutUint32(data[cdat+int(bad[0])*graphDataWidth+20:], bad[1])
 			os.Chmod(graphFile, 0o644)

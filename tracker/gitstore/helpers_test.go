@@ -58,6 +58,12 @@ func (g *gitRepo) run(args ...string) string {
 
 func (g *gitRepo) runIn(stdin *strings.Reader, args ...string) string {
 	g.t.Helper()
+	return strings.TrimSpace(g.runRaw(stdin, args...))
+}
+
+// runRaw runs git with stdin and returns its stdout as it is.
+func (g *gitRepo) runRaw(stdin *strings.Reader, args ...string) string {
+	g.t.Helper()
 	g.tick++
 	full := append([]string{"-c", "user.name=Test Person", "-c", "user.email=person@example.com",
 		"-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", "-c", "gc.auto=0"}, args...)
@@ -73,7 +79,7 @@ func (g *gitRepo) runIn(stdin *strings.Reader, args ...string) string {
 	if err != nil {
 		g.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	return strings.TrimSpace(string(out))
+	return string(out)
 }
 
 // commit writes file with content and commits it, returning the SHA.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -38,14 +37,17 @@ var errObjectNotFound = errors.New("object not found")
 // pool, and the delta-base cache and go-git are behind locks.
 type objectReader struct {
 	dir       string // the objects directory
+	loose     looseDir
 	packs     []*pack
 	inflaters sync.Pool // *inflater
 	scratch   sync.Pool // *[]byte, for deltas being applied
 
 	fallbackMu sync.Mutex
 	fallback   storer.EncodedObjectStorer
+	fallbacks  int // objects read through go-git, for the tests
 
-	cache baseCache
+	filter *packFilter // nil with fewer than two packs on disk
+	cache  baseCache
 }
 
 // inflater is a zlib reader kept for reuse with its source.
@@ -64,7 +66,7 @@ type pack struct {
 }
 
 func newObjectReader(objectsDir string, fallback storer.EncodedObjectStorer) (*objectReader, error) {
-	o := &objectReader{dir: objectsDir, fallback: fallback}
+	o := &objectReader{dir: objectsDir, fallback: fallback, loose: openLooseDir(objectsDir)}
 	o.cache.init(4096)
 	idxs, err := filepath.Glob(filepath.Join(objectsDir, "pack", "*.idx"))
 	if err != nil {
@@ -80,6 +82,9 @@ func newObjectReader(objectsDir string, fallback storer.EncodedObjectStorer) (*o
 			o.packs = append(o.packs, p)
 		}
 	}
+	if len(o.packs) > 1 {
+		o.filter = newPackFilter(o.packs, denseObjects)
+	}
 	return o, nil
 }
 
@@ -89,6 +94,8 @@ func (o *objectReader) close() error {
 		errs = append(errs, p.unmap())
 	}
 	o.packs = nil
+	o.filter = nil
+	errs = append(errs, o.loose.close())
 	return errors.Join(errs...)
 }
 
@@ -206,12 +213,10 @@ func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
 // readBuf is read with a buffer: the content is written to buf's memory when
 // it fits, so the caller must be done with the content before reusing buf.
 func (o *objectReader) readBuf(h *[20]byte, buf []byte) (int, []byte, error) {
-	for pi, p := range o.packs {
-		if off, ok := p.find(h); ok {
-			return o.readPacked(pi, off, 0, buf)
-		}
+	if pi, off, ok := o.findPacked(h); ok {
+		return o.readPacked(pi, off, 0, buf)
 	}
-	if typ, data, err := o.readLoose(h); err == nil {
+	if typ, data, err := o.readLoose(h, buf); err == nil {
 		return typ, data, nil
 	} else if !errors.Is(err, errObjectNotFound) {
 		return 0, nil, err
@@ -230,6 +235,7 @@ func (o *objectReader) readBuf(h *[20]byte, buf []byte) (int, []byte, error) {
 func (o *objectReader) readFallback(h *[20]byte) (int, []byte, error) {
 	o.fallbackMu.Lock()
 	defer o.fallbackMu.Unlock()
+	o.fallbacks++
 	obj, err := o.fallback.EncodedObject(plumbing.AnyObject, plumbing.Hash(*h))
 	if err != nil {
 		return 0, nil, err
@@ -241,38 +247,6 @@ func (o *objectReader) readFallback(h *[20]byte) (int, []byte, error) {
 	defer r.Close()
 	data, err := io.ReadAll(r)
 	return int(obj.Type()), data, err
-}
-
-func (o *objectReader) readLoose(h *[20]byte) (int, []byte, error) {
-	if o.dir == "" { // packs received over the network only
-		return 0, nil, errObjectNotFound
-	}
-	hex := fmt.Sprintf("%x", h[:])
-	raw, err := os.ReadFile(filepath.Join(o.dir, hex[:2], hex[2:]))
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil, errObjectNotFound
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return 0, nil, fmt.Errorf("loose object %s: %w", hex, err)
-	}
-	all, err := io.ReadAll(zr)
-	if err != nil {
-		return 0, nil, fmt.Errorf("loose object %s: %w", hex, err)
-	}
-	nul := bytes.IndexByte(all, 0)
-	sp := bytes.IndexByte(all, ' ')
-	if nul < 0 || sp < 0 || sp > nul {
-		return 0, nil, fmt.Errorf("loose object %s: bad header", hex)
-	}
-	typ := map[string]int{"commit": objCommit, "tree": objTree, "blob": objBlob, "tag": objTag}[string(all[:sp])]
-	if size, err := strconv.Atoi(string(all[sp+1 : nul])); err != nil || size != len(all)-nul-1 || typ == 0 {
-		return 0, nil, fmt.Errorf("loose object %s: bad header", hex)
-	}
-	return typ, all[nul+1:], nil
 }
 
 // readPacked reads the object at off in pack pi, resolving deltas. The
@@ -363,10 +337,7 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 	}
 	var data []byte
 	if typ == objOfsDelta || typ == objRefDelta {
-		scratch, _ := o.scratch.Get().(*[]byte)
-		if scratch == nil {
-			scratch = new([]byte)
-		}
+		scratch := o.getScratch()
 		delta, err := o.inflate(d[i:], int(size), *scratch)
 		if err == nil {
 			data, err = applyDelta(base, delta, buf)
@@ -376,10 +347,10 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 		} else {
 			err = fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
 		}
-		if cap(delta) <= 64<<10 {
-			*scratch = delta
-			o.scratch.Put(scratch)
+		if cap(delta) > cap(*scratch) {
+			*scratch = delta[:0]
 		}
+		o.putScratch(scratch)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -396,21 +367,11 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 // inflate decompresses size bytes from the zlib stream at the start of src,
 // into buf when it fits.
 func (o *objectReader) inflate(src []byte, size int, buf []byte) ([]byte, error) {
-	z, _ := o.inflaters.Get().(*inflater)
-	if z == nil {
-		z = new(inflater)
-	}
-	defer o.inflaters.Put(z)
-	z.br.Reset(src)
-	if z.zr == nil {
-		zr, err := zlib.NewReader(&z.br)
-		if err != nil {
-			return nil, err
-		}
-		z.zr = zr
-	} else if err := z.zr.(zlib.Resetter).Reset(&z.br, nil); err != nil {
+	z, err := o.getInflater(src)
+	if err != nil {
 		return nil, err
 	}
+	defer o.inflaters.Put(z)
 	out := buf
 	if cap(out) < size {
 		out = make([]byte, size)
@@ -420,6 +381,42 @@ func (o *objectReader) inflate(src []byte, size int, buf []byte) ([]byte, error)
 		return nil, err
 	}
 	return out, nil
+}
+
+// getInflater returns a pooled zlib reader reading from the start of src;
+// put it back in o.inflaters when done.
+func (o *objectReader) getInflater(src []byte) (*inflater, error) {
+	z, _ := o.inflaters.Get().(*inflater)
+	if z == nil {
+		z = new(inflater)
+	}
+	z.br.Reset(src)
+	if z.zr == nil {
+		zr, err := zlib.NewReader(&z.br)
+		if err != nil {
+			return nil, err // z is dropped: it has no reader
+		}
+		z.zr = zr
+	} else if err := z.zr.(zlib.Resetter).Reset(&z.br, nil); err != nil {
+		o.inflaters.Put(z)
+		return nil, err
+	}
+	return z, nil
+}
+
+// getScratch returns a pooled buffer (for deltas being applied, loose
+// files being read); putScratch returns it, unless it grew past 64 KiB.
+func (o *objectReader) getScratch() *[]byte {
+	if b, _ := o.scratch.Get().(*[]byte); b != nil {
+		return b
+	}
+	return new([]byte)
+}
+
+func (o *objectReader) putScratch(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		o.scratch.Put(b)
+	}
 }
 
 func deltaVarint(b []byte) (uint64, []byte, error) {

@@ -2,12 +2,13 @@ package gitstore
 
 import (
 	"bytes"
-	"compress/zlib"
+	"cmp"
 	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 
@@ -91,9 +92,8 @@ func (s *notesStore) addPack(r io.Reader) error {
 		return err
 	}
 	name := fmt.Sprintf("fetched pack %d", len(s.objs.packs)+1)
-	idx, err := indexPack(s.objs, len(s.objs.packs), name, data)
+	idx, err := indexPack(s.objs, data)
 	if err != nil {
-		s.objs.cache.init(4096) // it may hold objects of the pack refused
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	p, err := newPack(name, data, idx, func() error { return nil })
@@ -106,51 +106,36 @@ func (s *notesStore) addPack(r io.Reader) error {
 
 var typeNames = [...]string{objCommit: "commit", objTree: "tree", objBlob: "blob", objTag: "tag"}
 
-// indexPack reads every object of pack data, which will be pack number pi
-// of o, and returns a version 2 index of it, as `git index-pack` writes
-// (without CRCs, which nothing here reads). Each object is inflated once;
-// a delta's base comes from o's cache of recent objects, or is read again.
-func indexPack(o *objectReader, pi int, name string, data []byte) ([]byte, error) {
-	if len(data) < 32 || string(data[:4]) != "PACK" {
-		return nil, errors.New("not a pack")
-	}
-	if v := binary.BigEndian.Uint32(data[4:]); v != 2 && v != 3 {
-		return nil, fmt.Errorf("pack version %d", v)
-	}
-	if sum := sha1.Sum(data[:len(data)-20]); !bytes.Equal(sum[:], data[len(data)-20:]) {
-		return nil, errors.New("pack checksum mismatch")
-	}
-	n := int(binary.BigEndian.Uint32(data[8:]))
-	if n > len(data)/2 {
-		return nil, fmt.Errorf("%d objects in %d bytes", n, len(data))
-	}
-	type entry struct {
-		hash [20]byte
-		off  int64
-	}
-	entries := make([]entry, 0, n)
-	var offsets map[[20]byte]int64 // by name, from the first ref-delta on
-	byHash := func(h *[20]byte) (int64, bool) {
-		if offsets == nil {
-			offsets = make(map[[20]byte]int64, n)
-			for _, e := range entries {
-				offsets[e.hash] = e.off
-			}
-		}
-		off, ok := offsets[*h]
-		return off, ok
-	}
-	// The pack being indexed is reachable by number for readPacked.
-	p := &pack{name: name, data: data}
-	o.packs = append(o.packs, p)
-	defer func() { o.packs = o.packs[:pi] }()
+// entry is an object of a pack being indexed: its name and offset.
+type entry struct {
+	hash [20]byte
+	off  int64
+}
+
+// packObject is what the first pass of indexPack learns of an object, in
+// 24 bytes.
+type packObject struct {
+	off  int64  // where its header starts
+	size uint32 // inflated size (of the delta, for a delta)
+	base int32  // an ofs-delta's base, by position in the pack; -1 otherwise
+	hdr  uint8  // header length: the zlib stream starts at off+hdr
+	typ  uint8  // for a delta, the type of its base once resolved
+	done bool   // named
+}
+
+// scanPack returns the names and offsets of the n objects of pack data.
+func scanPack(o *objectReader, data []byte, n int) ([]entry, error) {
 	end := int64(len(data) - 20)
+	objs := make([]packObject, 0, n)
+	entries := make([]entry, 0, n)
+	byRef := map[[20]byte][]int32{} // ref-deltas by their base's name
+	var content []byte              // a whole object's, reused
 	off := int64(12)
-	var z inflater
 	for range n {
 		if off >= end {
-			return nil, fmt.Errorf("truncated at object %d", len(entries))
+			return nil, fmt.Errorf("truncated at object %d", len(objs))
 		}
+		ob := packObject{off: off, base: -1}
 		i := off
 		c := data[i]
 		i++
@@ -164,10 +149,9 @@ func indexPack(o *objectReader, pi int, name string, data []byte) ([]byte, error
 			i++
 			size |= uint64(c&0x7f) << shift
 		}
-		if size > uint64(len(data))*1032 {
+		if size > uint64(len(data))*1032 || size > math.MaxUint32 {
 			return nil, fmt.Errorf("object at %d: size %d beyond what the pack can hold", off, size)
 		}
-		baseOff := int64(-1)
 		switch typ {
 		case objCommit, objTree, objBlob, objTag:
 		case objOfsDelta:
@@ -183,69 +167,184 @@ func indexPack(o *objectReader, pi int, name string, data []byte) ([]byte, error
 					break
 				}
 			}
-			if rel <= 0 || rel > off {
+			base, found := slices.BinarySearchFunc(objs, off-rel, func(ob packObject, off int64) int { return cmp.Compare(ob.off, off) })
+			if rel <= 0 || rel > off || !found {
 				return nil, fmt.Errorf("delta at %d: base offset out of range", off)
 			}
-			baseOff = off - rel
+			ob.base = int32(base)
 		case objRefDelta:
 			if i+20 > end {
 				return nil, fmt.Errorf("truncated delta at %d", off)
 			}
-			bh := [20]byte(data[i : i+20])
+			ref := [20]byte(data[i : i+20])
+			byRef[ref] = append(byRef[ref], int32(len(objs)))
 			i += 20
-			var ok bool
-			if baseOff, ok = byHash(&bh); !ok {
-				return nil, fmt.Errorf("delta at %d: base %x is not in the pack", off, bh)
-			}
 		default:
 			return nil, fmt.Errorf("unknown object type %d at %d", typ, off)
 		}
+		ob.hdr, ob.typ, ob.size = uint8(i-off), uint8(typ), uint32(size)
 		// Inflate, and learn where the next object starts: the bytes the
 		// zlib stream used, its checksum included.
-		z.br.Reset(data[i:end])
-		if z.zr == nil {
-			zr, err := zlib.NewReader(&z.br)
-			if err != nil {
-				return nil, fmt.Errorf("object at %d: %w", off, err)
-			}
-			z.zr = zr
-		} else if err := z.zr.(zlib.Resetter).Reset(&z.br, nil); err != nil {
+		z, err := o.getInflater(data[i:end])
+		if err != nil {
 			return nil, fmt.Errorf("object at %d: %w", off, err)
 		}
-		raw := make([]byte, size)
-		if _, err := io.ReadFull(z.zr, raw); err != nil {
-			return nil, fmt.Errorf("object at %d: %w", off, err)
+		if cap(content) < int(size) {
+			content = make([]byte, size)
 		}
+		content = content[:size]
+		_, err = io.ReadFull(z.zr, content)
 		var one [1]byte
-		if k, err := z.zr.Read(one[:]); k != 0 || err != io.EOF {
-			return nil, fmt.Errorf("object at %d: longer than its size %d", off, size)
+		if k, err2 := z.zr.Read(one[:]); err == nil && (k != 0 || err2 != io.EOF) {
+			err = fmt.Errorf("longer than its size %d", size)
 		}
-		content := raw
-		if baseOff >= 0 {
-			baseType, base, err := o.readPacked(pi, baseOff, 1, nil)
-			if err != nil {
-				return nil, err
-			}
-			if content, err = applyDelta(base, raw, nil); err != nil {
-				return nil, fmt.Errorf("delta at %d: %w", off, err)
-			}
-			typ = baseType
+		used := len(data[i:end]) - z.br.Len()
+		o.inflaters.Put(z)
+		if err != nil {
+			return nil, fmt.Errorf("object at %d: %w", off, err)
 		}
-		h := sha1.New()
-		h.Write([]byte(typeNames[typ] + " " + strconv.Itoa(len(content)) + "\x00"))
-		h.Write(content)
-		var e entry
-		h.Sum(e.hash[:0])
-		e.off = off
-		entries = append(entries, e)
-		if offsets != nil {
-			offsets[e.hash] = off
+		if typ != objOfsDelta && typ != objRefDelta {
+			entries = append(entries, entry{objectName(typ, content), off})
+			ob.done = true
 		}
-		o.cache.put(pi, off, typ, content)
-		off = i + int64(len(data[i:end])-z.br.Len())
+		objs = append(objs, ob)
+		off = i + int64(used)
 	}
 	if off != end {
 		return nil, fmt.Errorf("%d bytes after the last object", end-off)
+	}
+	if len(entries) == n {
+		return entries, nil
+	}
+
+	// The ofs-deltas of each object: kids[first[j]:first[j+1]].
+	first := make([]int32, n+1)
+	for _, ob := range objs {
+		if ob.base >= 0 {
+			first[ob.base+1]++
+		}
+	}
+	for j := range n {
+		first[j+1] += first[j]
+	}
+	kids := make([]int32, first[n])
+	next := slices.Clone(first[:n])
+	for j, ob := range objs {
+		if ob.base >= 0 {
+			kids[next[ob.base]] = int32(j)
+			next[ob.base]++
+		}
+	}
+	next = nil
+	// Resolve depth first from each whole object with deltas: a stack of
+	// objects whose deltas are still to resolve, with their contents.
+	type frame struct {
+		typ      uint8
+		content  []byte
+		children []int32
+	}
+	var stack []frame
+	push := func(j int, hash [20]byte, content []byte) {
+		children := kids[first[j]:first[j+1]]
+		if refs := byRef[hash]; len(refs) > 0 {
+			children = append(slices.Clip(children), refs...)
+			delete(byRef, hash)
+		}
+		if len(children) > 0 {
+			stack = append(stack, frame{objs[j].typ, content, children})
+		}
+	}
+	var delta []byte
+	pos := func(off int64) int {
+		j, _ := slices.BinarySearchFunc(objs, off, func(ob packObject, off int64) int { return cmp.Compare(ob.off, off) })
+		return j
+	}
+	for k, whole := 0, len(entries); k < whole; k++ {
+		e := entries[k]
+		j := pos(e.off)
+		if first[j] == first[j+1] && len(byRef[e.hash]) == 0 {
+			continue
+		}
+		ob := &objs[j]
+		base, err := o.inflate(data[ob.off+int64(ob.hdr):end], int(ob.size), nil)
+		if err != nil {
+			return nil, fmt.Errorf("object at %d: %w", ob.off, err)
+		}
+		push(j, e.hash, base)
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if len(top.children) == 0 {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if len(stack) > 10000 {
+				return nil, fmt.Errorf("delta chain too long at %d", ob.off)
+			}
+			dj := int(top.children[0])
+			top.children = top.children[1:]
+			d := &objs[dj]
+			if delta, err = o.inflate(data[d.off+int64(d.hdr):end], int(d.size), delta); err != nil {
+				return nil, fmt.Errorf("delta at %d: %w", d.off, err)
+			}
+			content, err := applyDelta(top.content, delta, nil)
+			if err != nil {
+				return nil, fmt.Errorf("delta at %d: %w", d.off, err)
+			}
+			d.typ, d.done = top.typ, true
+			h := objectName(int(d.typ), content)
+			entries = append(entries, entry{h, d.off})
+			push(dj, h, content)
+		}
+	}
+	if len(entries) != n {
+		for ref := range byRef {
+			return nil, fmt.Errorf("delta at %d: base %x is not in the pack", objs[byRef[ref][0]].off, ref)
+		}
+		for _, ob := range objs {
+			if !ob.done {
+				return nil, fmt.Errorf("delta at %d: its base is not in the pack", ob.off)
+			}
+		}
+	}
+	return entries, nil
+}
+
+// objectName is the SHA-1 name of an object of type typ and content.
+func objectName(typ int, content []byte) [20]byte {
+	h := sha1.New()
+	h.Write([]byte(typeNames[typ] + " " + strconv.Itoa(len(content)) + "\x00"))
+	h.Write(content)
+	var sum [20]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// indexPack reads every object of pack data and returns a version 2 index
+// of it, as `git index-pack` writes (without CRCs, which nothing here
+// reads), in two passes as git's does. The first inflates each object once
+// to find where the next starts, names the whole objects, and notes each
+// delta's base. The second resolves the deltas from their bases, depth
+// first, inflating each base with deltas and each delta once more: memory
+// holds one delta chain's contents at a time, however far in the pack a
+// delta is from its base (a cache of recent bases missed most of them at
+// 90,000 notes, and resolved each missed chain again).
+func indexPack(o *objectReader, data []byte) ([]byte, error) {
+	if len(data) < 32 || string(data[:4]) != "PACK" {
+		return nil, errors.New("not a pack")
+	}
+	if v := binary.BigEndian.Uint32(data[4:]); v != 2 && v != 3 {
+		return nil, fmt.Errorf("pack version %d", v)
+	}
+	if sum := sha1.Sum(data[:len(data)-20]); !bytes.Equal(sum[:], data[len(data)-20:]) {
+		return nil, errors.New("pack checksum mismatch")
+	}
+	n := int(binary.BigEndian.Uint32(data[8:]))
+	if n > len(data)/2 {
+		return nil, fmt.Errorf("%d objects in %d bytes", n, len(data))
+	}
+	entries, err := scanPack(o, data, n)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.hash[:], b.hash[:]) })
 	// The index: header, fan-out, names, CRCs (zero), 32-bit offsets,

@@ -45,7 +45,7 @@ type Repo struct {
 	workers int // goroutines that read commits; 1 reads them in order
 
 	notesOnce func() error
-	notes     map[[20]byte][20]byte // annotated object → note blob, once notesOnce ran
+	notes     noteIndex // annotated object → note blob, once notesOnce ran
 }
 
 // Open opens the repository at dir (a work tree, any directory inside it, or
@@ -178,14 +178,12 @@ func (r *Repo) FirstParent(ctx context.Context, ref string, fn func(tracker.Comm
 		if useGraph {
 			if pos, ok := r.graph.lookup(&cur); ok {
 				useGraph = false // once: a wrong graph is not asked again
-				if chain, ok := r.graph.firstParentChain(pos); ok {
-					next, done, err := r.walkChain(ctx, chain, n, fn)
-					if err != nil || done {
-						return err
-					}
-					cur = next
-					continue
+				next, done, err := r.walkChain(ctx, r.graph.chainFrom(pos), n, fn)
+				if err != nil || done {
+					return err
 				}
+				cur = next
+				continue
 			}
 		}
 		c, first, err := r.readCommit(&cur, n, &buf)
@@ -234,6 +232,8 @@ func (r *Repo) readCommit(h *[20]byte, n int, buf *[]byte) (tracker.Commit, [20]
 type chainBatch struct {
 	start   int // position of hashes[0] in the walk
 	hashes  [][20]byte
+	next    [20]byte // the graph's first parent of the last commit
+	hasNext bool     // false: the graph says the last commit is the root
 	commits []tracker.Commit
 	firsts  [][20]byte
 	err     error // reading commits[len(commits)] failed
@@ -245,8 +245,9 @@ type chainBatch struct {
 // each commit's first parent is the next in the chain. It returns done when
 // the history ended (or fn or a read failed: err); otherwise the chain and
 // the commits disagree, and next is the true first parent of the last
-// commit passed to fn, from where the walk goes on.
-func (r *Repo) walkChain(ctx context.Context, chain [][20]byte, n int, fn func(tracker.Commit) error) (next [20]byte, done bool, err error) {
+// commit passed to fn, from where the walk goes on. The chain is read from
+// the graph a batch at a time, as the workers need it.
+func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(tracker.Commit) error) (next [20]byte, done bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -282,8 +283,13 @@ func (r *Repo) walkChain(ctx context.Context, chain [][20]byte, n int, fn func(t
 	wg.Go(func() { // the producer: batches in order, to the workers and to the queue
 		defer close(work)
 		defer close(queue)
-		for start := 0; start < len(chain); start += batchSize {
-			b := &chainBatch{start: n + start, hashes: chain[start:min(start+batchSize, len(chain))], done: make(chan struct{})}
+		for start := n; !chain.end; {
+			b := &chainBatch{start: start, hashes: chain.next(make([][20]byte, 0, batchSize), batchSize), done: make(chan struct{})}
+			if len(b.hashes) == 0 {
+				return
+			}
+			start += len(b.hashes)
+			b.next, b.hasNext = chain.peek()
 			b.commits = make([]tracker.Commit, 0, len(b.hashes))
 			b.firsts = make([][20]byte, 0, len(b.hashes))
 			select {
@@ -294,20 +300,24 @@ func (r *Repo) walkChain(ctx context.Context, chain [][20]byte, n int, fn func(t
 			work <- b // the workers drain work until it closes
 		}
 	})
-	i := 0 // position in chain
+	walked := 0
 	for b := range queue {
 		<-b.done
 		for j, c := range b.commits {
 			if err := fn(c); err != nil {
 				return next, true, err
 			}
+			walked++
 			if c.Parents == 0 {
 				return next, true, nil // the root, whatever the graph says
 			}
-			if i+1 >= len(chain) || b.firsts[j] != chain[i+1] {
+			want, ok := b.next, b.hasNext
+			if j+1 < len(b.hashes) {
+				want, ok = b.hashes[j+1], true
+			}
+			if !ok || b.firsts[j] != want {
 				return b.firsts[j], false, nil // the graph is wrong from here
 			}
-			i++
 		}
 		if b.err != nil {
 			return next, true, b.err
@@ -316,7 +326,7 @@ func (r *Repo) walkChain(ctx context.Context, chain [][20]byte, n int, fn func(t
 	if err := ctx.Err(); err != nil {
 		return next, true, err
 	}
-	return next, true, fmt.Errorf("commit-graph walk ended early at %d of %d commits", i, len(chain))
+	return next, true, fmt.Errorf("commit-graph walk ended early after %d commits", walked)
 }
 
 // parseCommit reads what the audit needs from a raw commit: the number of
@@ -434,7 +444,6 @@ var commonZones = func() map[int]*time.Location {
 // on r.workers goroutines; when the tree names an object twice, the later
 // entry in tree order wins, as it did when read in order.
 func (r *Repo) loadNotes() error {
-	r.notes = map[[20]byte][20]byte{}
 	ref, err := r.repo.Reference(tracker.NotesRef, true)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return nil
@@ -479,12 +488,12 @@ func (r *Repo) loadNotes() error {
 	for _, p := range parts {
 		n += len(p.notes)
 	}
-	r.notes = make(map[[20]byte][20]byte, n)
-	for _, p := range parts {
-		for _, e := range p.notes {
-			r.notes[e.obj] = e.blob
-		}
+	all := make([]noteEntry, 0, n)
+	for i := range parts {
+		all = append(all, parts[i].notes...)
+		parts[i].notes = nil
 	}
+	r.notes = newNoteIndex(all)
 	return nil
 }
 
@@ -570,7 +579,7 @@ func (r *Repo) Note(ctx context.Context, commit string) ([]byte, error) {
 	if _, err := hex.Decode(obj[:], []byte(commit)); err != nil {
 		return nil, fmt.Errorf("commit %q: %w", commit, ErrBadCommit)
 	}
-	blob, ok := r.notes[obj]
+	blob, ok := r.notes.lookup(&obj)
 	if !ok {
 		return nil, nil
 	}
@@ -589,5 +598,5 @@ func (r *Repo) NoteCount() (int, error) {
 	if err := r.notesOnce(); err != nil {
 		return 0, err
 	}
-	return len(r.notes), nil
+	return r.notes.len(), nil
 }
