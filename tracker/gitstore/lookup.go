@@ -3,7 +3,6 @@ package gitstore
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -183,26 +182,23 @@ func (w *Window) FirstParent(ctx context.Context, ref string, fn func(tracker.Co
 	}
 	cur := [20]byte(h)
 	useGraph := r.graph != nil && r.workers > 1
-	chunk := 64
 	var buf []byte
 	for n := 0; ; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if useGraph {
+			useGraph = false // once: a wrong graph, or a commit it does not know, is not asked again
 			if pos, ok := r.graph.lookup(&cur); ok {
-				if chain, ok := r.graph.chainFrom(pos, chunk); ok {
-					next, done, err := r.walkChain(ctx, chain, n, fn)
-					if err != nil || done {
-						return err
-					}
-					n += len(chain)
-					cur = next
-					chunk = min(2*chunk, 1<<16)
-					continue
+				// The chain is read a batch at a time as the walk needs it,
+				// so a walk that stops early reads little more than it used.
+				next, done, err := r.walkChain(ctx, r.graph.chainFrom(pos), n, fn)
+				if err != nil || done {
+					return err
 				}
+				cur = next
+				continue
 			}
-			useGraph = false // a commit the graph does not know, or a broken graph: not asked again
 		}
 		c, first, err := r.readCommit(&cur, n, &buf)
 		if err != nil {
@@ -220,24 +216,4 @@ func (w *Window) FirstParent(ctx context.Context, ref string, fn func(tracker.Co
 		cur = first
 		n++
 	}
-}
-
-// chainFrom returns up to max commits of the first-parent chain that starts
-// at pos, newest first. ok is false when the graph contradicts itself (a
-// parent out of range).
-func (g *commitGraph) chainFrom(pos uint32, max int) (chain [][20]byte, ok bool) {
-	chain = make([][20]byte, 0, max)
-	for len(chain) < max {
-		if pos >= g.total {
-			return nil, false
-		}
-		l, i := g.layer(pos)
-		chain = append(chain, [20]byte(l.oids[i*20:i*20+20]))
-		parent := binary.BigEndian.Uint32(l.cdat[i*graphDataWidth+20:])
-		if parent == graphParentNone {
-			break
-		}
-		pos = parent
-	}
-	return chain, true
 }
