@@ -254,3 +254,28 @@ func TestAuditLandings(t *testing.T) {
 		t.Errorf("third entry = %s, want the rebase merge's first commit %s", rep.Entries[2].Commit, l.rebaseFirst)
 	}
 }
+
+// TestAuditReleasingMappedPages: a walk that hands back the mapped pages of
+// the packs and the commit-graph every few commits (as a million-commit
+// walk does every 65,536) reads the same history and notes as git.
+func TestAuditReleasingMappedPages(t *testing.T) {
+	g := newGitRepo(t, true)
+	buildNotedHistory(t, g, 200)
+	g.run("repack", "-adq")
+	g.run("commit-graph", "write", "--reachable")
+	want := gitLogRows(t, g)
+	old := releaseEvery
+	releaseEvery = 3
+	t.Cleanup(func() { releaseEvery = old })
+	r := openWorkers(t, g.dir)
+	if r.graph == nil {
+		t.Fatal("no commit-graph read: the walk would not release anything")
+	}
+	rep, err := tracker.Audit(context.Background(), r, r, "main", tracker.AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, auditRows(rep)); diff != "" {
+		t.Errorf("audit diff with git log --notes (-want +got):\n%s", diff)
+	}
+}

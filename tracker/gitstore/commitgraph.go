@@ -22,6 +22,7 @@ type commitGraph struct {
 }
 
 type graphLayer struct {
+	mapped []byte // the whole file, as mapped
 	fanout []byte // OIDF: 256 big-endian counts
 	oids   []byte // OIDL: sorted 20-byte names
 	cdat   []byte // CDAT: 36 bytes per commit
@@ -93,6 +94,7 @@ func openGraphLayer(path string, base uint32, bases int) (*graphLayer, error) {
 		unmap()
 		return nil, err
 	}
+	l.mapped = data
 	l.unmap = unmap
 	return l, nil
 }

@@ -48,6 +48,23 @@ type Repo struct {
 	notes     noteIndex // annotated object → note blob, once notesOnce ran
 }
 
+// releaseEvery is how many commits a walk reads between two releases of the
+// mapped pack and commit-graph pages it touched (see releaseMapped).
+var releaseEvery = 1 << 16
+
+// releaseMapped hands back the pages of the packs and the commit-graph the
+// walk touched so far; the page cache keeps them for the next read.
+func (r *Repo) releaseMapped() {
+	for _, p := range r.objects.packs {
+		releaseMapped(p.data)
+	}
+	if r.graph != nil {
+		for _, l := range r.graph.layers {
+			releaseMapped(l.mapped)
+		}
+	}
+}
+
 // Open opens the repository at dir (a work tree, any directory inside it, or
 // a bare repository).
 func Open(dir string) (*Repo, error) {
@@ -307,7 +324,9 @@ func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(
 			if err := fn(c); err != nil {
 				return next, true, err
 			}
-			walked++
+			if walked++; walked%releaseEvery == 0 {
+				r.releaseMapped()
+			}
 			if c.Parents == 0 {
 				return next, true, nil // the root, whatever the graph says
 			}
