@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -24,7 +25,8 @@ repository(owner:$owner,name:$name){issue(number:$number){
 timelineItems(last:100,itemTypes:[CROSS_REFERENCED_EVENT,CONNECTED_EVENT]){pageInfo{hasPreviousPage} nodes{__typename
 ... on CrossReferencedEvent{source{...linkedSubject}}
 ... on ConnectedEvent{source{...linkedSubject} subject{...linkedSubject}}}}}}}
-fragment linkedSubject on ReferencedSubject{__typename ... on PullRequest{number state title body headRefName repository{nameWithOwner}}}`
+fragment linkedSubject on ReferencedSubject{__typename ... on PullRequest{number state title body headRefName headRefOid repository{nameWithOwner}
+commits(last:1){nodes{commit{oid status{context(name:"twokey/gate"){state}}}}}}}`
 
 // linkedSubject is one side of a cross-reference or connection: an issue
 // (Number 0: not selected) or a pull request.
@@ -35,15 +37,44 @@ type linkedSubject struct {
 	Title       string `json:"title"`
 	Body        string `json:"body"`
 	HeadRefName string `json:"headRefName"`
+	HeadRefOID  string `json:"headRefOid"`
 	Repository  struct {
 		NameWithOwner string `json:"nameWithOwner"`
 	} `json:"repository"`
+	Commits struct {
+		Nodes []struct {
+			Commit struct {
+				OID    string `json:"oid"`
+				Status *struct {
+					Context *struct {
+						State string `json:"state"`
+					} `json:"context"`
+				} `json:"status"`
+			} `json:"commit"`
+		} `json:"nodes"`
+	} `json:"commits"`
+}
+
+// passing reports whether the latest twokey/gate status on the pull
+// request's head is a success (whoever posted it): a verdict that may be
+// too kind now that the brief changed, so it is judged first.
+func (s linkedSubject) passing() bool {
+	for _, n := range s.Commits.Nodes {
+		c := n.Commit
+		if strings.EqualFold(c.OID, s.HeadRefOID) && c.Status != nil && c.Status.Context != nil {
+			return strings.EqualFold(c.Status.Context.State, tracker.StateSuccess)
+		}
+	}
+	return false
 }
 
 // linkedPulls returns the open pull requests of this repository that
-// GitHub's timeline of issue n says reference it or were linked to it, the
-// most recently referenced first, each once; older says the timeline had
-// more than the 100 latest entries read.
+// GitHub's timeline of issue n says reference it or were linked to it, each
+// once: those whose gate passes first (a change of the brief can make that
+// verdict too kind, and anyone who can open pull requests could otherwise
+// crowd one out of the run's maxRelinked with newer references), then the
+// most recently referenced first; older says the timeline had more than
+// the 100 latest entries read.
 func (r *runner) linkedPulls(ctx context.Context, n int) (pulls []linkedSubject, older bool, err error) {
 	var data struct {
 		Repository struct {
@@ -86,6 +117,15 @@ func (r *runner) linkedPulls(ctx context.Context, n int) (pulls []linkedSubject,
 			pulls = append(pulls, *s)
 		}
 	}
+	slices.SortStableFunc(pulls, func(a, b linkedSubject) int {
+		switch {
+		case a.passing() == b.passing():
+			return 0
+		case a.passing():
+			return -1
+		}
+		return 1
+	})
 	return pulls, is.Timeline.PageInfo.HasPreviousPage, nil
 }
 
@@ -124,8 +164,8 @@ func (r *runner) wasBrief(e *github.IssuesEvent) bool {
 
 // relink judges again, with the one read of each, the open pull requests
 // GitHub records as referencing brief n (cross-references from their text
-// or comments, links made by hand), at most maxRelinked, the most recently
-// referenced first, writing only what changes. A pull request that links
+// or comments, links made by hand), at most maxRelinked (passing ones
+// first, see linkedPulls), writing only what changes. A pull request that links
 // the brief by its branch name alone has no cross-reference: its next event
 // or the scheduled re-check judges it.
 //

@@ -265,3 +265,28 @@ func TestRelinkCapsThePullRequestsJudged(t *testing.T) {
 		t.Errorf("%d requests, want %d", got, want)
 	}
 }
+
+// TestRelinkJudgesPassingPullsFirst: newer references from pull requests
+// whose gate does not pass (anyone can open them) do not crowd a passing
+// pull request out of the run: those passing are judged first.
+func TestRelinkJudgesPassingPullsFirst(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", relinkPolicy)
+	start := time.Date(2026, 3, 2, 10, 0, 0, 0, berlin)
+	h.at(start)
+	h.fileBrief(3)
+	h.openSignedPull(9, "Brief: #3", sha1A)
+	for i := 0; i <= maxRelinked; i++ {
+		h.at(start.Add(time.Duration(i+1) * time.Minute))
+		h.gh.AddPull(testRepo, fakegithub.Pull{Number: 100 + i, Title: "Crowd", Body: "Brief: #3", User: fakegithub.User("mallory", 66), Head: fmt.Sprintf("%040x", i+1)})
+	}
+	_, body, _ := h.gh.IssueText(testRepo, 3)
+	h.gh.SetIssueBody(testRepo, 3, withVendor(body))
+	h.mustRun(h.briefEvent("edited", 3, map[string]any{"changes.body.from": body}))
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "vendor") {
+		t.Errorf("#9 behind %d newer references: status %s %q, want pending on vendor", maxRelinked+1, st.GetState(), st.GetDescription())
+	}
+	if !strings.Contains(h.summary(), "judged again\n\n- #9: pending") || !strings.Contains(h.summary(), "Not judged on this run (at most 20 a run): #101, #100") {
+		t.Errorf("summary:\n%s", h.summary())
+	}
+}
