@@ -23,26 +23,27 @@ const maxLinkedBriefs = 10
 // Requests: the policy and form (one GraphQL query), comments (+ a fresh issue on a re-run), then only
 // the writes that change something. The brief is judged at GitHub's clock
 // (the Date of the policy's read), so that a deadline that has passed shows.
-func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
+// It reports whether the issue is a brief.
+func (r *runner) handleIssue(ctx context.Context, is *github.Issue) (brief bool, err error) {
 	if is.IsPullRequest() {
 		r.pub.notice("issue event on pull request #%d: nothing to do", is.GetNumber())
-		return nil
+		return false, nil
 	}
 	f, err := r.loadForm(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	p := r.policy // read by loadForm and fitted to the form
 	if r.rerun() {
 		if is, err = r.api.issue(ctx, is.GetNumber()); err != nil {
-			return err
+			return false, err
 		}
 	}
 	n := is.GetNumber()
 	labels := labelNames(is.Labels)
 	if !containsFold(labels, p.Brief.Label) && !tracker.LooksLikeBrief(f, is.GetBody()) {
 		r.pub.notice("issue #%d has no %q label and does not follow the brief form: not a brief, nothing to do", n, p.Brief.Label)
-		return nil
+		return false, nil
 	}
 	res := tracker.CheckBriefAt(f, p, is.GetBody(), is.GetCreatedAt().Time, r.api.configDate)
 	verdict := "needs-info"
@@ -56,12 +57,12 @@ func (r *runner) handleIssue(ctx context.Context, is *github.Issue) error {
 	}
 	fj, _ := json.Marshal(findings)
 	if err := r.pub.outputs(Output{"verdict", verdict}, Output{"brief", string(fields)}, Output{"findings", string(fj)}); err != nil {
-		return err
+		return true, err
 	}
 	if err := r.pub.summary(fmt.Sprintf("## twokey: brief #%d is %s\n\n%s", n, verdict, tracker.BriefComment(res))); err != nil {
-		return err
+		return true, err
 	}
-	return r.writeBrief(ctx, n, labels, res)
+	return true, r.writeBrief(ctx, n, labels, res)
 }
 
 // writeBrief puts a checked brief's labels and comment on issue n, whose

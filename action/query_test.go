@@ -18,7 +18,7 @@ func TestQueriesMatchGitHubsSchema(t *testing.T) {
 	extras := func(briefs []int, teams []string) (string, string, string) {
 		return g.extras(briefs, teams, map[string]any{})
 	}
-	var docs = map[string]string{"config": configQuery, "viewer": `query{viewer{login}}`, "open pull requests": openQuery, "open briefs": briefsQuery}
+	var docs = map[string]string{"config": configQuery, "viewer": `query{viewer{login}}`, "open pull requests": openQuery, "open briefs": briefsQuery, "linked pull requests": linkedQuery}
 	d, r, s := extras(nil, nil)
 	docs["pull"] = fmt.Sprintf(pullQuery, d, r, s)
 	d, r, s = extras([]int{1, 12}, []string{"acme/ux", "acme/platform"})

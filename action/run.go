@@ -213,9 +213,9 @@ func (r *runner) dispatch(ctx context.Context, ev any) error {
 	switch e := ev.(type) {
 	case *github.IssuesEvent:
 		switch e.GetAction() {
-		case "opened", "edited", "reopened":
+		case "opened", "edited", "reopened", "labeled", "unlabeled":
 			r.setDefaultBranch(e.GetRepo())
-			return r.handleIssue(ctx, e.GetIssue())
+			return r.issueEvent(ctx, e)
 		}
 	case *github.IssueCommentEvent:
 		a := e.GetAction()

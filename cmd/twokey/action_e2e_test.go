@@ -371,7 +371,9 @@ func TestActionBriefIncompleteThenFixed(t *testing.T) {
 	w.gh.SetIssueBody(e2eRepo, 1, fixed)
 	r = w.run("issues", "issues.edited.json", issue(fixed))
 	assertOK(t, r)
-	assertCost(t, "brief edited, fixed", r, 5)
+	// The edit also asks GitHub which pull requests reference the brief
+	// (none here): one query.
+	assertCost(t, "brief edited, fixed", r, 6)
 	if r.outputs["verdict"] != "ready" {
 		t.Errorf("verdict = %q, want ready", r.outputs["verdict"])
 	}

@@ -107,7 +107,7 @@ func asList(v any) []string {
 // inside a run: script.
 func TestTwokeyWorkflows(t *testing.T) {
 	wantTriggers := map[string][]string{
-		"issues":              {"opened", "edited", "reopened"},
+		"issues":              {"opened", "edited", "reopened", "labeled", "unlabeled"},
 		"issue_comment":       {"created", "edited", "deleted"},
 		"pull_request_target": {"opened", "edited", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled", "closed"},
 		"pull_request_review": {"submitted", "edited", "dismissed"},

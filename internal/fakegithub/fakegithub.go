@@ -140,6 +140,7 @@ type Repo struct {
 	commitPulls   map[string][]int
 	issueEdited   map[int]time.Time            // issue -> when its body was last edited
 	events        map[int][]*github.IssueEvent // issue -> labeled and unlabeled events, oldest first
+	xrefs         map[int][]xref               // issue -> cross-references and connections to it, oldest first
 }
 
 // Server is the fake. Create it with New; it is closed with the test.
@@ -220,6 +221,7 @@ func (s *Server) repo(fullName string, create bool) *Repo {
 		issueEdited:  map[int]time.Time{},
 		events:       map[int][]*github.IssueEvent{},
 		pullRefs:     map[int]string{},
+		xrefs:        map[int][]xref{},
 	}
 	s.repos[strings.ToLower(fullName)] = r
 	return r
@@ -263,6 +265,7 @@ func (s *Server) AddIssue(repo string, number int, title, body string, user *git
 		s.labelEvent(r, number, "labeled", l, user)
 	}
 	r.issues[number] = is
+	s.crossReference(r, number, title+"\n"+body, user)
 	return cloneIssue(is)
 }
 
@@ -341,6 +344,7 @@ func (s *Server) SetIssueBody(repo string, number int, body string) {
 	if is := r.issues[number]; is != nil {
 		is.Body = github.String(body)
 		r.issueEdited[number] = s.now()
+		s.crossReference(r, number, body, is.User)
 	}
 }
 
@@ -416,6 +420,7 @@ func (s *Server) AddPull(repo string, p Pull) *github.PullRequest {
 		pr.MergedAt = &github.Timestamp{Time: now}
 	}
 	r.pulls[p.Number] = pr
+	s.crossReference(r, p.Number, p.Title+"\n"+p.Body, p.User)
 	r.pullFiles[p.Number] = nil
 	for _, f := range p.Files {
 		r.pullFiles[p.Number] = append(r.pullFiles[p.Number], &github.CommitFile{Filename: github.String(f), Status: github.String("modified")})
@@ -467,6 +472,7 @@ func (s *Server) addComment(r *Repo, repo string, number int, user *github.User,
 	}
 	r.comments = append(r.comments, c)
 	r.commentIssue[id] = number
+	s.crossReference(r, number, body, user)
 	return c
 }
 
@@ -490,6 +496,7 @@ func (s *Server) EditCommentAs(repo string, id int64, body string, at time.Time,
 				editor = c.User
 			}
 			r.edits[id] = append(r.edits[id], edit{at: at, editor: editor})
+			s.crossReference(r, r.commentIssue[id], body, editor)
 		}
 	}
 }
@@ -513,6 +520,7 @@ func (s *Server) EditReviewAs(repo string, number int, id int64, body string, at
 				editor = rv.User
 			}
 			r.edits[id] = append(r.edits[id], edit{at: at, editor: editor})
+			s.crossReference(r, number, body, editor)
 		}
 	}
 }
@@ -1210,6 +1218,7 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request, repo *Repo)
 				editor = s.self
 			}
 			repo.edits[id] = append(repo.edits[id], edit{at: s.now(), editor: editor})
+			s.crossReference(repo, repo.commentIssue[id], in.GetBody(), editor)
 			writeJSON(w, http.StatusOK, c)
 			return
 		}

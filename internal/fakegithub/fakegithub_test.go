@@ -425,3 +425,58 @@ func TestGraphQLIssuesAndLabeledEvents(t *testing.T) {
 		t.Errorf("diff (-want +got):\n%s", diff)
 	}
 }
+
+// TestGraphQLIssueCrossReferences: an issue's timeline lists a
+// CrossReferencedEvent for each issue or pull request whose title, body or
+// comment mentions it (#N, owner/name#N, its web address; once per source,
+// and it stays when the mention is removed), a ConnectedEvent for a link
+// made by hand, and its labeled events, oldest first, filtered by item type;
+// a branch name and a number that was not yet used make none.
+func TestGraphQLIssueCrossReferences(t *testing.T) {
+	s := New(t)
+	clock := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	tick := func() { clock = clock.Add(time.Hour) }
+	s.SetNow(func() time.Time { return clock })
+	s.Repo("o/other")
+	s.AddPull("o/r", Pull{Number: 2, Title: "Early", Body: "for #3, before it exists", User: User("dev", 7), Head: strings.Repeat("a", 40)})
+	s.AddIssue("o/r", 3, "Brief", "the brief", User("ann", 1), "brief")
+	tick()
+	s.AddPull("o/r", Pull{Number: 5, Title: "Change", Body: "Brief: #3, again #3", User: User("dev", 7), Head: strings.Repeat("b", 40)})
+	tick()
+	s.AddPull("o/r", Pull{Number: 6, Title: "Other", Body: "none", User: User("dev", 7), Head: strings.Repeat("c", 40), Branch: "brief-3-reorder"})
+	s.AddComment("o/r", 6, User("dev", 7), "see https://github.com/o/r/issues/3")
+	tick()
+	s.AddPull("o/other", Pull{Number: 1, Title: "Elsewhere", Body: "o/r#3", User: User("dev", 7), Head: strings.Repeat("d", 40)})
+	tick()
+	s.AddIssue("o/r", 8, "Bug", "like #3", User("ann", 1))
+	s.SetIssueBody("o/r", 5, "no brief now")
+	tick()
+	s.ConnectPull("o/r", 3, 2, User("ann", 1))
+	tick()
+	s.LabelIssue("o/r", 3, "urgent", User("ann", 1))
+	c := client(t, s)
+	got := graphQL(t, c, `query{repository(owner:"o",name:"r"){issue(number:3){
+	  timelineItems(last:10,itemTypes:[CROSS_REFERENCED_EVENT,CONNECTED_EVENT,LABELED_EVENT]){nodes{__typename
+	    ... on CrossReferencedEvent{isCrossRepository source{__typename ... on PullRequest{number repository{nameWithOwner}} ... on Issue{number}}}
+	    ... on ConnectedEvent{source{__typename ... on PullRequest{number}} subject{__typename ... on Issue{number}}}
+	    ... on LabeledEvent{label{name}}}}}}}`, nil)
+	xref := func(typ string, n float64, repo string, cross bool) any {
+		src := map[string]any{"__typename": typ, "number": n}
+		if repo != "" {
+			src["repository"] = map[string]any{"nameWithOwner": repo}
+		}
+		return map[string]any{"__typename": "CrossReferencedEvent", "isCrossRepository": cross, "source": src}
+	}
+	want := map[string]any{"data": map[string]any{"repository": map[string]any{"issue": map[string]any{"timelineItems": map[string]any{"nodes": []any{
+		map[string]any{"__typename": "LabeledEvent", "label": map[string]any{"name": "brief"}},
+		xref("PullRequest", 5, "o/r", false),
+		xref("PullRequest", 6, "o/r", false),
+		xref("PullRequest", 1, "o/other", true),
+		xref("Issue", 8, "", false),
+		map[string]any{"__typename": "ConnectedEvent", "source": map[string]any{"__typename": "PullRequest", "number": float64(2)}, "subject": map[string]any{"__typename": "Issue", "number": float64(3)}},
+		map[string]any{"__typename": "LabeledEvent", "label": map[string]any{"name": "urgent"}},
+	}}}}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diff (-want +got):\n%s", diff)
+	}
+}

@@ -717,6 +717,10 @@ func (s *Server) issueObj(r *Repo, is *github.Issue) gobj {
 				return at, nil
 			}
 			return nil, nil
+		case "timelineItems":
+			return s.issueTimeline(r, is.GetNumber(), args), nil
+		case "repository":
+			return s.repoObj(r), nil
 		}
 		return nil, noField("Issue", f)
 	}}
@@ -846,6 +850,8 @@ func (s *Server) pullObj(r *Repo, n int) gobj {
 		switch f {
 		case "number":
 			return n, nil
+		case "repository":
+			return s.repoObj(r), nil
 		case "title":
 			return is.GetTitle(), nil
 		case "body":
