@@ -370,9 +370,23 @@ func lastEdit(edits []Edit) time.Time {
 // standing sign-off covers the head (or is stale), and separate_signers, are
 // decided afterwards by Evaluate.
 func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, error) {
-	p := a.p
-	t := &tally{live: map[signerKind]Signoff{}}
-	hist := newHistory(pr)
+	c := &collector{a: a, p: a.p, pr: pr, required: required, t: &tally{live: map[signerKind]Signoff{}}, hist: newHistory(pr)}
+	for _, e := range timeOrder(pr) {
+		if e.deleted != nil {
+			c.deleted(e.deleted)
+			continue
+		}
+		if err := c.event(e); err != nil {
+			return nil, err
+		}
+	}
+	return c.t, nil
+}
+
+// timeOrder lists the submitted reviews, the comments (an author's own edit
+// counts as of the edit) and the deletions of comments by someone other than
+// their author, oldest first, ties by id.
+func timeOrder(pr *PullRequest) []event {
 	events := make([]event, 0, len(pr.Reviews)+len(pr.Comments))
 	for i := range pr.Reviews {
 		if pr.Reviews[i].State == ReviewPending {
@@ -400,233 +414,306 @@ func collectSignoffs(a *authority, pr *PullRequest, required []string) (*tally, 
 		}
 		return events[i].id() < events[j].id()
 	})
+	return events
+}
 
-	for _, e := range events {
-		if d := e.deleted; d != nil {
-			if t.withdraw(d.DeletedAuthor.Login) > 0 {
-				by := "an account GitHub does not name"
-				if d.Actor.Login != "" {
-					by = "@" + d.Actor.Login
-				}
-				t.ignored = append(t.ignored, Ignored{Login: d.DeletedAuthor.Login, Source: "timeline", Reason: fmt.Sprintf(
-					"%s deleted a comment of @%s at %s; it may have been a revoke, so @%s's earlier sign-offs are withdrawn: only @%s gives them back, by approving or signing again",
-					by, d.DeletedAuthor.Login, d.At.UTC().Format(time.RFC3339), d.DeletedAuthor.Login, d.DeletedAuthor.Login)})
-			}
-			continue
-		}
-		var (
-			who      Actor
-			body     string
-			src, url string
-			state    string
-			edits    []Edit
-			partial  bool
-			voided   string
-		)
-		if r := e.review; r != nil {
-			who, body, src, url, state, edits, partial, voided = r.User, r.Body, ViaReview, r.URL, r.State, r.Edits, r.EditsIncomplete, r.Voided
-		} else {
-			c := e.comment
-			who, body, src, url, edits, partial, voided = c.User, c.Body, ViaComment, c.URL, c.Edits, c.EditsIncomplete, c.Voided
-		}
-		cmds := parseCommands(body)
-		ignore := func(reason string) {
-			t.ignored = append(t.ignored, Ignored{Login: who.Login, Source: src, URL: url, Reason: reason})
-		}
-		relevant := len(cmds) > 0 && hasOwnCommand(p, cmds)
-		if e.review != nil && (state == ReviewApproved || state == ReviewChangesRequested || state == ReviewDismissed) {
-			relevant = true
-		}
-		// Someone else rewrote it: what it said when written is gone, and it
-		// may have been a revoke, whatever it says now. It carries nothing,
-		// and takes away what its author had given before it, however soon
-		// after it came the edit was.
-		if other, by := editedByOther(who, edits, partial); (other || voided != "") && !who.isBot() {
-			n := t.withdraw(who.Login)
-			if relevant || n > 0 {
-				reason := fmt.Sprintf("the %s was edited by %s, not by @%s: it counts for nothing", src, by, who.Login)
-				if voided != "" {
-					reason = fmt.Sprintf("the %s %s: it counts for nothing", src, voided)
-				}
-				if n > 0 {
-					reason += fmt.Sprintf(", and @%s's earlier sign-offs are withdrawn (it may have been a revoke); @%s signs again to give them back", who.Login, who.Login)
-				}
-				ignore(reason)
-			}
-			continue
-		}
-		if !relevant {
-			continue
-		}
-		if who.isBot() {
-			ignore(fmt.Sprintf("@%s is a bot; bots never sign off", who.Login))
-			continue
-		}
-		switch state {
-		case ReviewDismissed:
-			// Whoever dismissed it, a dismissal never gives a key back: a
-			// dismissed request for changes still withdraws.
-			t.withdraw(who.Login)
-			ignore(fmt.Sprintf("the review was dismissed: it signs nothing, and @%s's sign-offs before it stay withdrawn until @%s approves or signs again", who.Login, who.Login))
-			continue
-		case ReviewChangesRequested:
-			t.withdraw(who.Login)
-			for _, c := range cmds {
-				revoke := c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], "revoke")
-				if (c.name == "/signoff" && !revoke) || (p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand)) {
-					ignore(fmt.Sprintf("%s in a review that requests changes does not count: such a review signs nothing and withdraws your sign-offs; approve, or post the command as a comment, once the changes are in", quoteCmd(c)))
-				}
-			}
-			continue
-		}
+// collector is one run of collectSignoffs: the tally it builds as it reads
+// the events in time order.
+type collector struct {
+	a        *authority
+	p        *Policy
+	pr       *PullRequest
+	required []string
+	t        *tally
+	hist     *history
+}
 
-		// The commit a sign-off without a SHA covers: a review's own commit,
-		// or the head when the comment was written, if GitHub's records say.
-		sha := ""
-		if e.review != nil {
-			sha = strings.ToLower(e.review.CommitID)
-		} else {
-			sha = hist.headAt(e.at)
-		}
-		signedByCommand := false
-		for _, c := range cmds {
-			switch {
-			case c.name == "/signoff" && len(c.args) > 0 && strings.EqualFold(c.args[0], "revoke"):
-				if len(c.args) == 1 {
-					t.withdraw(who.Login)
-					continue
-				}
-				for _, name := range c.args[1:] {
-					kind, ok := p.kindNamed(name)
-					if !ok {
-						ignore(fmt.Sprintf("/signoff revoke %s: unknown kind %q; the kinds are %s", name, quoted(name), strings.Join(p.KindOrder, ", ")))
-						continue
-					}
-					delete(t.live, signerKind{strings.ToLower(who.Login), kind})
-				}
-			case c.name == "/signoff":
-				signedByCommand = true
-				if len(c.args) == 0 {
-					ignore("/signoff needs a kind: /signoff <kind> [sha], the kinds are " + strings.Join(p.KindOrder, ", "))
-					continue
-				}
-				kind, ok := p.kindNamed(c.args[0])
-				if !ok {
-					ignore(fmt.Sprintf("unknown kind %q; the kinds are %s", quoted(c.args[0]), strings.Join(p.KindOrder, ", ")))
-					continue
-				}
-				target := sha
-				if len(c.args) > 1 {
-					s, why := resolveSHA(c.args[1], pr)
-					if why != "" {
-						ignore(fmt.Sprintf("/signoff %s %s: %s", kind, quoted(c.args[1]), why))
-						continue
-					}
-					// A review covers the commit it was given on; its body can
-					// be edited later, so a SHA in it never moves the sign-off.
-					if e.review != nil && !strings.EqualFold(s, sha) {
-						ignore(fmt.Sprintf("/signoff %s %s in a review: a review signs the commit it reviewed (%s); comment /signoff %s %s instead", kind, quoted(c.args[1]), short(sha), kind, quoted(c.args[1])))
-						continue
-					}
-					target = s
-				}
-				if len(c.args) > 2 {
-					ignore(fmt.Sprintf("/signoff %s: unexpected words after the sha; write /signoff %s [sha] on its own line", kind, kind))
-					continue
-				}
-				z, err := a.check(kind, who)
-				if err != nil {
-					return nil, err
-				}
-				if z != authzYes {
-					ignore(a.refusal(kind, who, z))
-					continue
-				}
-				// target is "" when GitHub's records do not establish the
-				// head it was written on: it stands, covering no commit, and
-				// Evaluate shows it stale with how to sign the head.
-				t.live[signerKind{strings.ToLower(who.Login), kind}] = Signoff{Kind: kind, Signer: who, SHA: target, Via: src, ID: e.id(), URL: url, At: e.at}
-			case c.name == "/bypass" && e.comment == nil:
-				ignore("/bypass counts only in a comment, not in a review: comment /bypass <reason>")
-			case c.name == "/bypass":
-				reason := strings.TrimSpace(strings.Join(c.args, " "))
-				switch {
-				case !p.isBypassUser(who.Login):
-					ignore(fmt.Sprintf("@%s may not bypass the gate; the bypass users are %s", who.Login, orNobody(p.Bypass.Users)))
-				case reason == "":
-					ignore("/bypass needs a reason: /bypass <why this cannot wait>")
-				case sha == "":
-					ignore("GitHub's records do not establish which commit was the head when this bypass was declared; post /bypass again")
-				case !strings.EqualFold(sha, pr.HeadSHA):
-					ignore(fmt.Sprintf("the bypass was declared on %s and the head is now %s: post /bypass again if it still applies", short(sha), short(pr.HeadSHA)))
-				case baseChangedAfter(pr, e.at) != nil:
-					// A bypass is of a change: the base branch is part of it.
-					ignore(fmt.Sprintf("the bypass was declared before the base branch %s: post /bypass again if it still applies", baseChangeText(baseChangedAfter(pr, e.at))))
-				default:
-					t.bypass = &Bypass{By: who, Reason: reason, URL: url, At: e.at}
-				}
-			case p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand) && len(c.args) > 0:
-				// "/no-brief would be wrong here" must not waive: like
-				// /signoff, the command is exactly what it says.
-				ignore(fmt.Sprintf("%s takes nothing after it; write %s alone on its line", p.Link.WaiveCommand, p.Link.WaiveCommand))
-			case p.Link.WaiveCommand != "" && strings.EqualFold(c.name, p.Link.WaiveCommand):
-				z := authzNo
-				for _, kind := range required {
-					var err error
-					if z, err = a.check(kind, who); err != nil {
-						return nil, err
-					}
-					if z == authzYes {
-						break
-					}
-				}
-				if z != authzYes {
-					ignore(fmt.Sprintf("@%s may not waive the brief link: only someone who can sign off a required kind can", who.Login))
-					continue
-				}
-				if t.waiver == nil {
-					t.waiver = &Ignored{Login: who.Login, Source: src, URL: url}
-				}
-			}
-		}
+// said is a review or comment being read: who wrote it, where, and the
+// commit a command in it without a SHA covers ("" when GitHub's records do
+// not establish it).
+type said struct {
+	e        event
+	who      Actor
+	src, url string
+	state    string // a review's state; "" for a comment
+	sha      string
+}
 
-		if e.review != nil && state == ReviewApproved && !signedByCommand {
-			if sha == "" {
-				ignore("the review names no commit")
-				continue
+func (c *collector) ignore(s *said, reason string) {
+	c.t.ignored = append(c.t.ignored, Ignored{Login: s.who.Login, Source: s.src, URL: s.url, Reason: reason})
+}
+
+// deleted is a comment deleted by someone other than its author: it may
+// have been a revoke, so its author's earlier sign-offs are withdrawn.
+func (c *collector) deleted(d *TimelineEvent) {
+	if c.t.withdraw(d.DeletedAuthor.Login) == 0 {
+		return
+	}
+	by := "an account GitHub does not name"
+	if d.Actor.Login != "" {
+		by = "@" + d.Actor.Login
+	}
+	c.t.ignored = append(c.t.ignored, Ignored{Login: d.DeletedAuthor.Login, Source: "timeline", Reason: fmt.Sprintf(
+		"%s deleted a comment of @%s at %s; it may have been a revoke, so @%s's earlier sign-offs are withdrawn: only @%s gives them back, by approving or signing again",
+		by, d.DeletedAuthor.Login, d.At.UTC().Format(time.RFC3339), d.DeletedAuthor.Login, d.DeletedAuthor.Login)})
+}
+
+// event reads one review or comment.
+func (c *collector) event(e event) error {
+	s := &said{e: e}
+	var (
+		body    string
+		edits   []Edit
+		partial bool
+		voided  string
+	)
+	if r := e.review; r != nil {
+		s.who, body, s.src, s.url, s.state, edits, partial, voided = r.User, r.Body, ViaReview, r.URL, r.State, r.Edits, r.EditsIncomplete, r.Voided
+	} else {
+		cm := e.comment
+		s.who, body, s.src, s.url, edits, partial, voided = cm.User, cm.Body, ViaComment, cm.URL, cm.Edits, cm.EditsIncomplete, cm.Voided
+	}
+	cmds := parseCommands(body)
+	relevant := len(cmds) > 0 && hasOwnCommand(c.p, cmds)
+	if e.review != nil && (s.state == ReviewApproved || s.state == ReviewChangesRequested || s.state == ReviewDismissed) {
+		relevant = true
+	}
+	// Someone else rewrote it: what it said when written is gone, and it
+	// may have been a revoke, whatever it says now. It carries nothing,
+	// and takes away what its author had given before it, however soon
+	// after it came the edit was.
+	if other, by := editedByOther(s.who, edits, partial); (other || voided != "") && !s.who.isBot() {
+		n := c.t.withdraw(s.who.Login)
+		if relevant || n > 0 {
+			reason := fmt.Sprintf("the %s was edited by %s, not by @%s: it counts for nothing", s.src, by, s.who.Login)
+			if voided != "" {
+				reason = fmt.Sprintf("the %s %s: it counts for nothing", s.src, voided)
 			}
-			var signed int
-			var reasons []string
-			for _, kind := range required {
-				if _, ok := p.Kinds[kind]; !ok {
-					continue
-				}
-				z, err := a.check(kind, who)
-				if err != nil {
-					return nil, err
-				}
-				if z != authzYes {
-					if z != authzNo {
-						reasons = append(reasons, a.refusal(kind, who, z))
-					}
-					continue
-				}
-				signed++
-				t.live[signerKind{strings.ToLower(who.Login), kind}] = Signoff{Kind: kind, Signer: who, SHA: sha, Via: src, ID: e.id(), URL: url, At: e.at}
+			if n > 0 {
+				reason += fmt.Sprintf(", and @%s's earlier sign-offs are withdrawn (it may have been a revoke); @%s signs again to give them back", s.who.Login, s.who.Login)
 			}
-			if signed == 0 {
-				if len(reasons) == 0 {
-					var who2 []string
-					for _, kind := range required {
-						who2 = append(who2, kind+": "+whoCan(p.Kinds[kind]))
-					}
-					reasons = append(reasons, fmt.Sprintf("@%s approved but cannot sign off any required kind (%s)", who.Login, strings.Join(who2, "; ")))
-				}
-				ignore(strings.Join(reasons, "; "))
+			c.ignore(s, reason)
+		}
+		return nil
+	}
+	if !relevant {
+		return nil
+	}
+	if s.who.isBot() {
+		c.ignore(s, fmt.Sprintf("@%s is a bot; bots never sign off", s.who.Login))
+		return nil
+	}
+	switch s.state {
+	case ReviewDismissed:
+		// Whoever dismissed it, a dismissal never gives a key back: a
+		// dismissed request for changes still withdraws.
+		c.t.withdraw(s.who.Login)
+		c.ignore(s, fmt.Sprintf("the review was dismissed: it signs nothing, and @%s's sign-offs before it stay withdrawn until @%s approves or signs again", s.who.Login, s.who.Login))
+		return nil
+	case ReviewChangesRequested:
+		c.t.withdraw(s.who.Login)
+		for _, cmd := range cmds {
+			revoke := cmd.name == "/signoff" && len(cmd.args) > 0 && strings.EqualFold(cmd.args[0], "revoke")
+			if (cmd.name == "/signoff" && !revoke) || c.isWaive(cmd) {
+				c.ignore(s, fmt.Sprintf("%s in a review that requests changes does not count: such a review signs nothing and withdraws your sign-offs; approve, or post the command as a comment, once the changes are in", quoteCmd(cmd)))
 			}
+		}
+		return nil
+	}
+
+	// The commit a sign-off without a SHA covers: a review's own commit,
+	// or the head when the comment was written, if GitHub's records say.
+	if e.review != nil {
+		s.sha = strings.ToLower(e.review.CommitID)
+	} else {
+		s.sha = c.hist.headAt(e.at)
+	}
+	signedByCommand := false
+	for _, cmd := range cmds {
+		var err error
+		switch {
+		case cmd.name == "/signoff" && len(cmd.args) > 0 && strings.EqualFold(cmd.args[0], "revoke"):
+			c.revoke(s, cmd)
+		case cmd.name == "/signoff":
+			signedByCommand = true
+			err = c.signoff(s, cmd)
+		case cmd.name == "/bypass":
+			c.bypass(s, cmd)
+		case c.isWaive(cmd):
+			err = c.waive(s, cmd)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return t, nil
+	if e.review != nil && s.state == ReviewApproved && !signedByCommand {
+		return c.approve(s)
+	}
+	return nil
+}
+
+func (c *collector) isWaive(cmd command) bool {
+	return c.p.Link.WaiveCommand != "" && strings.EqualFold(cmd.name, c.p.Link.WaiveCommand)
+}
+
+// revoke is /signoff revoke [kind...]: it withdraws its author's sign-offs
+// of those kinds (of every kind without one).
+func (c *collector) revoke(s *said, cmd command) {
+	if len(cmd.args) == 1 {
+		c.t.withdraw(s.who.Login)
+		return
+	}
+	for _, name := range cmd.args[1:] {
+		kind, ok := c.p.kindNamed(name)
+		if !ok {
+			c.ignore(s, fmt.Sprintf("/signoff revoke %s: unknown kind %q; the kinds are %s", name, quoted(name), strings.Join(c.p.KindOrder, ", ")))
+			continue
+		}
+		delete(c.t.live, signerKind{strings.ToLower(s.who.Login), kind})
+	}
+}
+
+// signoff is /signoff <kind> [sha]: the kind, for the SHA named or else the
+// commit s covers.
+func (c *collector) signoff(s *said, cmd command) error {
+	p := c.p
+	if len(cmd.args) == 0 {
+		c.ignore(s, "/signoff needs a kind: /signoff <kind> [sha], the kinds are "+strings.Join(p.KindOrder, ", "))
+		return nil
+	}
+	kind, ok := p.kindNamed(cmd.args[0])
+	if !ok {
+		c.ignore(s, fmt.Sprintf("unknown kind %q; the kinds are %s", quoted(cmd.args[0]), strings.Join(p.KindOrder, ", ")))
+		return nil
+	}
+	target := s.sha
+	if len(cmd.args) > 1 {
+		sha, why := resolveSHA(cmd.args[1], c.pr)
+		if why != "" {
+			c.ignore(s, fmt.Sprintf("/signoff %s %s: %s", kind, quoted(cmd.args[1]), why))
+			return nil
+		}
+		// A review covers the commit it was given on; its body can be
+		// edited later, so a SHA in it never moves the sign-off.
+		if s.e.review != nil && !strings.EqualFold(sha, s.sha) {
+			c.ignore(s, fmt.Sprintf("/signoff %s %s in a review: a review signs the commit it reviewed (%s); comment /signoff %s %s instead", kind, quoted(cmd.args[1]), short(s.sha), kind, quoted(cmd.args[1])))
+			return nil
+		}
+		target = sha
+	}
+	if len(cmd.args) > 2 {
+		c.ignore(s, fmt.Sprintf("/signoff %s: unexpected words after the sha; write /signoff %s [sha] on its own line", kind, kind))
+		return nil
+	}
+	z, err := c.a.check(kind, s.who)
+	if err != nil {
+		return err
+	}
+	if z != authzYes {
+		c.ignore(s, c.a.refusal(kind, s.who, z))
+		return nil
+	}
+	// target is "" when GitHub's records do not establish the head it was
+	// written on: it stands, covering no commit, and Evaluate shows it
+	// stale with how to sign the head.
+	c.t.live[signerKind{strings.ToLower(s.who.Login), kind}] = Signoff{Kind: kind, Signer: s.who, SHA: target, Via: s.src, ID: s.e.id(), URL: s.url, At: s.e.at}
+	return nil
+}
+
+// bypass is /bypass <reason>, in a comment by a bypass user, for the head
+// it was declared on and the base it was declared against.
+func (c *collector) bypass(s *said, cmd command) {
+	p, pr := c.p, c.pr
+	if s.e.comment == nil {
+		c.ignore(s, "/bypass counts only in a comment, not in a review: comment /bypass <reason>")
+		return
+	}
+	reason := strings.TrimSpace(strings.Join(cmd.args, " "))
+	switch {
+	case !p.isBypassUser(s.who.Login):
+		c.ignore(s, fmt.Sprintf("@%s may not bypass the gate; the bypass users are %s", s.who.Login, orNobody(p.Bypass.Users)))
+	case reason == "":
+		c.ignore(s, "/bypass needs a reason: /bypass <why this cannot wait>")
+	case s.sha == "":
+		c.ignore(s, "GitHub's records do not establish which commit was the head when this bypass was declared; post /bypass again")
+	case !strings.EqualFold(s.sha, pr.HeadSHA):
+		c.ignore(s, fmt.Sprintf("the bypass was declared on %s and the head is now %s: post /bypass again if it still applies", short(s.sha), short(pr.HeadSHA)))
+	case baseChangedAfter(pr, s.e.at) != nil:
+		// A bypass is of a change: the base branch is part of it.
+		c.ignore(s, fmt.Sprintf("the bypass was declared before the base branch %s: post /bypass again if it still applies", baseChangeText(baseChangedAfter(pr, s.e.at))))
+	default:
+		c.t.bypass = &Bypass{By: s.who, Reason: reason, URL: s.url, At: s.e.at}
+	}
+}
+
+// waive is the link waive command, alone on its line, by someone who may
+// sign a required kind.
+func (c *collector) waive(s *said, cmd command) error {
+	p := c.p
+	if len(cmd.args) > 0 {
+		// "/no-brief would be wrong here" must not waive: like /signoff,
+		// the command is exactly what it says.
+		c.ignore(s, fmt.Sprintf("%s takes nothing after it; write %s alone on its line", p.Link.WaiveCommand, p.Link.WaiveCommand))
+		return nil
+	}
+	z := authzNo
+	for _, kind := range c.required {
+		var err error
+		if z, err = c.a.check(kind, s.who); err != nil {
+			return err
+		}
+		if z == authzYes {
+			break
+		}
+	}
+	if z != authzYes {
+		c.ignore(s, fmt.Sprintf("@%s may not waive the brief link: only someone who can sign off a required kind can", s.who.Login))
+		return nil
+	}
+	if c.t.waiver == nil {
+		c.t.waiver = &Ignored{Login: s.who.Login, Source: s.src, URL: s.url}
+	}
+	return nil
+}
+
+// approve is an approving review without /signoff lines: it signs, for
+// its commit, every required kind its author may give.
+func (c *collector) approve(s *said) error {
+	p := c.p
+	if s.sha == "" {
+		c.ignore(s, "the review names no commit")
+		return nil
+	}
+	var signed int
+	var reasons []string
+	for _, kind := range c.required {
+		if _, ok := p.Kinds[kind]; !ok {
+			continue
+		}
+		z, err := c.a.check(kind, s.who)
+		if err != nil {
+			return err
+		}
+		if z != authzYes {
+			if z != authzNo {
+				reasons = append(reasons, c.a.refusal(kind, s.who, z))
+			}
+			continue
+		}
+		signed++
+		c.t.live[signerKind{strings.ToLower(s.who.Login), kind}] = Signoff{Kind: kind, Signer: s.who, SHA: s.sha, Via: s.src, ID: s.e.id(), URL: s.url, At: s.e.at}
+	}
+	if signed == 0 {
+		if len(reasons) == 0 {
+			var who []string
+			for _, kind := range c.required {
+				who = append(who, kind+": "+whoCan(p.Kinds[kind]))
+			}
+			reasons = append(reasons, fmt.Sprintf("@%s approved but cannot sign off any required kind (%s)", s.who.Login, strings.Join(who, "; ")))
+		}
+		c.ignore(s, strings.Join(reasons, "; "))
+	}
+	return nil
 }
 
 // quoteCmd writes a command back as it was given, for messages.
