@@ -156,9 +156,9 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		if owner, name, ok := strings.Cut(opt.Repo, "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 			return usagef("--github-repo %q: write OWNER/NAME, e.g. acme/site", opt.Repo)
 		}
-		apiURL, token, err := githubAuth(ctx, e)
+		apiURL, token, err := githubAccess(ctx, e)
 		if err != nil {
-			return err
+			return fmt.Errorf("--verify needs a token to read the repository's pull requests: %w", err)
 		}
 		if verifier, err = action.NewVerifier(action.VerifyConfig{APIURL: apiURL, Token: token, RetryBudget: checkRetryBudget}); err != nil {
 			return err
@@ -240,26 +240,6 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// githubAuth finds GitHub's API and a token as twokey check does: the token
-// is $GH_TOKEN, else $GITHUB_TOKEN, else what 'gh auth token' prints.
-func githubAuth(ctx context.Context, e *env) (apiURL, token string, err error) {
-	host := e.getenv("GH_HOST")
-	apiURL = e.getenv("GITHUB_API_URL")
-	if apiURL == "" && host != "" && !strings.EqualFold(host, "github.com") {
-		apiURL = "https://" + host + "/api/v3"
-	}
-	token = e.getenv("GH_TOKEN")
-	if token == "" {
-		token = e.getenv("GITHUB_TOKEN")
-	}
-	if token == "" {
-		token = ghAuthToken(ctx, host)
-	}
-	if token == "" {
-		return "", "", errors.New("--verify needs a token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository's pull requests, or log in with 'gh auth login'")
-	}
-	return apiURL, token, nil
-}
 
 func twokeyVersion() string {
 	if version != "" {
