@@ -175,45 +175,7 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 // checks the commit-graph against the commits and ends with ErrShallow at a
 // shallow clone's boundary.
 func (w *Window) FirstParent(ctx context.Context, ref string, fn func(tracker.Commit) error) error {
-	r := w.r
-	_, h, err := r.ResolveRef(ref)
-	if err != nil {
-		return err
-	}
-	cur := [20]byte(h)
-	useGraph := r.graph != nil && r.workers > 1
-	var buf []byte
-	for n := 0; ; {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if useGraph {
-			useGraph = false // once: a wrong graph, or a commit it does not know, is not asked again
-			if pos, ok := r.graph.lookup(&cur); ok {
-				// The chain is read a batch at a time as the walk needs it,
-				// so a walk that stops early reads little more than it used.
-				next, done, err := r.walkChain(ctx, r.graph.chainFrom(pos), n, fn)
-				if err != nil || done {
-					return err
-				}
-				cur = next
-				continue
-			}
-		}
-		c, first, err := r.readCommit(&cur, n, &buf)
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			return err
-		}
-		if c.Parents == 0 {
-			return nil
-		}
-		if r.shallow[cur] {
-			return fmt.Errorf("history of %s ends at %s: %w (fetch it all with git fetch --unshallow, or fetch-depth: 0 in CI)", ref, c.Hash[:12], ErrShallow)
-		}
-		cur = first
-		n++
-	}
+	// Repo's walk reads the commit-graph's chain a batch at a time as fn
+	// takes the commits, so stopping early costs what was read.
+	return w.r.FirstParent(ctx, ref, fn)
 }
