@@ -115,7 +115,7 @@ func TestLeadTimes(t *testing.T) {
 			Late: lateKeys([2]int{2, 2}, [2]int{}, [2]int{1, 0})},
 		{Metric: MetricKey, Kind: "security", Title: "pull request opened → security key", All: stats("", 1, 1, 1),
 			Months: []LeadStats{stats("2026-01", 1, 1, 1), stats("2026-02", 0, 0, 0), stats("2026-03", 0, 0, 0)},
-			Late: lateKeys([2]int{}, [2]int{}, [2]int{})},
+			Late:   lateKeys([2]int{}, [2]int{}, [2]int{})},
 		// Last key → merge: Jan 2h, 0.5h, 24h; Mar 1h (#4), 6h (#6), 1h (#7); #5 has no backend key.
 		{Metric: MetricLastKey, Title: "last key → merge", All: stats("", 6, 1.5, 24),
 			Months: []LeadStats{stats("2026-01", 3, 2, 24), stats("2026-02", 0, 0, 0), stats("2026-03", 3, 1, 6)}},
