@@ -131,6 +131,9 @@ type gathered struct {
 	// requiredSince is when each required kind became required (zero:
 	// since ready), as the time rules were applied; the status records it.
 	requiredSince map[string]time.Time
+	// facts are what the time rules were applied with (nil: they were not),
+	// for the due times a merge record keeps.
+	facts *tracker.TimeFacts
 	// mentioned holds the overdue notices twokey already posted here
 	// (tracker.OverdueMarker of kind and due time), found in the comments
 	// of the token's own account only.
@@ -286,7 +289,7 @@ func (r *runner) evaluate(ctx context.Context, g *gathered) (*tracker.Verdict, e
 		return v, nil
 	}
 	f := r.timeFacts(g)
-	g.requiredSince = f.RequiredSince
+	g.requiredSince, g.facts = f.RequiredSince, &f
 	if err := tracker.ApplyTime(v, r.policy, f, g.now); err != nil {
 		return nil, err
 	}
@@ -720,9 +723,16 @@ func (r *runner) handleMerged(ctx context.Context, raw *github.PullRequest) erro
 		// The record matters more than its method: write it without.
 		r.warn("could not tell how pull request #%d was merged (%v): the record has no method, and the audit lists other commits of a rebase merge as no_record", raw.GetNumber(), err)
 	}
+	var due []tracker.Due
+	if g.facts != nil {
+		// Every required kind's due time at the merge, turned or not: the
+		// report counts the keys turned after theirs.
+		due = tracker.DueTimes(v, r.policy, *g.facts, g.now)
+	}
 	rec := tracker.NewRecord(r.policy, g.pr, v, tracker.MergeInfo{
 		Commit: commit, MergedBy: raw.GetMergedBy().GetLogin(), MergedAt: mergedAt, Method: method, Landed: others,
 		OpenedAt: g.read.pr.CreatedAt, // for twokey report's lead times
+		Due:      due,
 	})
 	if err := r.pub.outputs(Output{"verdict", rec.Verdict}); err != nil {
 		return err

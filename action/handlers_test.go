@@ -209,6 +209,9 @@ func TestMergedPullIsRecorded(t *testing.T) {
 			if r.Type != tracker.RecordMerge || r.Verdict != tt.verdict || r.PR != 13 || r.Head != sha1A || r.MergedBy == "" {
 				t.Errorf("record = %+v, want a merge record of #13 with verdict %s", r, tt.verdict)
 			}
+			if r.Due != nil {
+				t.Errorf("record due = %v, want none (no kind has a due time, no brief a deadline)", r.Due)
+			}
 			if !r.OpenedAt.Equal(opened) || r.OpenedAt.Equal(r.MergedAt) {
 				t.Errorf("record opened_at = %v, want the pull request's created_at %v (merged_at %v)", r.OpenedAt, opened, r.MergedAt)
 			}

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v60/github"
+
 	"github.com/twokey/twokey/internal/fakegithub"
 	"github.com/twokey/twokey/tracker"
 )
@@ -178,6 +181,46 @@ func TestReleaseOverridePassesAtOnce(t *testing.T) {
 	}
 	if e := tracker.ClassifyRecords(merge, recs); e.Class != tracker.ClassOK || !e.Frozen {
 		t.Errorf("audit: %s frozen=%v %v, want ok and flagged frozen", e.Class, e.Frozen, e.Details)
+	}
+}
+
+// TestMergeRecordKeepsDueTimes: the merge record keeps when each required
+// kind's key was due, as the gate computed it at the merge, although both
+// keys are turned by then (the gate's pending due times are empty): backend,
+// due 2 working days after the pull request opened on Monday 2 March 11:00
+// Berlin time, was due Wednesday 4 March 11:00 (10:00 UTC); usability has
+// no due time and is left out. bea's key on Thursday is late against it.
+func TestMergeRecordKeepsDueTimes(t *testing.T) {
+	h := newTimeHarness(t)
+	monday := time.Date(2026, 3, 2, 11, 0, 0, 0, berlin)
+	h.at(monday.Add(time.Hour))
+	h.gh.AddReview(testRepo, 8, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	h.at(time.Date(2026, 3, 5, 10, 0, 0, 0, berlin))
+	h.gh.AddReview(testRepo, 8, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
+
+	merge := "9ddf41af2d1aeec63f7bb82dd9494dcbd34a3abf"
+	h.at(time.Date(2026, 3, 5, 12, 0, 0, 0, berlin))
+	pr := h.gh.AddPull(testRepo, fakegithub.Pull{Number: 8, Title: "Reorder", User: fakegithub.User("dev", 7), Head: sha1A, Merged: true, MergedBy: fakegithub.User("dev", 7), Merge: merge})
+	pr.CreatedAt = &github.Timestamp{Time: monday} // the fake's own copy: opened on Monday
+	h.mustRun(h.run("pull_request_target", "pull_request.closed.json", map[string]any{"pull_request.number": 8, "pull_request.head.sha": sha1A, "pull_request.merge_commit_sha": merge}))
+	recs := h.records.recs[merge]
+	if len(recs) != 1 {
+		t.Fatalf("records %v, want one on the merge", h.records.recs)
+	}
+	r := recs[0]
+	if r.Verdict != tracker.VerdictPass {
+		t.Fatalf("record verdict %s %q, want pass", r.Verdict, r.Reason)
+	}
+	want := map[string]time.Time{"backend": time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}
+	if diff := cmp.Diff(want, r.Due); diff != "" {
+		t.Errorf("record due diff (-want +got):\n%s", diff)
+	}
+	line, err := r.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(line), `"due":{"backend":"2026-03-04T10:00:00Z"}`) {
+		t.Errorf("record line %s, want the due time in UTC", line)
 	}
 }
 

@@ -166,16 +166,40 @@ func ApplyTime(v *Verdict, p *Policy, f TimeFacts, now time.Time) error {
 	}
 
 	defer func() { t.Next = t.next(p, f) }()
+	satisfied := map[string]bool{}
+	for _, r := range v.Kinds {
+		if r.Status == KindSatisfied {
+			satisfied[r.Kind] = true
+		}
+	}
+	for _, d := range DueTimes(v, p, f, now) {
+		if !satisfied[d.Kind] {
+			t.Due = append(t.Due, d)
+		}
+	}
+	return nil
+}
+
+// DueTimes computes when the key of each kind v requires is due, by the
+// rules ApplyTime uses for pending keys (the kind's due: after the pull
+// request became ready for it, the linked briefs' deadline less the margin,
+// whichever is sooner), whether or not the kind is satisfied: the merge
+// record keeps them, so that a report can tell a key turned late. Overdue
+// is set against now. None is due while the pull request is a draft, not
+// ready, or not linked to a ready brief; a kind with neither rule has no
+// due time and is left out. The result is in v.Kinds order.
+func DueTimes(v *Verdict, p *Policy, f TimeFacts, now time.Time) []Due {
+	if v == nil || p == nil || f.PR == nil {
+		return nil
+	}
 	linked := v.Link.Status == LinkSatisfied || v.Link.Status == LinkWaived || v.Link.Status == LinkNotRequired
 	if f.Draft || f.ReadyAt.IsZero() || !linked {
 		return nil
 	}
+	var out []Due
 	cal := &p.Calendar
 	deadline, brief := briefDeadline(p, f.Briefs, f.PR.Repo)
 	for _, r := range v.Kinds {
-		if r.Status == KindSatisfied {
-			continue
-		}
 		k := p.Kinds[r.Kind]
 		since := f.ReadyAt
 		if at, ok := f.RequiredSince[r.Kind]; ok && at.After(since) {
@@ -207,9 +231,9 @@ func ApplyTime(v *Verdict, p *Policy, f TimeFacts, now time.Time) error {
 				d.Mentions = append(d.Mentions, "@"+tm)
 			}
 		}
-		t.Due = append(t.Due, d)
+		out = append(out, d)
 	}
-	return nil
+	return out
 }
 
 // briefDeadline is the earliest deadline the linked briefs answer (at the

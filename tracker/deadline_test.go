@@ -195,6 +195,48 @@ func TestDueTimes(t *testing.T) {
 	}
 }
 
+// TestDueTimesOfEveryKind: DueTimes gives the due time of every required
+// kind, satisfied or not, by the rules of the pending keys' Due (what a
+// merge record keeps), while ApplyTime still lists only the pending ones.
+func TestDueTimesOfEveryKind(t *testing.T) {
+	p := timePolicy(t, "calendar:\n  zone: Europe/Berlin\ndeadlines:\n  brief_field: deadline\n  margin: 1 working day\n")
+	berlin := mustZone(t, "Europe/Berlin")
+	friday16 := time.Date(2026, 3, 6, 16, 0, 0, 0, berlin)
+	pr := signedPR()
+	// Brief #7's deadline, Friday 20 March, less one working day (Thursday
+	// 19 March) is the close of Wednesday 18 March: usability's only due
+	// time; backend's
+	// 2 working days from Friday 16:00 (Tuesday 10 March 16:00) are sooner.
+	briefs := []LinkedBrief{{Repo: "acme/site", Number: 7, Found: true, Labels: []string{"brief: ready"}, Brief: parsedBrief("### Deadline\n\n2026-03-20\n")}}
+	v, err := evaluateWith(p, pr, briefs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts := TimeFacts{PR: pr, Briefs: briefs, ReadyAt: friday16}
+	now := time.Date(2026, 3, 12, 9, 0, 0, 0, berlin)
+	if err := ApplyTime(v, p, facts, now); err != nil {
+		t.Fatal(err)
+	}
+	if v.State != StateSuccess || len(v.Time.Due) != 0 {
+		t.Fatalf("both keys turned: state %s, Due = %+v; want success and no pending due times", v.State, v.Time.Due)
+	}
+	got := DueTimes(v, p, facts, now)
+	want := []Due{
+		{Kind: "usability", At: time.Date(2026, 3, 18, 17, 0, 0, 0, berlin), Zone: berlin, Since: friday16,
+			Why: "1 working day before the deadline of brief #7 (2026-03-20)", Mentions: []string{"@uma", "@acme/ux"}},
+		{Kind: "backend", At: time.Date(2026, 3, 10, 16, 0, 0, 0, berlin), Zone: berlin, Since: friday16,
+			Why: "2 working days after it was ready for backend", Overdue: true, Mentions: []string{"@bea", "@acme/backend"}},
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b *time.Location) bool { return a.String() == b.String() })); diff != "" {
+		t.Errorf("DueTimes: diff (-want +got):\n%s", diff)
+	}
+	for name, f := range map[string]TimeFacts{"draft": {PR: pr, Briefs: briefs, Draft: true, ReadyAt: friday16}, "not ready": {PR: pr, Briefs: briefs}} {
+		if got := DueTimes(v, p, f, now); len(got) != 0 {
+			t.Errorf("DueTimes(%s) = %+v, want none", name, got)
+		}
+	}
+}
+
 func evaluateWith(p *Policy, pr *PullRequest, briefs []LinkedBrief) (*Verdict, error) {
 	return Evaluate(context.Background(), p, pr, briefs, newGateDir())
 }

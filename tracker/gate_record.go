@@ -13,6 +13,9 @@ type MergeInfo struct {
 	// Landed are the other commits a rebase merge put on the base branch,
 	// newest first (Commit is the last of them).
 	Landed []string
+	// Due are the due times of the required kinds at the merge, satisfied
+	// or not (DueTimes); the record keeps them by kind.
+	Due []Due
 }
 
 // NewRecord builds the merge record for pr from the verdict the gate gave its
@@ -55,6 +58,12 @@ func NewRecord(p *Policy, pr *PullRequest, v *Verdict, m MergeInfo) Record {
 			Kind: s.Kind, Login: s.Signer.Login, ID: s.Signer.ID, SHA: s.SHA,
 			Via: s.Via, URL: s.URL, At: s.At.UTC(), SameTree: s.SameTree,
 		})
+	}
+	for _, d := range m.Due {
+		if r.Due == nil {
+			r.Due = map[string]time.Time{}
+		}
+		r.Due[d.Kind] = d.At.UTC()
 	}
 	if t := v.Time; t != nil {
 		r.ReadyAt = t.ReadyAt.UTC()

@@ -126,3 +126,33 @@ func TestRecordSameTreeAuditsOK(t *testing.T) {
 		t.Errorf("audit class = %s (%v), want ok", e.Class, e.Details)
 	}
 }
+
+// TestNewRecordDue: the due times a merge is recorded with are kept by kind
+// in UTC, and a record carrying them audits as any other.
+func TestNewRecordDue(t *testing.T) {
+	p := gatePolicy(t)
+	pr := signedPR()
+	v, err := Evaluate(context.Background(), p, pr, gateBriefs, newGateDir())
+	if err != nil || v.State != StateSuccess {
+		t.Fatalf("Evaluate = %v, %v; want success", v, err)
+	}
+	berlin := mustZone(t, "Europe/Berlin")
+	commit := "dddddddddddddddddddddddddddddddddddddddd"
+	rec := NewRecord(p, pr, v, MergeInfo{Commit: commit, MergedBy: "bob", MergedAt: time.Date(2026, 3, 11, 12, 0, 0, 0, time.UTC),
+		Due: []Due{{Kind: "backend", At: time.Date(2026, 3, 10, 16, 0, 0, 0, berlin), Zone: berlin}}})
+	want := map[string]time.Time{"backend": time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)}
+	if diff := cmp.Diff(want, rec.Due); diff != "" || rec.Due["backend"].Location() != time.UTC {
+		t.Errorf("NewRecord due diff (-want +got):\n%s(location %v, want UTC)", diff, rec.Due["backend"].Location())
+	}
+	if rec := NewRecord(p, pr, v, MergeInfo{Commit: commit}); rec.Due != nil {
+		t.Errorf("NewRecord without due times: due = %v, want none", rec.Due)
+	}
+	line, err := rec.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := ParseRecords(line)
+	if e := ClassifyRecords(commit, recs); e.Class != ClassOK {
+		t.Errorf("audit of a record with due times: %s %v, want ok", e.Class, e.Details)
+	}
+}

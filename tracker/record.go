@@ -59,6 +59,11 @@ type Record struct {
 	// linked and ready, not a draft), when the action knew it. Absent in
 	// records written before twokey kept time.
 	ReadyAt time.Time `json:"ready_at,omitzero"`
+	// Due is when each required kind's key was due, by kind, as the gate
+	// computed it at merge time (its due: and the brief's deadline, see
+	// DueTimes); a kind without a due time is left out. Absent in records
+	// written before twokey recorded it, and when no kind had one.
+	Due map[string]time.Time `json:"due,omitempty"`
 	// Freeze is the freeze window the merge was made in, and who lifted it
 	// (absent when none held).
 	Freeze *RecordFreeze `json:"freeze,omitempty"`
@@ -259,6 +264,17 @@ func decodeRecord(line []byte, r *Record) bool {
 			return once(16) && d.str(&r.Policy)
 		case "ready_at":
 			return once(20) && d.time(&r.ReadyAt)
+		case "due":
+			if !once(22) {
+				return false
+			}
+			r.Due = map[string]time.Time{} // as encoding/json: {} is empty, not nil
+			return d.object(func(key []byte) bool {
+				var t time.Time
+				ok := d.time(&t)
+				r.Due[string(key)] = t // a repeated kind: the last wins, as in encoding/json
+				return ok
+			})
 		case "freeze":
 			if !once(21) {
 				return false

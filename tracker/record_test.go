@@ -57,6 +57,46 @@ func TestParseRecords(t *testing.T) {
 	}
 }
 
+// TestRecordDue: a merge record's due times are written as one object of
+// kind → RFC 3339 time, read back as written, and left out entirely when
+// there are none, so a record without them is the line twokey wrote before
+// the field existed.
+func TestRecordDue(t *testing.T) {
+	r := passRecord()
+	r.Due = map[string]time.Time{"usability": time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC), "backend": time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)}
+	line, err := r.MarshalLine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `"due":{"backend":"2026-03-10T15:00:00Z","usability":"2026-03-09T08:00:00Z"}`
+	if !strings.Contains(string(line), want) {
+		t.Errorf("MarshalLine() = %s, want it to hold %s", line, want)
+	}
+	got, skipped := ParseRecords(line)
+	if diff := cmp.Diff([]Record{r}, got); diff != "" || skipped != 0 {
+		t.Errorf("ParseRecords(MarshalLine()) skipped %d, diff (-want +got):\n%s", skipped, diff)
+	}
+
+	// Before the field: the line of a record without due times, byte for byte.
+	old := `{"v":1,"type":"merge","repo":"acme/site","pr":7,"briefs":[3],"base":"main","head":"` + headA + `","commit":"` + headA +
+		`","merged_by":"alice","merged_at":"` + t0.Format(time.RFC3339Nano) + `","method":"squash","required":["usability","backend"],` +
+		`"signoffs":[{"kind":"usability","login":"ux","id":0,"sha":"` + headA + `","via":"review","url":"","at":"0001-01-01T00:00:00Z"},` +
+		`{"kind":"backend","login":"be","id":0,"sha":"` + headA + `","via":"comment","url":"","at":"0001-01-01T00:00:00Z"}],"verdict":"pass","policy":""}` + "\n"
+	for _, r := range []Record{passRecord(), func() Record { r := passRecord(); r.Due = map[string]time.Time{}; return r }()} {
+		line, err := r.MarshalLine()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(line) != old {
+			t.Errorf("MarshalLine(due %v) =\n%s\nwant the line of a record before due existed:\n%s", r.Due, line, old)
+		}
+	}
+	recs, _ := ParseRecords([]byte(old))
+	if len(recs) != 1 || recs[0].Due != nil {
+		t.Errorf("ParseRecords(a record before due) = %+v, want one record with no due times", recs)
+	}
+}
+
 // parseRecordsJSON is ParseRecords with encoding/json alone: the reference
 // decodeRecord must agree with.
 func parseRecordsJSON(note []byte) (recs []Record, skipped int) {
@@ -93,8 +133,10 @@ func recordLines(t testing.TB) [][]byte {
 	opened := passRecord()
 	opened.OpenedAt = time.Date(2026, 2, 27, 16, 15, 0, 0, time.UTC)
 	timed.OpenedAt = opened.OpenedAt
+	due := passRecord()
+	due.Due = map[string]time.Time{"backend": time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC), "usability": time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)}
 	var lines [][]byte
-	for _, r := range []Record{passRecord(), unicode, none, sameTree, opened, timed, unlifted} {
+	for _, r := range []Record{passRecord(), unicode, none, sameTree, opened, timed, unlifted, due} {
 		line, err := r.MarshalLine()
 		if err != nil {
 			t.Fatal(err)
@@ -136,6 +178,11 @@ func TestDecodeRecord(t *testing.T) {
 		`{"v":1,"type":"merge","merged_at":"yesterday"}`,
 		`{"v":1,"type":"merge","opened_at":"2026-02-27"}`, // not RFC 3339
 		`{"v":1,"type":"merge","opened_at":"2026-02-27T16:15:00Z","opened_at":"2026-02-28T16:15:00Z"}`,
+		`{"v":1,"type":"merge","due":null}`,
+		`{"v":1,"type":"merge","due":{"backend":null}}`,
+		`{"v":1,"type":"merge","due":{"backend":"2026-03-10"}}`, // not RFC 3339
+		`{"v":1,"type":"merge","due":{"back\u0065nd":"2026-03-10T15:00:00Z"}}`,
+		`{"v":1,"type":"merge","due":{},"due":{"backend":"2026-03-10T15:00:00Z"}}`,
 	} {
 		var r Record
 		if decodeRecord([]byte(line), &r) {

@@ -20,7 +20,8 @@ const (
 	// label (read from GitHub: records do not hold it).
 	MetricBriefReady = "brief_ready"
 	// MetricKey runs from a pull request being opened to the first sign-off
-	// of a kind that counted at merge: when that key was turned.
+	// of a kind that counted at merge: when that key was turned. Its metrics
+	// also count the keys turned late against their due time (LeadMetric.Late).
 	MetricKey = "key"
 	// MetricLastKey runs from the last required key being turned to the
 	// merge.
@@ -57,8 +58,8 @@ func (o ReportOptions) in(t time.Time) bool {
 // one, that time is used.
 //
 // The records hold only what lead times are measured from: type, repo, pull
-// request, briefs, commit, merged_at, opened_at, required kinds, verdict and
-// each sign-off's kind and time. The rest (titles, URLs, signers) is left
+// request, briefs, commit, merged_at, opened_at, required kinds, due times,
+// verdict and each sign-off's kind and time. The rest (titles, URLs, signers) is left
 // out, so 100,000 records take a few tens of megabytes.
 func ReportRecords(ctx context.Context, h History, n Notes, ref string, opt ReportOptions) (recs []Record, warnings []string, err error) {
 	intern := map[string]string{} // repo names and kinds, one copy each
@@ -123,6 +124,12 @@ func slimRecord(r Record, intern map[string]string) Record {
 	for i, s := range r.Signoffs {
 		out.Signoffs[i] = RecordSignoff{Kind: in(s.Kind), At: s.At}
 	}
+	if len(r.Due) > 0 {
+		out.Due = make(map[string]time.Time, len(r.Due))
+		for k, t := range r.Due {
+			out.Due[in(k)] = t
+		}
+	}
 	return out
 }
 
@@ -176,8 +183,29 @@ type LeadMetric struct {
 	Title  string      `json:"title"`          // what it measures, for people
 	All    LeadStats   `json:"all"`
 	Months []LeadStats `json:"months"` // one per LeadReport.Months, in order
+	// Late counts, for MetricKey, the keys of the kind turned late against
+	// their due time; nil for the other metrics.
+	Late *LateKeys `json:"late,omitempty"`
 
 	values [][]time.Duration // per month, before the stats
+}
+
+// LateKeys counts keys of one kind against their due times: over the whole
+// range and per month (one per LeadReport.Months, in order).
+type LateKeys struct {
+	All    LateCount   `json:"all"`
+	Months []LateCount `json:"months"`
+}
+
+// LateCount counts, in one month (or, with no month, in all of them), the
+// keys of a kind whose merge record gave the kind a due time, and those of
+// them turned at or after it (as the gate calls a key overdue). A key is
+// turned at the first sign-off of its kind in the record; keys of records
+// without a due time for the kind are in neither count.
+type LateCount struct {
+	Month string `json:"month,omitempty"` // YYYY-MM (UTC); empty for the whole range
+	Due   int    `json:"due"`
+	Late  int    `json:"late"`
 }
 
 // LeadRange is the range of a report as given, RFC 3339, empty when open.
@@ -224,7 +252,12 @@ func (r *LeadReport) Metric(metric, kind string) *LeadMetric {
 //     opened_at) to the first sign-off of that kind in the record: the
 //     sign-offs a record holds are those that counted at merge;
 //   - last_key_to_merge: from the last of the required kinds' keys to the
-//     merge, for records that have a sign-off of every required kind.
+//     merge, for records that have a sign-off of every required kind;
+//   - late keys, per kind (LeadMetric.Late of the key metrics): of the keys
+//     whose record holds a due time for their kind, how many were turned at
+//     or after it. A record without due times (no kind had one, or written
+//     before twokey recorded them) counts its keys as having no deadline,
+//     neither late nor in time.
 //
 // Nothing is guessed: a record without opened_at gives no key times, a time
 // before the one it is measured from is left out with a warning, and the
@@ -325,11 +358,13 @@ func LeadTimes(recs []Record, opt LeadOptions) *LeadReport {
 	}
 	sort.Strings(extra)
 	kinds = append(kinds, extra...)
+	late := map[string][]LateCount{} // kind → per month
 	for _, k := range kinds {
 		metric(MetricKey, k, "pull request opened → "+k+" key")
+		late[k] = make([]LateCount, len(rep.Months))
 	}
 	last := metric(MetricLastKey, "", "last key → merge")
-	noOpened, notAllKeys := 0, 0
+	noOpened, notAllKeys, noDue := 0, 0, 0
 	for _, r := range merges {
 		turned := map[string]time.Time{} // kind → its first sign-off
 		for _, s := range r.Signoffs {
@@ -338,6 +373,21 @@ func LeadTimes(recs []Record, opt LeadOptions) *LeadReport {
 			}
 			if t, ok := turned[s.Kind]; !ok || s.At.Before(t) {
 				turned[s.Kind] = s.At
+			}
+		}
+		if len(r.Due) == 0 {
+			noDue++
+		}
+		for _, k := range kinds {
+			t, ok := turned[k]
+			due := r.Due[k]
+			if !ok || due.IsZero() {
+				continue
+			}
+			c := &late[k][index[month(r)]]
+			c.Due++
+			if !t.Before(due) {
+				c.Late++
 			}
 		}
 		if r.OpenedAt.IsZero() {
@@ -390,7 +440,9 @@ func LeadTimes(recs []Record, opt LeadOptions) *LeadReport {
 	if notAllKeys > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d of %d merges lack a sign-off of a required kind (bypassed): left out of last key → merge", notAllKeys, len(merges)))
 	}
-	rep.Notes = append(rep.Notes, "keys late against their deadline are not reported: records do not carry deadlines yet")
+	if noDue > 0 && len(kinds) > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d of %d merge records carry no due times (no kind had one, or written before twokey recorded them): their keys count as without a deadline, neither late nor in time", noDue, len(merges)))
+	}
 
 	for i := range rep.Metrics {
 		m := &rep.Metrics[i]
@@ -403,6 +455,15 @@ func LeadTimes(recs []Record, opt LeadOptions) *LeadReport {
 		}
 		m.All = leadStats(all)
 		m.values = nil
+		if m.Metric == MetricKey {
+			l := &LateKeys{Months: late[m.Kind]}
+			for j := range l.Months {
+				l.Months[j].Month = rep.Months[j]
+				l.All.Due += l.Months[j].Due
+				l.All.Late += l.Months[j].Late
+			}
+			m.Late = l
+		}
 	}
 	return rep
 }

@@ -26,32 +26,52 @@ func key(kind string, t time.Time) RecordSignoff {
 	return RecordSignoff{Kind: kind, Login: kind + "-lead", SHA: headA, Via: "review", At: t}
 }
 
+// due sets the due times of r: kind, time, kind, time…
+func due(r Record, kindTimes ...any) Record {
+	r.Due = map[string]time.Time{}
+	for i := 0; i < len(kindTimes); i += 2 {
+		r.Due[kindTimes[i].(string)] = kindTimes[i+1].(time.Time)
+	}
+	return r
+}
+
 // leadRecords is a quarter of merges whose lead times are worked out by hand
-// in TestLeadTimes, oldest first.
+// in TestLeadTimes, oldest first. Due times (hand-counted there too):
+//
+//	#1 Jan  usability due 6 Jan 09:00, turned 5 Jan 13:00: in time
+//	        backend   due 6 Jan 09:00, turned 6 Jan 09:00: late (at it)
+//	#2 Jan  backend   due 11 Jan 12:00, turned 12 Jan 08:00: late
+//	#3 Jan  no due times
+//	#4 Mar  usability due 2 Mar 09:00, turned 2 Mar 10:00: late (no opened_at: counted all the same)
+//	#5 Mar  usability due 4 Mar 00:00, turned 3 Mar 11:00: in time
+//	        backend   due 3 Mar 12:00, never turned (bypassed): not counted
+//	#6 Mar  no due times
+//	#7 Mar  backend   due 21 Mar 00:00, turned 20 Mar 14:00: in time
 func leadRecords() []Record {
 	bypassed := leadRecord(5, at(3, 3, 9, 0), at(3, 4, 9, 0), []int{104}, key("usability", at(3, 3, 11, 0)))
 	bypassed.Verdict, bypassed.Reason = VerdictBypassed, "launch"
+	bypassed = due(bypassed, "usability", at(3, 4, 0, 0), "backend", at(3, 3, 12, 0))
 	return []Record{
 		// January.
-		leadRecord(1, at(1, 5, 9, 0), at(1, 6, 11, 0), []int{101},
-			key("usability", at(1, 5, 13, 0)), key("backend", at(1, 6, 9, 0))),
+		due(leadRecord(1, at(1, 5, 9, 0), at(1, 6, 11, 0), []int{101},
+			key("usability", at(1, 5, 13, 0)), key("backend", at(1, 6, 9, 0))), "usability", at(1, 6, 9, 0), "backend", at(1, 6, 9, 0)),
 		// Two usability sign-offs: the key turned with the first.
-		leadRecord(2, at(1, 10, 8, 0), at(1, 12, 8, 30), []int{102},
-			key("usability", at(1, 10, 18, 0)), key("usability", at(1, 10, 9, 0)), key("backend", at(1, 12, 8, 0))),
+		due(leadRecord(2, at(1, 10, 8, 0), at(1, 12, 8, 30), []int{102},
+			key("usability", at(1, 10, 18, 0)), key("usability", at(1, 10, 9, 0)), key("backend", at(1, 12, 8, 0))), "backend", at(1, 11, 12, 0)),
 		// Brief #101 again: it counts once, with #1. A security key that is
 		// not required has its own lead time and is not the last key.
 		leadRecord(3, at(1, 20, 12, 0), at(1, 22, 0, 0), []int{101},
 			key("usability", at(1, 20, 18, 0)), key("backend", at(1, 21, 0, 0)), key("security", at(1, 20, 13, 0))),
 		// February: nothing merged.
 		// March. #4 was recorded before opened_at existed.
-		leadRecord(4, time.Time{}, at(3, 2, 13, 0), []int{103},
-			key("usability", at(3, 2, 10, 0)), key("backend", at(3, 2, 12, 0))),
+		due(leadRecord(4, time.Time{}, at(3, 2, 13, 0), []int{103},
+			key("usability", at(3, 2, 10, 0)), key("backend", at(3, 2, 12, 0))), "usability", at(3, 2, 9, 0)),
 		bypassed,
 		leadRecord(6, at(3, 10, 0, 0), at(3, 11, 6, 0), nil,
 			key("usability", at(3, 10, 10, 0)), key("backend", at(3, 11, 0, 0))),
 		// A hand-written usability key before the pull request opened.
-		leadRecord(7, at(3, 20, 12, 0), at(3, 20, 15, 0), nil,
-			key("usability", at(3, 20, 11, 0)), key("backend", at(3, 20, 14, 0))),
+		due(leadRecord(7, at(3, 20, 12, 0), at(3, 20, 15, 0), nil,
+			key("usability", at(3, 20, 11, 0)), key("backend", at(3, 20, 14, 0))), "backend", at(3, 21, 0, 0)),
 		{V: 1, Type: RecordPush, MergedBy: "ops", MergedAt: at(3, 21, 0, 0), Verdict: VerdictDirectPush},
 	}
 }
@@ -68,17 +88,34 @@ func stats(month string, count int, median, p90 float64) LeadStats {
 	return LeadStats{Month: month, Count: count, Median: time.Duration(median * float64(time.Hour)), P90: time.Duration(p90 * float64(time.Hour))}
 }
 
+// lateKeys is LateKeys of January, February and March, each month as
+// {due, late}.
+func lateKeys(jan, feb, mar [2]int) *LateKeys {
+	l := &LateKeys{}
+	for i, c := range [][2]int{jan, feb, mar} {
+		l.Months = append(l.Months, LateCount{Month: []string{"2026-01", "2026-02", "2026-03"}[i], Due: c[0], Late: c[1]})
+		l.All.Due += c[0]
+		l.All.Late += c[1]
+	}
+	return l
+}
+
 func TestLeadTimes(t *testing.T) {
 	months := []string{"2026-01", "2026-02", "2026-03"}
 	keys := []LeadMetric{
 		// Usability: Jan 4h, 1h, 6h; Mar 2h (#5), 10h (#6); #7's is before it opened.
 		{Metric: MetricKey, Kind: "usability", Title: "pull request opened → usability key", All: stats("", 5, 4, 10),
-			Months: []LeadStats{stats("2026-01", 3, 4, 6), stats("2026-02", 0, 0, 0), stats("2026-03", 2, 6, 10)}},
+			Months: []LeadStats{stats("2026-01", 3, 4, 6), stats("2026-02", 0, 0, 0), stats("2026-03", 2, 6, 10)},
+			// Late: Jan #1 in time; Mar #4 late, #5 in time.
+			Late: lateKeys([2]int{1, 0}, [2]int{}, [2]int{2, 1})},
 		// Backend: Jan 24h, 48h, 12h; Mar 24h (#6), 2h (#7).
 		{Metric: MetricKey, Kind: "backend", Title: "pull request opened → backend key", All: stats("", 5, 24, 48),
-			Months: []LeadStats{stats("2026-01", 3, 24, 48), stats("2026-02", 0, 0, 0), stats("2026-03", 2, 13, 24)}},
+			Months: []LeadStats{stats("2026-01", 3, 24, 48), stats("2026-02", 0, 0, 0), stats("2026-03", 2, 13, 24)},
+			// Late: Jan #1 (at its due time) and #2; Mar #7 in time, #5 never turned.
+			Late: lateKeys([2]int{2, 2}, [2]int{}, [2]int{1, 0})},
 		{Metric: MetricKey, Kind: "security", Title: "pull request opened → security key", All: stats("", 1, 1, 1),
-			Months: []LeadStats{stats("2026-01", 1, 1, 1), stats("2026-02", 0, 0, 0), stats("2026-03", 0, 0, 0)}},
+			Months: []LeadStats{stats("2026-01", 1, 1, 1), stats("2026-02", 0, 0, 0), stats("2026-03", 0, 0, 0)},
+			Late:   lateKeys([2]int{}, [2]int{}, [2]int{})},
 		// Last key → merge: Jan 2h, 0.5h, 24h; Mar 1h (#4), 6h (#6), 1h (#7); #5 has no backend key.
 		{Metric: MetricLastKey, Title: "last key → merge", All: stats("", 6, 1.5, 24),
 			Months: []LeadStats{stats("2026-01", 3, 2, 24), stats("2026-02", 0, 0, 0), stats("2026-03", 3, 1, 6)}},
@@ -87,7 +124,7 @@ func TestLeadTimes(t *testing.T) {
 	notes := []string{
 		"1 of 7 merge records have no opened_at (written before twokey recorded it): left out of pull request opened → key; run with --online to read them from GitHub",
 		"1 of 7 merges lack a sign-off of a required kind (bypassed): left out of last key → merge",
-		"keys late against their deadline are not reported: records do not carry deadlines yet",
+		"2 of 7 merge records carry no due times (no kind had one, or written before twokey recorded them): their keys count as without a deadline, neither late nor in time",
 	}
 
 	t.Run("offline", func(t *testing.T) {
@@ -250,7 +287,7 @@ func TestReportRecords(t *testing.T) {
 		c(3): line(rec(9, c(9), at(1, 15, 0, 0))),
 		// A merge record beats the push record of the same commit.
 		c(2): line(Record{V: 1, Type: RecordPush, Commit: c(2), MergedAt: at(1, 10, 0, 0), Verdict: VerdictDirectPush}) + line(rec(2, c(2), at(1, 10, 0, 0))),
-		c(1): line(rec(1, c(1), at(1, 5, 0, 0))),
+		c(1): line(due(rec(1, c(1), at(1, 5, 0, 0)), "backend", at(1, 4, 0, 0))),
 	}
 	prs := func(recs []Record) []int {
 		var out []int
@@ -265,6 +302,11 @@ func TestReportRecords(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{1, 2, 5, 6}, prs(recs)); diff != "" {
 		t.Errorf("ReportRecords: pull requests diff (-want +got):\n%s", diff)
+	}
+	if len(recs) == 4 {
+		if diff := cmp.Diff(map[string]time.Time{"backend": at(1, 4, 0, 0)}, recs[0].Due); diff != "" {
+			t.Errorf("#1 due diff (-want +got):\n%s", diff)
+		}
 	}
 	if len(recs) == 4 && !recs[2].OpenedAt.Equal(at(1, 1, 0, 0)) {
 		t.Errorf("#5 opened_at = %v, want the re-run record's %v", recs[2].OpenedAt, at(1, 1, 0, 0))

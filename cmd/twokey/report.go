@@ -33,8 +33,13 @@ first-parent history of a branch, per month (of the merge) and in all:
 
 each as a count, a median and a 90th percentile (nearest rank). Records
 written before twokey recorded when a pull request opened (opened_at) give no
-key times offline; --online reads those times from GitHub. Keys late against
-a deadline are not reported: records do not carry deadlines yet.
+key times offline; --online reads those times from GitHub.
+
+For each kind it also counts the keys turned late: of the keys whose merge
+record holds a due time for their kind (the kind's due: and the brief's
+deadline, as the gate computed them at the merge), those whose first
+sign-off came at or after it. Records without due times (no kind had one, or
+written before twokey recorded them) count as no deadline, not as in time.
 
 Flags:
   --repo DIR          the clone to read (default: the current directory)

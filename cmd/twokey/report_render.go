@@ -49,6 +49,15 @@ func statCells(s tracker.LeadStats) (n, median, p90 string) {
 	return strconv.Itoa(s.Count), leadDuration(s.Median), leadDuration(s.P90)
 }
 
+// lateCell writes the keys turned late of those with a due time, "1 of 3",
+// or a dash when no key had one.
+func lateCell(c tracker.LateCount) string {
+	if c.Due == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d of %d", c.Late, c.Due)
+}
+
 // safeKind keeps what a record names as a kind printable in a table, a
 // chart title and a file name: letters, digits, '-', '_' and '.'; anything
 // else (a record is data anyone with push access can write) becomes '_'.
@@ -100,12 +109,24 @@ func writeReportText(w io.Writer, rep *tracker.LeadReport) {
 	fmt.Fprintf(w, "Lead times on %s: %d merges, %s (%s; %s)\n", rep.Ref, rep.Merges, monthsText(rep), leadRangeText(rep), mode)
 	for _, m := range rep.Metrics {
 		n, med, p90 := statCells(m.All)
-		fmt.Fprintf(w, "\n%s: %s measured, median %s, 90th percentile %s\n", metricTitle(m), n, med, p90)
+		fmt.Fprintf(w, "\n%s: %s measured, median %s, 90th percentile %s", metricTitle(m), n, med, p90)
+		if m.Late != nil {
+			fmt.Fprintf(w, "; late against the due time: %s", lateCell(m.Late.All))
+		}
+		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  MONTH\tN\tMEDIAN\tP90")
-		for _, s := range m.Months {
+		if m.Late != nil {
+			fmt.Fprintln(tw, "  MONTH\tN\tMEDIAN\tP90\tLATE")
+		} else {
+			fmt.Fprintln(tw, "  MONTH\tN\tMEDIAN\tP90")
+		}
+		for i, s := range m.Months {
 			n, med, p90 := statCells(s)
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Month, n, med, p90)
+			if m.Late != nil {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.Month, n, med, p90, lateCell(m.Late.Months[i]))
+			} else {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Month, n, med, p90)
+			}
 		}
 		tw.Flush()
 	}
@@ -133,10 +154,14 @@ func writeReportMarkdown(w io.Writer, rep *tracker.LeadReport, now time.Time) {
 		fmt.Fprintf(w, "- GitHub: not read (offline)\n")
 	}
 	fmt.Fprintf(w, "- Generated: %s\n", now.UTC().Format(time.RFC3339))
-	fmt.Fprintf(w, "\n| Lead time | Measured | Median | 90th percentile |\n|---|---:|---:|---:|\n")
+	fmt.Fprintf(w, "\n| Lead time | Measured | Median | 90th percentile | Late against the due time |\n|---|---:|---:|---:|---:|\n")
 	for _, m := range rep.Metrics {
 		n, med, p90 := statCells(m.All)
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", metricTitle(m), n, med, p90)
+		late := ""
+		if m.Late != nil {
+			late = lateCell(m.Late.All)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", metricTitle(m), n, med, p90, late)
 	}
 	for _, m := range rep.Metrics {
 		fmt.Fprintf(w, "\n## %s\n\n", metricTitle(m))
@@ -144,10 +169,18 @@ func writeReportMarkdown(w io.Writer, rep *tracker.LeadReport, now time.Time) {
 			writeMermaid(w, rep, m)
 			fmt.Fprintf(w, "\nBars: the monthly median; line: the 90th percentile. A month without a measurement shows 0.\n\n")
 		}
-		fmt.Fprintf(w, "| Month | Measured | Median | 90th percentile |\n|---|---:|---:|---:|\n")
-		for _, s := range m.Months {
+		if m.Late != nil {
+			fmt.Fprintf(w, "| Month | Measured | Median | 90th percentile | Late against the due time |\n|---|---:|---:|---:|---:|\n")
+		} else {
+			fmt.Fprintf(w, "| Month | Measured | Median | 90th percentile |\n|---|---:|---:|---:|\n")
+		}
+		for i, s := range m.Months {
 			n, med, p90 := statCells(s)
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", s.Month, n, med, p90)
+			if m.Late != nil {
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", s.Month, n, med, p90, lateCell(m.Late.Months[i]))
+			} else {
+				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", s.Month, n, med, p90)
+			}
 		}
 	}
 	if len(rep.Notes) > 0 {

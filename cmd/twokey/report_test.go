@@ -86,6 +86,15 @@ func reportRec(pr int, opened, merged time.Time, brief int, usability, backend t
 	}
 }
 
+// withDue sets the due times of rec: kind, time, kind, time…
+func withDue(rec *tracker.Record, kindTimes ...any) *tracker.Record {
+	rec.Due = map[string]time.Time{}
+	for i := 0; i < len(kindTimes); i += 2 {
+		rec.Due[kindTimes[i].(string)] = kindTimes[i+1].(time.Time)
+	}
+	return rec
+}
+
 // reportHistory builds main with four recorded merges, a direct push and a
 // commit without a record. The lead times, worked out by hand:
 //
@@ -94,6 +103,18 @@ func reportRec(pr int, opened, merged time.Time, brief int, usability, backend t
 //	#4  Mar  no opened_at (online: opened 1 Mar 12:00, so 22h and 24h)
 //	                                     last key → merge 1h     brief #13
 //	#3  Mar  usability 10h  backend 24h  last key → merge 6h     brief #11 again
+//
+// and the keys against their due times:
+//
+//	#1  usability due 5 Jan 17:00, turned 13:00: in time
+//	    backend   due 6 Jan 08:00, turned 09:00: late
+//	#2  backend   due 13 Jan 00:00, turned 12 Jan 08:00: in time (usability: no due time)
+//	#4  no due times (a record from before twokey kept them)
+//	#3  usability due 10 Mar 10:00, turned 10:00: late (at its due time)
+//	    backend   due 12 Mar 00:00, turned 11 Mar 00:00: in time
+//
+// so usability: January 0 of 1, March 1 of 1; backend: January 1 of 2,
+// March 0 of 1.
 func reportHistory(t *testing.T) *reportGit {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
@@ -102,10 +123,10 @@ func reportHistory(t *testing.T) *reportGit {
 	g := &reportGit{t: t, dir: t.TempDir(), home: t.TempDir()}
 	g.git("init", "-q", "-b", "main", ".")
 	g.land("index.html", nil)
-	g.land("a.html", reportRec(1, rat(1, 5, 9, 0), rat(1, 6, 11, 0), 11, rat(1, 5, 13, 0), rat(1, 6, 9, 0)))
-	g.land("b.html", reportRec(2, rat(1, 10, 8, 0), rat(1, 12, 8, 30), 12, rat(1, 10, 9, 0), rat(1, 12, 8, 0)))
+	g.land("a.html", withDue(reportRec(1, rat(1, 5, 9, 0), rat(1, 6, 11, 0), 11, rat(1, 5, 13, 0), rat(1, 6, 9, 0)), "usability", rat(1, 5, 17, 0), "backend", rat(1, 6, 8, 0)))
+	g.land("b.html", withDue(reportRec(2, rat(1, 10, 8, 0), rat(1, 12, 8, 30), 12, rat(1, 10, 9, 0), rat(1, 12, 8, 0)), "backend", rat(1, 13, 0, 0)))
 	g.land("c.html", reportRec(4, time.Time{}, rat(3, 2, 13, 0), 13, rat(3, 2, 10, 0), rat(3, 2, 12, 0)))
-	g.land("d.html", reportRec(3, rat(3, 10, 0, 0), rat(3, 11, 6, 0), 11, rat(3, 10, 10, 0), rat(3, 11, 0, 0)))
+	g.land("d.html", withDue(reportRec(3, rat(3, 10, 0, 0), rat(3, 11, 6, 0), 11, rat(3, 10, 10, 0), rat(3, 11, 0, 0)), "usability", rat(3, 10, 10, 0), "backend", rat(3, 12, 0, 0)))
 	g.land("hotfix.html", &tracker.Record{V: 1, Type: tracker.RecordPush, Repo: "acme/site", Base: "main", MergedBy: "ops", MergedAt: rat(3, 12, 0, 0), Verdict: tracker.VerdictDirectPush})
 	return g
 }
@@ -130,9 +151,47 @@ type reportJSON struct {
 		Kind   string      `json:"kind"`
 		All    jsonStats   `json:"all"`
 		Months []jsonStats `json:"months"`
+		Late   *struct {
+			All    jsonLate   `json:"all"`
+			Months []jsonLate `json:"months"`
+		} `json:"late"`
 	} `json:"metrics"`
 	Notes    []string `json:"notes"`
 	Warnings []string `json:"warnings"`
+}
+
+// jsonLate is a count of late keys as the JSON has it.
+type jsonLate struct {
+	Month string `json:"month"`
+	Due   *int   `json:"due"`
+	Late  *int   `json:"late"`
+}
+
+func (l jsonLate) String() string {
+	if l.Due == nil || l.Late == nil {
+		return "missing"
+	}
+	return strconv.Itoa(*l.Late) + " of " + strconv.Itoa(*l.Due)
+}
+
+// lateTable turns the key metrics' late counts into kind → [all, months...].
+func (r reportJSON) lateTable() map[string][]string {
+	out := map[string][]string{}
+	for _, m := range r.Metrics {
+		if m.Late == nil {
+			continue
+		}
+		row := []string{m.Late.All.String()}
+		for i, l := range m.Late.Months {
+			if l.Month != r.Months[i] {
+				row = append(row, "month "+l.Month)
+				continue
+			}
+			row = append(row, l.String())
+		}
+		out[m.Metric+" "+m.Kind] = row
+	}
+	return out
 }
 
 type jsonStats struct {
@@ -212,7 +271,16 @@ func TestReportCommand(t *testing.T) {
 		if diff := cmp.Diff(want, got.table()); diff != "" {
 			t.Errorf("lead times diff (-want +got):\n%s", diff)
 		}
-		for _, note := range []string{"run with --online to report it", "1 of 4 merge records have no opened_at", "not reported: records do not carry deadlines yet"} {
+		// [all, January, February, March]: late of those with a due time;
+		// the other metrics have none.
+		wantLate := map[string][]string{
+			"key usability": {"1 of 2", "0 of 1", "0 of 0", "1 of 1"},
+			"key backend":   {"1 of 3", "1 of 2", "0 of 0", "0 of 1"},
+		}
+		if diff := cmp.Diff(wantLate, got.lateTable()); diff != "" {
+			t.Errorf("late keys diff (-want +got):\n%s", diff)
+		}
+		for _, note := range []string{"run with --online to report it", "1 of 4 merge records have no opened_at", "1 of 4 merge records carry no due times"} {
 			if !strings.Contains(strings.Join(got.Notes, "\n"), note) {
 				t.Errorf("notes = %q, want one saying %q", got.Notes, note)
 			}
