@@ -240,7 +240,6 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-
 func twokeyVersion() string {
 	if version != "" {
 		return version
