@@ -42,16 +42,7 @@ type linkedSubject struct {
 		NameWithOwner string `json:"nameWithOwner"`
 	} `json:"repository"`
 	Commits struct {
-		Nodes []struct {
-			Commit struct {
-				OID    string `json:"oid"`
-				Status *struct {
-					Context *struct {
-						State string `json:"state"`
-					} `json:"context"`
-				} `json:"status"`
-			} `json:"commit"`
-		} `json:"nodes"`
+		Nodes []gqlGateState `json:"nodes"`
 	} `json:"commits"`
 }
 

@@ -118,6 +118,19 @@ func (v *Verifier) VerifyRecords(ctx context.Context, recs []tracker.Record) ([]
 	return out, nil
 }
 
+// gqlGateState is a pull request commit with the state of its latest
+// twokey/gate status, as the verify and relink queries read it.
+type gqlGateState struct {
+	Commit struct {
+		OID    string `json:"oid"`
+		Status *struct {
+			Context *struct {
+				State string `json:"state"`
+			} `json:"context"`
+		} `json:"status"`
+	} `json:"commit"`
+}
+
 type gqlCommitRef struct {
 	OID string `json:"oid"`
 }
@@ -132,17 +145,8 @@ type gqlVerifyPull struct {
 	HeadRefOid  string        `json:"headRefOid"`
 	BaseRefName string        `json:"baseRefName"`
 	Commits     struct {
-		TotalCount int `json:"totalCount"`
-		Nodes      []struct {
-			Commit struct {
-				OID    string `json:"oid"`
-				Status *struct {
-					Context *struct {
-						State string `json:"state"`
-					} `json:"context"`
-				} `json:"status"`
-			} `json:"commit"`
-		} `json:"nodes"`
+		TotalCount int            `json:"totalCount"`
+		Nodes      []gqlGateState `json:"nodes"`
 	} `json:"commits"`
 	Reviews struct {
 		PageInfo struct {
