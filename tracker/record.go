@@ -178,14 +178,8 @@ func appendRecords(recs []Record, note []byte) ([]Record, int) {
 // The record's strings share one copy of the line.
 func decodeRecord(line []byte, r *Record) bool {
 	d := recordDecoder{b: line, s: string(line)}
-	var seen uint32
-	once := func(bit int) bool {
-		if seen&(1<<bit) != 0 {
-			return false // a repeated key: encoding/json merges, it decides
-		}
-		seen |= 1 << bit
-		return true
-	}
+	var seen keySet
+	once := seen.once // a repeated key: encoding/json merges, it decides
 	// Arrays are gathered here, then copied to their exact size.
 	var briefs [8]int
 	var required [8]string
@@ -287,15 +281,22 @@ func decodeRecord(line []byte, r *Record) bool {
 	return ok && d.end()
 }
 
-func decodeSignoff(d *recordDecoder, s *RecordSignoff) bool {
-	var seen uint32
-	once := func(bit int) bool {
-		if seen&(1<<bit) != 0 {
-			return false
-		}
-		seen |= 1 << bit
-		return true
+// keySet is the keys of an object decoded so far, one bit each.
+type keySet uint32
+
+// once marks key bit as seen and reports whether it was new: a key seen
+// twice sends the record to encoding/json, which decides as it always has.
+func (k *keySet) once(bit int) bool {
+	if *k&(1<<bit) != 0 {
+		return false
 	}
+	*k |= 1 << bit
+	return true
+}
+
+func decodeSignoff(d *recordDecoder, s *RecordSignoff) bool {
+	var seen keySet
+	once := seen.once
 	return d.object(func(key []byte) bool {
 		switch string(key) {
 		case "kind":
@@ -320,14 +321,8 @@ func decodeSignoff(d *recordDecoder, s *RecordSignoff) bool {
 }
 
 func decodeFreeze(d *recordDecoder, f *RecordFreeze) bool {
-	var seen uint32
-	once := func(bit int) bool {
-		if seen&(1<<bit) != 0 {
-			return false
-		}
-		seen |= 1 << bit
-		return true
-	}
+	var seen keySet
+	once := seen.once
 	return d.object(func(key []byte) bool {
 		switch string(key) {
 		case "reason":
