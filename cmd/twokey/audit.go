@@ -124,14 +124,8 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	}
 	opt := tracker.AuditOptions{SinceText: o.since, UntilText: o.until, Now: e.now()}
 	var err error
-	if opt.Since, err = parseAuditDate(o.since, false); err != nil {
-		return usagef("--since: %v", err)
-	}
-	if opt.Until, err = parseAuditDate(o.until, true); err != nil {
-		return usagef("--until: %v", err)
-	}
-	if !opt.Since.IsZero() && !opt.Until.IsZero() && !opt.Since.Before(opt.Until) {
-		return usagef("--since %s is not before --until %s", o.since, o.until)
+	if opt.Since, opt.Until, err = parseDateRange(o.since, o.until); err != nil {
+		return err
 	}
 	head := tracker.AuditHeader{Twokey: twokeyVersion(), GeneratedAt: e.now().UTC(), NotesRef: tracker.NotesRef,
 		Verification: "not verified: the records were read offline and not checked against GitHub (run with --verify)"}
@@ -170,14 +164,9 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	}
 
 	if o.fetch != "" {
-		shown := redactURL(o.fetch)
-		head.NotesFrom = shown
-		moved, err := gitstore.OpenLocal(o.repo).FetchNotes(ctx, o.fetch)
-		if err != nil {
-			return redactErr(err, o.fetch, shown)
-		}
-		if moved {
-			fmt.Fprintf(e.stderr, "twokey audit: updated %s from %s\n", tracker.NotesRef, shown)
+		head.NotesFrom = redactURL(o.fetch)
+		if err := fetchNotes(ctx, e, "audit", o.repo, o.fetch); err != nil {
+			return err
 		}
 	}
 	repo, err := gitstore.Open(o.repo)
@@ -277,6 +266,36 @@ func redactErr(err error, remote, shown string) error {
 		}
 	}
 	return errors.New(msg)
+}
+
+// parseDateRange reads --since and --until: each a day or a time (see
+// parseAuditDate), since before until.
+func parseDateRange(since, until string) (from, to time.Time, err error) {
+	if from, err = parseAuditDate(since, false); err != nil {
+		return from, to, usagef("--since: %v", err)
+	}
+	if to, err = parseAuditDate(until, true); err != nil {
+		return from, to, usagef("--until: %v", err)
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return from, to, usagef("--since %s is not before --until %s", since, until)
+	}
+	return from, to, nil
+}
+
+// fetchNotes fetches refs/notes/twokey from remote into the repository at
+// dir (--fetch of cmd), saying on standard error when the notes moved. The
+// remote is never shown with its credentials.
+func fetchNotes(ctx context.Context, e *env, cmd, dir, remote string) error {
+	shown := redactURL(remote)
+	moved, err := gitstore.OpenLocal(dir).FetchNotes(ctx, remote)
+	if err != nil {
+		return redactErr(err, remote, shown)
+	}
+	if moved {
+		fmt.Fprintf(e.stderr, "twokey %s: updated %s from %s\n", cmd, tracker.NotesRef, shown)
+	}
+	return nil
 }
 
 // parseAuditDate reads YYYY-MM-DD (UTC) or RFC 3339. A bare day given as an

@@ -383,6 +383,11 @@ func TestAuditFetchCredentials(t *testing.T) {
 			} else if code != exitError {
 				t.Errorf("exit %d, want 2; stderr %s", code, stderr)
 			}
+			// twokey report fetches the same way.
+			_, out, stderr = runReportCmd(t, nil, "--repo", down.dir, "--ref", "main", "--fetch", remote, "--format", "json")
+			if strings.Contains(out+stderr, tt.token) {
+				t.Errorf("report: the token is shown:\nstdout %.300s\nstderr %s", out, stderr)
+			}
 		})
 	}
 }

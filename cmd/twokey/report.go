@@ -124,23 +124,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	var rng tracker.ReportOptions
 	var err error
-	if rng.Since, err = parseAuditDate(o.since, false); err != nil {
-		return usagef("--since: %v", err)
+	if rng.Since, rng.Until, err = parseDateRange(o.since, o.until); err != nil {
+		return err
 	}
-	if rng.Until, err = parseAuditDate(o.until, true); err != nil {
-		return usagef("--until: %v", err)
-	}
-	if !rng.Since.IsZero() && !rng.Until.IsZero() && !rng.Since.Before(rng.Until) {
-		return usagef("--since %s is not before --until %s", o.since, o.until)
-	}
-
 	if o.fetch != "" {
-		moved, err := gitstore.OpenLocal(o.repo).FetchNotes(ctx, o.fetch)
-		if err != nil {
+		if err := fetchNotes(ctx, e, "report", o.repo, o.fetch); err != nil {
 			return err
-		}
-		if moved {
-			fmt.Fprintf(e.stderr, "twokey report: updated %s from %s\n", tracker.NotesRef, o.fetch)
 		}
 	}
 	repo, err := gitstore.Open(o.repo)
