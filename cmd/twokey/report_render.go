@@ -115,18 +115,9 @@ func writeReportText(w io.Writer, rep *tracker.LeadReport) {
 		}
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		if m.Late != nil {
-			fmt.Fprintln(tw, "  MONTH\tN\tMEDIAN\tP90\tLATE")
-		} else {
-			fmt.Fprintln(tw, "  MONTH\tN\tMEDIAN\tP90")
-		}
-		for i, s := range m.Months {
-			n, med, p90 := statCells(s)
-			if m.Late != nil {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.Month, n, med, p90, lateCell(m.Late.Months[i]))
-			} else {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Month, n, med, p90)
-			}
+		fmt.Fprintln(tw, "  "+strings.Join(monthColumns(m, "MONTH", "N", "MEDIAN", "P90", "LATE"), "\t"))
+		for _, row := range monthRows(m) {
+			fmt.Fprintln(tw, "  "+strings.Join(row, "\t"))
 		}
 		tw.Flush()
 	}
@@ -169,18 +160,10 @@ func writeReportMarkdown(w io.Writer, rep *tracker.LeadReport, now time.Time) {
 			writeMermaid(w, rep, m)
 			fmt.Fprintf(w, "\nBars: the monthly median; line: the 90th percentile. A month without a measurement shows 0.\n\n")
 		}
-		if m.Late != nil {
-			fmt.Fprintf(w, "| Month | Measured | Median | 90th percentile | Late against the due time |\n|---|---:|---:|---:|---:|\n")
-		} else {
-			fmt.Fprintf(w, "| Month | Measured | Median | 90th percentile |\n|---|---:|---:|---:|\n")
-		}
-		for i, s := range m.Months {
-			n, med, p90 := statCells(s)
-			if m.Late != nil {
-				fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", s.Month, n, med, p90, lateCell(m.Late.Months[i]))
-			} else {
-				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", s.Month, n, med, p90)
-			}
+		cols := monthColumns(m, "Month", "Measured", "Median", "90th percentile", "Late against the due time")
+		fmt.Fprintf(w, "| %s |\n|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-1))
+		for _, row := range monthRows(m) {
+			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 		}
 	}
 	if len(rep.Notes) > 0 {
@@ -340,4 +323,30 @@ func drawChart(w io.Writer, rep *tracker.LeadReport, m tracker.LeadMetric, forma
 	p.Draw(draw.Crop(draw.New(c), margin, -margin, margin, -margin))
 	_, err = c.WriteTo(w)
 	return err
+}
+
+// monthColumns are the headers of a metric's table of months: the month, the
+// count, the median and the 90th percentile, and the late keys when the
+// metric counts them.
+func monthColumns(m tracker.LeadMetric, month, n, median, p90, late string) []string {
+	cols := []string{month, n, median, p90}
+	if m.Late != nil {
+		cols = append(cols, late)
+	}
+	return cols
+}
+
+// monthRows are the cells of a metric's table of months, as monthColumns
+// heads them.
+func monthRows(m tracker.LeadMetric) [][]string {
+	rows := make([][]string, 0, len(m.Months))
+	for i, s := range m.Months {
+		n, med, p90 := statCells(s)
+		row := []string{s.Month, n, med, p90}
+		if m.Late != nil {
+			row = append(row, lateCell(m.Late.Months[i]))
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
