@@ -64,24 +64,9 @@ func (r *Repo) Window() *Window {
 }
 
 func (w *Window) loadRoot() error {
-	ref, err := w.r.repo.Reference(tracker.NotesRef, true)
-	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", tracker.NotesRef, err)
-	}
-	h := [20]byte(ref.Hash())
-	typ, data, err := w.r.objects.read(&h)
-	if err != nil {
-		return fmt.Errorf("notes commit %x: %w", h, err)
-	}
-	if typ != objCommit || !bytes.HasPrefix(data, []byte("tree ")) || len(data) < 45 {
-		return fmt.Errorf("%s points to %x, which is not a commit", tracker.NotesRef, h)
-	}
-	var tree [20]byte
-	if _, err := hex.Decode(tree[:], data[5:45]); err != nil {
-		return fmt.Errorf("notes commit %x: bad tree line", h)
+	tree, ok, err := w.r.notesTree()
+	if err != nil || !ok {
+		return err
 	}
 	w.root, err = w.dir(&tree, 0)
 	return err

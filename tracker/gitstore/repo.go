@@ -458,29 +458,38 @@ var commonZones = func() map[int]*time.Location {
 	return m
 }()
 
+// notesTree returns the tree of the notes commit refs/notes/twokey points
+// to; ok is false when there are no notes.
+func (r *Repo) notesTree() (tree [20]byte, ok bool, err error) {
+	ref, err := r.repo.Reference(tracker.NotesRef, true)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return tree, false, nil
+	}
+	if err != nil {
+		return tree, false, fmt.Errorf("read %s: %w", tracker.NotesRef, err)
+	}
+	h := [20]byte(ref.Hash())
+	typ, data, err := r.objects.read(&h)
+	if err != nil {
+		return tree, false, fmt.Errorf("notes commit %x: %w", h, err)
+	}
+	if typ != objCommit || !bytes.HasPrefix(data, []byte("tree ")) || len(data) < 45 {
+		return tree, false, fmt.Errorf("%s points to %x, which is not a commit", tracker.NotesRef, h)
+	}
+	if _, err := hex.Decode(tree[:], data[5:45]); err != nil {
+		return tree, false, fmt.Errorf("notes commit %x: bad tree line", h)
+	}
+	return tree, true, nil
+}
+
 // loadNotes reads the whole notes tree once: each annotated object mapped to
 // its note blob, across any fan-out. The subtrees of a fan-out tree are read
 // on r.workers goroutines; when the tree names an object twice, the later
 // entry in tree order wins, as it did when read in order.
 func (r *Repo) loadNotes() error {
-	ref, err := r.repo.Reference(tracker.NotesRef, true)
-	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", tracker.NotesRef, err)
-	}
-	h := [20]byte(ref.Hash())
-	typ, data, err := r.objects.read(&h)
-	if err != nil {
-		return fmt.Errorf("notes commit %x: %w", h, err)
-	}
-	if typ != objCommit || !bytes.HasPrefix(data, []byte("tree ")) || len(data) < 45 {
-		return fmt.Errorf("%s points to %x, which is not a commit", tracker.NotesRef, h)
-	}
-	var tree [20]byte
-	if _, err := hex.Decode(tree[:], data[5:45]); err != nil {
-		return fmt.Errorf("notes commit %x: bad tree line", h)
+	tree, ok, err := r.notesTree()
+	if err != nil || !ok {
+		return err
 	}
 	// The root's notes and subtrees, in tree order; then each subtree read.
 	var parts []notesPart
