@@ -45,9 +45,9 @@ type CheckConfig struct {
 // read, the action's own statuses binding /signoff comments to heads) and
 // changes nothing: no status, label or comment is written.
 func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
-	owner, name, ok := strings.Cut(cfg.Repo, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("repository %q is not owner/name", cfg.Repo)
+	owner, name, err := splitRepo(cfg.Repo)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Number <= 0 {
 		return nil, fmt.Errorf("pull request number %d: want a positive number", cfg.Number)
@@ -58,15 +58,11 @@ func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	apiURL := cfg.APIURL
-	if apiURL == "" {
-		apiURL = "https://api.github.com"
-	}
 	var notify func(string)
 	if cfg.Notes != nil {
 		notify = func(msg string) { fmt.Fprintln(cfg.Notes, msg) }
 	}
-	c, err := newClient(clientOptions{apiURL: apiURL, token: cfg.Token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget, notify: notify})
+	c, err := newClient(clientOptions{apiURL: cfg.APIURL, token: cfg.Token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget, notify: notify})
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +91,15 @@ func Check(ctx context.Context, cfg CheckConfig) (*tracker.Verdict, error) {
 		return nil, fmt.Errorf("evaluate the gate of pull request #%d: %w", cfg.Number, err)
 	}
 	return v, nil
+}
+
+// splitRepo splits owner/name.
+func splitRepo(repo string) (owner, name string, err error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", fmt.Errorf("repository %q is not owner/name", repo)
+	}
+	return owner, name, nil
 }
 
 // explainCheck adds what to do to the errors a person at a terminal meets

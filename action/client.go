@@ -244,7 +244,7 @@ func (t *retryTransport) retryAfter(resp *http.Response, err error, attempt int)
 
 // clientOptions are how newClient builds the go-github client.
 type clientOptions struct {
-	apiURL string
+	apiURL string // "" is https://api.github.com
 	token  string
 	http   *http.Client
 	sleep  func(ctx context.Context, d time.Duration) error

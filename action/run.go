@@ -182,11 +182,7 @@ func setup(cfg Config, pub *publisher) (*runner, any, error) {
 	if token == "" {
 		return nil, nil, errors.New("no token: set the github-token input (default ${{ github.token }})")
 	}
-	apiURL := getenv("GITHUB_API_URL")
-	if apiURL == "" {
-		apiURL = "https://api.github.com"
-	}
-	c, err := newClient(clientOptions{apiURL: apiURL, token: token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
+	c, err := newClient(clientOptions{apiURL: getenv("GITHUB_API_URL"), token: token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -57,19 +57,15 @@ type Timelines struct {
 // events; more pages only until the ready label is found). It changes
 // nothing on GitHub.
 func ReadTimelines(ctx context.Context, cfg TimelineConfig, briefs, pulls []int) (*Timelines, error) {
-	owner, name, ok := strings.Cut(cfg.Repo, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("repository %q is not owner/name", cfg.Repo)
+	owner, name, err := splitRepo(cfg.Repo)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleepCtx
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	apiURL := cfg.APIURL
-	if apiURL == "" {
-		apiURL = "https://api.github.com"
 	}
 	// Every attempt is counted, retries included: beneath the retries.
 	var requests int
@@ -88,7 +84,7 @@ func ReadTimelines(ctx context.Context, cfg TimelineConfig, briefs, pulls []int)
 	if cfg.HTTPClient != nil {
 		hc.Timeout = cfg.HTTPClient.Timeout
 	}
-	c, err := newClient(clientOptions{apiURL: apiURL, token: cfg.Token, http: hc, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
+	c, err := newClient(clientOptions{apiURL: cfg.APIURL, token: cfg.Token, http: hc, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
 	if err != nil {
 		return nil, err
 	}

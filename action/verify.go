@@ -59,11 +59,7 @@ type Verifier struct {
 
 // NewVerifier returns a Verifier for cfg.
 func NewVerifier(cfg VerifyConfig) (*Verifier, error) {
-	apiURL := cfg.APIURL
-	if apiURL == "" {
-		apiURL = "https://api.github.com"
-	}
-	c, err := newClient(clientOptions{apiURL: apiURL, token: cfg.Token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
+	c, err := newClient(clientOptions{apiURL: cfg.APIURL, token: cfg.Token, http: cfg.HTTPClient, sleep: cfg.Sleep, now: cfg.Now, budget: cfg.RetryBudget})
 	if err != nil {
 		return nil, err
 	}
