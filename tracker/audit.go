@@ -682,28 +682,27 @@ func (g *auditGather) finish() error {
 			return err
 		}
 	}
-	if g.stopRec != nil && g.opt.Verifier != nil {
-		diffs, err := g.check([]Record{*g.stopRec})
+	// The records that bound a range are checked too: a forged landing
+	// time must not move commits out of it unseen.
+	for _, b := range []struct {
+		rec      *Record
+		verified *string
+		warning  string
+	}{
+		{g.stopRec, &g.res.Range.StopVerified, "the walk stopped at %s, whose record says it landed before the range, but %s: commits below it may have landed in the range; audit without --since"},
+		{g.afterRec, &g.res.Range.AfterVerified, "%s was left out as landed after the range, as its record says, but %s: it and commits above it may have landed in the range; audit without --until"},
+	} {
+		if b.rec == nil || g.opt.Verifier == nil {
+			continue
+		}
+		diffs, err := g.check([]Record{*b.rec})
 		if err != nil {
 			return err
 		}
-		g.res.Range.StopVerified = VerifiedYes
+		*b.verified = VerifiedYes
 		if len(diffs) == 1 && len(diffs[0]) > 0 {
-			g.res.Range.StopVerified = VerifiedContradicted
-			g.res.Warnings = append(g.res.Warnings, fmt.Sprintf("the walk stopped at %s, whose record says it landed before the range, but %s: commits below it may have landed in the range; audit without --since",
-				auditShort(g.stopRec.Commit), strings.Join(diffs[0], "; ")))
-		}
-	}
-	if g.afterRec != nil && g.opt.Verifier != nil {
-		diffs, err := g.check([]Record{*g.afterRec})
-		if err != nil {
-			return err
-		}
-		g.res.Range.AfterVerified = VerifiedYes
-		if len(diffs) == 1 && len(diffs[0]) > 0 {
-			g.res.Range.AfterVerified = VerifiedContradicted
-			g.res.Warnings = append(g.res.Warnings, fmt.Sprintf("%s was left out as landed after the range, as its record says, but %s: it and commits above it may have landed in the range; audit without --until",
-				auditShort(g.afterRec.Commit), strings.Join(diffs[0], "; ")))
+			*b.verified = VerifiedContradicted
+			g.res.Warnings = append(g.res.Warnings, fmt.Sprintf(b.warning, auditShort(b.rec.Commit), strings.Join(diffs[0], "; ")))
 		}
 	}
 	g.res.Months = make([]AuditMonth, 0, len(g.months))

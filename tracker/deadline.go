@@ -322,11 +322,17 @@ func (t *TimeVerdict) Overdue() []Due {
 // When formats t for people in zone loc: "Mon 9 Mar 2026 09:00 CET
 // (Europe/Berlin)".
 func When(t time.Time, loc *time.Location) string {
+	return whenAs(t, loc, "Mon 2 Jan 2006 15:04 MST")
+}
+
+// whenAs formats t in zone loc with layout, naming the zone when its
+// abbreviation does not.
+func whenAs(t time.Time, loc *time.Location, layout string) string {
 	if loc == nil {
 		loc = time.UTC
 	}
 	lt := t.In(loc)
-	s := lt.Format("Mon 2 Jan 2006 15:04 MST")
+	s := lt.Format(layout)
 	if name := loc.String(); name != lt.Format("MST") {
 		s += " (" + name + ")"
 	}
@@ -394,15 +400,7 @@ func (v *Verdict) frozen() *Freeze {
 
 // whenShort is When without the year, for the 140 characters of a status.
 func whenShort(t time.Time, loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
-	}
-	lt := t.In(loc)
-	s := lt.Format("Mon 2 Jan 15:04 MST")
-	if name := loc.String(); name != lt.Format("MST") {
-		s += " (" + name + ")"
-	}
-	return s
+	return whenAs(t, loc, "Mon 2 Jan 15:04 MST")
 }
 
 // next computes TimeVerdict.Next.
