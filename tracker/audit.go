@@ -348,11 +348,40 @@ func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditO
 			cur = newAuditBatch(batchSize)
 			return nil
 		}
+		careful := false
 		err := h.FirstParent(walkCtx, ref, func(c Commit) error {
 			if stop.Load() {
 				return errStopWalk
 			}
+			// Committer dates decide nothing (RangeRule), but past the
+			// first one before Since the range has most likely ended: from
+			// there each commit is gathered before the next is read, so
+			// that the stop wastes no reads.
+			if !careful && !opt.Since.IsZero() && !c.Time.IsZero() && c.Time.Before(opt.Since) {
+				careful = true
+				if len(cur.commits) > 0 {
+					if err := send(); err != nil {
+						return err
+					}
+				}
+			}
 			cur.commits = append(cur.commits, c)
+			if careful {
+				b := cur
+				b.gathered = make(chan struct{})
+				if err := send(); err != nil {
+					return err
+				}
+				select {
+				case <-b.gathered:
+				case <-walkCtx.Done():
+					return walkCtx.Err()
+				}
+				if stop.Load() {
+					return errStopWalk
+				}
+				return nil
+			}
 			if len(cur.commits) < batchSize {
 				return nil
 			}
@@ -365,15 +394,14 @@ func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditO
 	}()
 
 	var err error
-	for b := range queue {
-		<-b.done
+	take := func(b *auditBatch) {
 		if err != nil || g.stopped {
-			continue // drain
+			return // drain
 		}
 		if b.err != nil {
 			err = b.err // the first failure in history order
 			cancel()    // stop the walk and the workers
-			continue
+			return
 		}
 		g.res.Warnings = append(g.res.Warnings, b.warnings...)
 		for i := range b.entries {
@@ -384,6 +412,13 @@ func AuditStream(ctx context.Context, h History, n Notes, ref string, opt AuditO
 		if err != nil || g.stopped {
 			stop.Store(true)
 			cancel()
+		}
+	}
+	for b := range queue {
+		<-b.done
+		take(b)
+		if b.gathered != nil {
+			close(b.gathered) // after take: the walk reads stop next
 		}
 	}
 	wg.Wait()
@@ -721,6 +756,7 @@ type auditBatch struct {
 	warnings []string
 	err      error
 	done     chan struct{}
+	gathered chan struct{} // when not nil, closed once the gather took the batch
 }
 
 func newAuditBatch(size int) *auditBatch {

@@ -443,6 +443,46 @@ func TestAuditRangeByLanding(t *testing.T) {
 	}
 }
 
+// TestAuditSinceReadsTheWindow: where committer dates follow the landings,
+// a --since audit reads the notes of the window and of the one commit that
+// ends it, not the batches the walk would read ahead: past the first
+// commit dated before Since it reads a commit at a time.
+func TestAuditSinceReadsTheWindow(t *testing.T) {
+	const total, window = 3000, 1000
+	var h fakeHistory
+	notes := fakeNotes{}
+	for i := range total {
+		hash := fmt.Sprintf("%040x", total-i)
+		at := t0.Add(-time.Duration(i) * time.Minute)
+		h = append(h, Commit{Hash: hash, Time: at, Parents: 2, Subject: "merge"})
+		notes[hash] = passLine(t, hash, at)
+	}
+	since := h[window-1].Time
+	n := &countingNotes{notes: notes}
+	rep, err := Audit(context.Background(), h, n, "main", AuditOptions{Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Total != window || rep.Range.StoppedAt != h[window].Hash {
+		t.Fatalf("Audit(--since) = %d commits, stopped at %q; want %d, %s", rep.Summary.Total, rep.Range.StoppedAt, window, h[window].Hash)
+	}
+	if len(n.asked) > window+1 {
+		t.Errorf("Audit(--since) read %d notes, want at most %d: the window and the commit that ends it", len(n.asked), window+1)
+	}
+	// Committer dates decide nothing: a commit dated before Since that
+	// landed in the range (its record says so) is kept, and so are the
+	// commits after it, read one at a time.
+	h2 := append(fakeHistory{}, h...)
+	h2[window/2].Time = t0.AddDate(-1, 0, 0)
+	rep, err = Audit(context.Background(), h2, notes, "main", AuditOptions{Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Total != window {
+		t.Errorf("Audit(--since) with an old committer date in the window = %d commits, want %d", rep.Summary.Total, window)
+	}
+}
+
 func oldHashes(n int) []string {
 	out := make([]string, n)
 	for i := range n {

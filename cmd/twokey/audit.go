@@ -191,6 +191,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	var notes tracker.Notes = repo
 	if !opt.Since.IsZero() {
 		notes = window
+		window.Since = opt.Since
 	}
 	var warnings []string
 	if head.NotesSHA == "" {

@@ -192,6 +192,11 @@ type graphChain struct {
 	pos   uint32 // the next commit's position
 	steps uint32
 	end   bool // the chain reached a root, or the graph contradicted itself
+	// hold, when set, pauses the chain before the first commit the graph
+	// dates before it (Unix seconds): held is then set and next returns
+	// nothing more. The walk goes on from there commit by commit.
+	hold int64
+	held bool
 }
 
 func (g *commitGraph) chainFrom(pos uint32) *graphChain {
@@ -205,7 +210,7 @@ func (g *commitGraph) chainFrom(pos uint32) *graphChain {
 // goes on without the graph when they differ.
 func (c *graphChain) next(dst [][20]byte, n int) [][20]byte {
 	for range n {
-		if c.end {
+		if c.end || c.held {
 			break
 		}
 		if c.pos >= c.g.total || c.steps >= c.g.total {
@@ -213,6 +218,10 @@ func (c *graphChain) next(dst [][20]byte, n int) [][20]byte {
 			break
 		}
 		l, i := c.g.layer(c.pos)
+		if c.hold != 0 && c.steps > 0 && l.date(i) < c.hold {
+			c.held = true
+			break
+		}
 		dst = append(dst, [20]byte(l.oids[i*20:i*20+20]))
 		c.steps++
 		parent := binary.BigEndian.Uint32(l.cdat[i*graphDataWidth+20:])
@@ -222,6 +231,13 @@ func (c *graphChain) next(dst [][20]byte, n int) [][20]byte {
 		c.pos = parent
 	}
 	return dst
+}
+
+// date returns the committer date the layer gives commit i, in Unix
+// seconds: the low 34 bits of the last 8 bytes of its CDAT entry.
+func (l *graphLayer) date(i uint32) int64 {
+	e := l.cdat[i*graphDataWidth+28:]
+	return int64(binary.BigEndian.Uint32(e)&3)<<32 | int64(binary.BigEndian.Uint32(e[4:]))
 }
 
 // peek returns the name of the next commit, without moving on; false when

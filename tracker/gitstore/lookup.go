@@ -3,11 +3,11 @@ package gitstore
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -41,6 +41,12 @@ func (r *Repo) NotesTip() (string, error) {
 type Window struct {
 	r *Repo
 
+	// Since, when set, bounds the walk's read-ahead: past the first commit
+	// the commit-graph dates before it, commits are read one at a time, as
+	// the walk's caller takes them. It is a hint and decides nothing: a
+	// commit dated before Since is still given when asked for.
+	Since time.Time
+
 	rootOnce func() error
 	root     *notesDir // nil without notes
 
@@ -48,12 +54,15 @@ type Window struct {
 	trees map[[20]byte]*notesDir
 }
 
-// notesDir is one tree of the notes: its notes by the rest of their name,
-// and its fan-out subtrees by the byte their two hex digits spell.
+// notesDir is one tree of the notes, as read: the raw tree (never written
+// to), where its note entries start, and its fan-out subtrees by the byte
+// their two hex digits spell, so that a look-up reads no more than that.
 type notesDir struct {
-	files  map[string][20]byte
-	dirs   [256][20]byte
-	hasDir [256]bool
+	data  []byte
+	depth int      // hex digits of a note's name the path to it spells
+	files []uint32 // where each note entry starts in data, in tree order
+	dirs  *[256][20]byte
+	has   [256]bool
 }
 
 // Window returns a Window over r.
@@ -87,34 +96,83 @@ func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
 	if typ != objTree {
 		return nil, fmt.Errorf("notes tree %x is not a tree", tree[:])
 	}
-	d = &notesDir{}
-	for len(data) > 0 {
-		sp := bytes.IndexByte(data, ' ')
-		nul := bytes.IndexByte(data, 0)
-		if sp < 0 || nul < sp || len(data) < nul+21 {
+	d = &notesDir{data: data, depth: depth}
+	for off := 0; off < len(data); {
+		rest := data[off:]
+		sp := bytes.IndexByte(rest, ' ')
+		nul := bytes.IndexByte(rest, 0)
+		if sp < 0 || nul < sp || len(rest) < nul+21 {
 			return nil, fmt.Errorf("notes tree %x: malformed", tree[:])
 		}
-		mode, name := data[:sp], data[sp+1:nul]
-		h := [20]byte(data[nul+1 : nul+21])
-		data = data[nul+21:]
-		isDir := string(mode) == "40000"
+		mode, name := rest[:sp], rest[sp+1:nul]
 		switch {
-		case isDir && len(name) == 2 && depth+2 < 40:
-			var b [1]byte
-			if _, err := hex.Decode(b[:], name); err == nil {
-				d.dirs[b[0]], d.hasDir[b[0]] = h, true
+		case string(mode) != "40000":
+			if depth+len(name) == 40 {
+				d.files = append(d.files, uint32(off))
 			}
-		case !isDir && depth+len(name) == 40 && isHex(string(name)):
-			if d.files == nil {
-				d.files = map[string][20]byte{}
+		case len(name) == 2 && depth+2 < 40 && isHex(string(name)):
+			if d.dirs == nil {
+				d.dirs = new([256][20]byte)
 			}
-			d.files[strings.ToLower(string(name))] = h // a later entry wins, as in Repo's notes
+			b := unhex(name[0])<<4 | unhex(name[1])
+			d.dirs[b], d.has[b] = [20]byte(rest[nul+1:nul+21]), true // a later one wins
 		}
+		off += nul + 21
 	}
 	w.mu.Lock()
 	w.trees[*tree] = d
 	w.mu.Unlock()
 	return d, nil
+}
+
+// find looks up the note on the object named name (40 lowercase hex
+// digits) in d: the note stored whole in d when there is one (the last, if
+// d names it twice, as in Repo's notes), else the fan-out subtree its next
+// two digits name. Names are compared without regard to case, as hex
+// digits.
+func (d *notesDir) find(name string) (h [20]byte, isDir, ok bool) {
+	rest := name[d.depth:]
+	for i := len(d.files) - 1; i >= 0; i-- {
+		e := d.data[d.files[i]:]
+		sp := bytes.IndexByte(e, ' ')
+		if hexEqual(e[sp+1:sp+1+len(rest)], rest) && e[sp+1+len(rest)] == 0 {
+			return [20]byte(e[sp+2+len(rest):]), false, true
+		}
+	}
+	if d.dirs == nil || len(rest) < 2 {
+		return h, false, false
+	}
+	b := unhex(rest[0])<<4 | unhex(rest[1])
+	return d.dirs[b], true, d.has[b]
+}
+
+// unhex is the value of hex digit c, in either case.
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+// hexEqual reports whether a and the lowercase hex digits b spell the same
+// digits, a in either case.
+func hexEqual(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		c := a[i]
+		if 'A' <= c && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		if c != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Note returns the note on commit under refs/notes/twokey, nil when there is
@@ -129,27 +187,26 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 		return nil, fmt.Errorf("commit %q: %w", commit, ErrBadCommit)
 	}
 	name := strings.ToLower(commit)
-	d := w.root
-	for depth := 0; d != nil; depth += 2 {
-		if blob, ok := d.files[name[depth:]]; ok {
-			typ, data, err := w.r.objects.read(&blob)
-			if err != nil {
-				return nil, fmt.Errorf("note of %s: %w", commit, err)
-			}
-			if typ != objBlob {
-				return nil, fmt.Errorf("note of %s: %x is not a blob", commit, blob)
-			}
-			return data, nil
-		}
-		var b [1]byte
-		if _, err := hex.Decode(b[:], []byte(name[depth:depth+2])); err != nil || !d.hasDir[b[0]] {
+	for d, depth := w.root, 0; d != nil; depth += 2 {
+		h, isDir, ok := d.find(name)
+		if !ok {
 			return nil, nil
 		}
-		sub := d.dirs[b[0]]
-		var err error
-		if d, err = w.dir(&sub, depth+2); err != nil {
-			return nil, err
+		if isDir {
+			var err error
+			if d, err = w.dir(&h, depth+2); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		typ, data, err := w.r.objects.read(&h)
+		if err != nil {
+			return nil, fmt.Errorf("note of %s: %w", commit, err)
+		}
+		if typ != objBlob {
+			return nil, fmt.Errorf("note of %s: %x is not a blob", commit, h)
+		}
+		return data, nil
 	}
 	return nil, nil
 }
@@ -162,5 +219,9 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 func (w *Window) FirstParent(ctx context.Context, ref string, fn func(tracker.Commit) error) error {
 	// Repo's walk reads the commit-graph's chain a batch at a time as fn
 	// takes the commits, so stopping early costs what was read.
-	return w.r.FirstParent(ctx, ref, fn)
+	var hold int64
+	if !w.Since.IsZero() {
+		hold = w.Since.Unix()
+	}
+	return w.r.firstParent(ctx, ref, hold, fn)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -104,6 +105,28 @@ func TestWindowStops(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || n != 100 {
 		t.Errorf("FirstParent = %v after %d commits, want stop after 100", err, n)
+	}
+	// With Since, the read-ahead stops at the first commit the graph dates
+	// before it; the commits after it are read only as they are asked for,
+	// and a commit dated before Since is still given.
+	r2 := openWorkers(t, g.dir)
+	w2 := r2.Window()
+	w2.Since = epoch.Add(time.Duration(3000-99) * time.Second) // the 100th newest
+	n = 0
+	err = w2.FirstParent(context.Background(), "main", func(c tracker.Commit) error {
+		if c.Hash != hashes[n] {
+			t.Fatalf("commit %d = %s, want %s", n, c.Hash, hashes[n])
+		}
+		if n++; n == 105 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 105 {
+		t.Errorf("FirstParent with Since = %v after %d commits, want stop after 105", err, n)
+	}
+	if got := r2.commitsRead.Load(); got != 105 {
+		t.Errorf("a walk with Since stopped after 105 commits read %d, want 105: 100 in the window, then one at a time", got)
 	}
 	if _, err := w.Note(context.Background(), hashes[0]); err != nil {
 		t.Fatal(err)

@@ -43,6 +43,9 @@ type Repo struct {
 	graph   *commitGraph // nil without one
 	shallow map[[20]byte]bool
 	workers int // goroutines that read commits; 1 reads them in order
+	// commitsRead counts the commits the walks read, for tests of how far
+	// a walk that stops early reads ahead.
+	commitsRead atomic.Int64
 
 	notesOnce func() error
 	notes     noteIndex // annotated object → note blob, once notesOnce ran
@@ -179,6 +182,14 @@ func (r *Repo) ResolveRef(ref string) (string, plumbing.Hash, error) {
 // chain: where the graph is wrong (stale, rewritten history), the walk goes
 // on from the true parent commit by commit.
 func (r *Repo) FirstParent(ctx context.Context, ref string, fn func(tracker.Commit) error) error {
+	return r.firstParent(ctx, ref, 0, fn)
+}
+
+// firstParent is FirstParent; a hold (Unix seconds, 0: none) stops the
+// commit-graph walk's read-ahead at the first commit the graph dates
+// before it, from where the walk reads commit by commit, only as fn takes
+// them.
+func (r *Repo) firstParent(ctx context.Context, ref string, hold int64, fn func(tracker.Commit) error) error {
 	_, h, err := r.ResolveRef(ref)
 	if err != nil {
 		return err
@@ -195,7 +206,9 @@ func (r *Repo) FirstParent(ctx context.Context, ref string, fn func(tracker.Comm
 		if useGraph {
 			if pos, ok := r.graph.lookup(&cur); ok {
 				useGraph = false // once: a wrong graph is not asked again
-				next, done, err := r.walkChain(ctx, r.graph.chainFrom(pos), n, fn)
+				chain := r.graph.chainFrom(pos)
+				chain.hold = hold
+				next, done, err := r.walkChain(ctx, chain, n, fn)
 				if err != nil || done {
 					return err
 				}
@@ -224,6 +237,7 @@ func (r *Repo) FirstParent(ctx context.Context, ref string, fn func(tracker.Comm
 // message when it is missing). *buf holds the raw commit and is reused from
 // call to call: nothing in the result points into it.
 func (r *Repo) readCommit(h *[20]byte, n int, buf *[]byte) (tracker.Commit, [20]byte, error) {
+	r.commitsRead.Add(1)
 	typ, data, err := r.objects.readBuf(h, *buf)
 	if cap(data) > cap(*buf) {
 		*buf = data[:0]
@@ -318,9 +332,11 @@ func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(
 		}
 	})
 	walked := 0
+	var last [20]byte // the first parent of the last commit passed to fn
 	for b := range queue {
 		<-b.done
 		for j, c := range b.commits {
+			last = b.firsts[j]
 			if err := fn(c); err != nil {
 				return next, true, err
 			}
@@ -344,6 +360,9 @@ func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(
 	}
 	if err := ctx.Err(); err != nil {
 		return next, true, err
+	}
+	if chain.held && walked > 0 { // the producer is done: chain is ours again
+		return last, false, nil
 	}
 	return next, true, fmt.Errorf("commit-graph walk ended early after %d commits", walked)
 }
