@@ -126,6 +126,13 @@ const (
 // backoff. Only when the remote's notes history was rewritten, so that the
 // commit it built on is gone from it, does it fetch the whole history and
 // merge trees in full.
+//
+// When the remote advertises the filter capability (GitHub does), every
+// fetch leaves the notes' blobs on the remote (`--filter=blob:none`): the
+// append reads one note only, the one on commit, and only when there is
+// one (at the tip, and at the remote's new tip in a merge); it fetches that
+// blob by its name. A remote that serves no object by its name gets the
+// whole append again without the filter, from a fresh fetch.
 func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
 	commit, line, err := recordLine(commit, rec)
 	if err != nil {
@@ -135,6 +142,22 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 	if err != nil {
 		return err
 	}
+	err = r.appendRounds(ctx, c, commit, line, true)
+	if errors.Is(err, errBlobUnavailable) {
+		err = r.appendRounds(ctx, c, commit, line, false)
+	}
+	return err
+}
+
+// errBlobUnavailable is returned by appendRounds when it needs a note that
+// its fetches without blobs left on the remote and the remote would not
+// send it by its name.
+var errBlobUnavailable = errors.New("the note was not fetched and the remote does not send it by its name")
+
+// appendRounds is AppendRecord over c: fetch, add the line, push, and on
+// a rejection fetch, merge and push again. With noBlobs, its fetches leave
+// the blobs on the remote when it can filter them.
+func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line []byte, noBlobs bool) error {
 	s := newNotesStore()
 	var (
 		base    plumbing.Hash   // the remote's notes commit ours is built on
@@ -155,7 +178,7 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 		if !base.IsZero() {
 			have, depth = append([]plumbing.Hash{base}, fetched...), 0
 		}
-		theirs, err := c.fetch(ctx, s, have, depth)
+		theirs, err := c.fetch(ctx, s, have, depth, noBlobs)
 		if err != nil {
 			return fmt.Errorf("fetch %s from %s: %w", tracker.NotesRef, r.URL, err)
 		}
@@ -166,6 +189,9 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 		next, objs := ours, oursObj
 		switch {
 		case ours.IsZero():
+			if err := fetchNote(ctx, c, s, theirs, commit); err != nil {
+				return err
+			}
 			rs := &recorder{EncodedObjectStorer: s}
 			h, changed, err := addRecord(rs, theirs, commit, line, sig)
 			if err != nil {
@@ -177,6 +203,9 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 			base, ours, oursObj = theirs, h, rs.created
 			next, objs = ours, oursObj
 		case theirs != base:
+			if err := fetchNote(ctx, c, s, theirs, commit); err != nil {
+				return err
+			}
 			done, err := holdsLine(s, theirs, commit, line)
 			if err != nil || done {
 				return err // another writer, or a push whose answer was lost, put our line there
@@ -206,6 +235,28 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 		lastErr = err
 	}
 	return fmt.Errorf("push %s to %s after %d attempts: %w: %w", tracker.NotesRef, r.URL, r.attempts(), ErrPushRejected, lastErr)
+}
+
+// fetchNote makes sure s holds the note on commit in notes commit tip
+// (zero: none), which a fetch without blobs left on the remote: it fetches
+// that one blob by its name. It returns errBlobUnavailable when the remote
+// would not send it.
+func fetchNote(ctx context.Context, c *conn, s *notesStore, tip plumbing.Hash, commit string) error {
+	root, err := notesTreeOf(s, tip)
+	if err != nil {
+		return err
+	}
+	blob, err := lookupNote(s, root, commit)
+	if err != nil || blob.IsZero() || s.HasEncodedObject(blob) == nil {
+		return err
+	}
+	if err := c.fetchBlob(ctx, s, blob); err != nil {
+		if !retryable(ctx, err) {
+			return fmt.Errorf("fetch note blob %s from %s: %w", blob, c.url, err)
+		}
+		return fmt.Errorf("note blob %s from %s: %w: %w", blob, c.url, errBlobUnavailable, err)
+	}
+	return nil
 }
 
 // holdsLine reports whether the note on commit in notes commit c holds line.

@@ -77,7 +77,11 @@ func notesTip(ar *packp.AdvRefs) (plumbing.Hash, error) {
 // depth brings the commits between have and the tip, which is what a merge
 // needs: the remote does not learn that s is shallow, so it assumes s holds
 // what have reaches, and the caller checks that the tip descends from have.
-func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, depth int) (plumbing.Hash, error) {
+//
+// With noBlobs, and a remote that advertises the filter capability, the
+// fetch is `git fetch --filter=blob:none`: commits and trees only, the notes
+// themselves left on the remote (fetchBlob brings the few the append reads).
+func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, depth int, noBlobs bool) (plumbing.Hash, error) {
 	sess, err := c.cl.NewUploadPackSession(c.ep, c.auth)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -97,16 +101,10 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 	if s.HasEncodedObject(tip) == nil {
 		return tip, nil
 	}
-	req := packp.NewUploadPackRequestFromCapabilities(ar.Capabilities)
-	// A thin pack's deltas may name bases outside it: the parser would
-	// look for them in s, but nothing is gained for packs this small.
-	req.Capabilities.Delete(capability.ThinPack)
-	if ar.Capabilities.Supports(capability.NoProgress) {
-		if err := req.Capabilities.Set(capability.NoProgress); err != nil {
-			return plumbing.ZeroHash, err
-		}
+	req, err := uploadRequest(ar, tip)
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
-	req.Wants = []plumbing.Hash{tip}
 	req.Haves = have
 	if depth > 0 {
 		if !ar.Capabilities.Supports(capability.Shallow) {
@@ -117,9 +115,78 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 			return plumbing.ZeroHash, err
 		}
 	}
+	if noBlobs && ar.Capabilities.Supports(capability.Filter) {
+		// go-git writes the filter line but leaves the capability to us.
+		req.Filter = packp.FilterBlobNone()
+		if err := req.Capabilities.Set(capability.Filter); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	if err := c.receive(ctx, sess, req, s); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := s.HasEncodedObject(tip); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("notes commit %s: not in the pack the remote sent: %w", tip, err)
+	}
+	return tip, nil
+}
+
+// errNoBlobWant is returned by fetchBlob when the remote does not serve an
+// object by its name.
+var errNoBlobWant = errors.New("the remote serves no object by its name (it advertises neither allow-reachable-sha1-in-want nor allow-tip-sha1-in-want)")
+
+// fetchBlob fetches blob h, which a commit of the remote's notes reaches,
+// into s, as git's partial clone fetches a missing object: a want of h and
+// no haves (a have whose tree holds h would tell the remote s has it). It
+// needs a remote that advertises allow-reachable-sha1-in-want (GitHub does)
+// or allow-tip-sha1-in-want, and returns errNoBlobWant otherwise.
+func (c *conn) fetchBlob(ctx context.Context, s *notesStore, h plumbing.Hash) error {
+	sess, err := c.cl.NewUploadPackSession(c.ep, c.auth)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	ar, err := sess.AdvertisedReferencesContext(ctx)
+	if err != nil {
+		return err
+	}
+	if !ar.Capabilities.Supports(capability.AllowReachableSHA1InWant) && !ar.Capabilities.Supports(capability.AllowTipSHA1InWant) {
+		return errNoBlobWant
+	}
+	req, err := uploadRequest(ar, h)
+	if err != nil {
+		return err
+	}
+	if err := c.receive(ctx, sess, req, s); err != nil {
+		return err
+	}
+	if err := s.HasEncodedObject(h); err != nil {
+		return fmt.Errorf("not in the pack the remote sent: %w", err)
+	}
+	return nil
+}
+
+// uploadRequest returns a request for want, with the capabilities of ar
+// that the notes fetches use.
+func uploadRequest(ar *packp.AdvRefs, want plumbing.Hash) (*packp.UploadPackRequest, error) {
+	req := packp.NewUploadPackRequestFromCapabilities(ar.Capabilities)
+	// A thin pack's deltas may name bases outside it: the parser would
+	// look for them in s, but nothing is gained for packs this small.
+	req.Capabilities.Delete(capability.ThinPack)
+	if ar.Capabilities.Supports(capability.NoProgress) {
+		if err := req.Capabilities.Set(capability.NoProgress); err != nil {
+			return nil, err
+		}
+	}
+	req.Wants = []plumbing.Hash{want}
+	return req, nil
+}
+
+// receive sends req and adds the pack the remote answers with to s.
+func (c *conn) receive(ctx context.Context, sess transport.UploadPackSession, req *packp.UploadPackRequest, s *notesStore) error {
 	resp, err := sess.UploadPack(ctx, req)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return err
 	}
 	defer resp.Close()
 	var r io.Reader = resp
@@ -130,12 +197,9 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 		r = sideband.NewDemuxer(sideband.Sideband, resp)
 	}
 	if err := s.addPack(r); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("read pack: %w", err)
+		return fmt.Errorf("read pack: %w", err)
 	}
-	if err := s.HasEncodedObject(tip); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("notes commit %s: not in the pack the remote sent: %w", tip, err)
-	}
-	return tip, nil
+	return nil
 }
 
 // push moves the remote's notes ref from old (zero: it does not exist) to
