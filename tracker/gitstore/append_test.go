@@ -45,9 +45,13 @@ func notesHistory(t *testing.T, n, notes int) (*gitRepo, []string) {
 	return g, commits
 }
 
-// countObjects counts the objects of each type in the packs s fetched.
+// countObjects counts the objects of each type in pack of those s fetched,
+// its blobs included.
 func countObjects(t *testing.T, s *notesStore, pack int) map[int]int {
 	t.Helper()
+	if err := s.nameBlobs(pack); err != nil {
+		t.Fatal(err)
+	}
 	p := s.objs.packs[pack]
 	counts := map[int]int{}
 	names := p.idx[8+256*4:]

@@ -98,7 +98,7 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 	if err != nil || tip.IsZero() {
 		return tip, err
 	}
-	if s.HasEncodedObject(tip) == nil {
+	if s.has(tip, false) == nil {
 		return tip, nil
 	}
 	req, err := uploadRequest(ar, tip)
