@@ -91,7 +91,7 @@ func TestShallowFetchAndPush(t *testing.T) {
 	}
 	ctx := context.Background()
 	s := newNotesStore()
-	tip, err := c.fetch(ctx, s, nil, 1, false)
+	tip, err := c.fetch(ctx, s, nil, 1, filterNone)
 	if err != nil {
 		t.Fatalf("fetch --depth 1: %v", err)
 	}
@@ -106,7 +106,7 @@ func TestShallowFetchAndPush(t *testing.T) {
 	for i := 30; i < 33; i++ {
 		bare.run("notes", "--ref=twokey", "add", "-m", fmt.Sprintf("by git %d", i), commits[i])
 	}
-	tip2, err := c.fetch(ctx, s, []plumbing.Hash{tip}, 0, false)
+	tip2, err := c.fetch(ctx, s, []plumbing.Hash{tip}, 0, filterNone)
 	if err != nil {
 		t.Fatalf("fetch having the tip: %v", err)
 	}
@@ -171,17 +171,17 @@ func rejectOnce(t *testing.T, g *gitRepo, script string) {
 // TestAppendRecordMergesAfterRejection: another writer changes the same
 // note and another between our fetch and our push; the push is rejected,
 // and the retry merges the note line by line on top of what the remote
-// has now, keeping both writers' lines and the other note. On a server
-// that filters, the notes the merge reads (the one we append to, then the
-// other writer's version of it) are fetched by their names; on one that
-// filters but serves no object by its name, the append starts again
-// without the filter.
+// has now, keeping both writers' lines and the other note. Served as
+// GitHub serves, the fetches bring commits only and the paths the merge
+// reads (the note we append to, then the other writer's version of it,
+// each under a root tree) are fetched by name; served with filters but
+// nothing by name, the append starts again without a filter.
 func TestAppendRecordMergesAfterRejection(t *testing.T) {
 	for _, c := range []struct {
 		kind    string
 		fetches int64
 	}{
-		{serveGitHub, 4}, // the tip without blobs and our note; after the rejection, the commits since and their note
+		{serveGitHub, 6}, // the tip commit, its root, our note; after the rejection, the commits since, their root and their note
 		{serveFilter, 3}, // the tip without blobs; again with them; after the rejection, the commits since
 		{servePlain, 2},  // the tip; after the rejection, the commits since
 	} {

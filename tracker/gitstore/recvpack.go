@@ -27,10 +27,15 @@ import (
 // left out of its index until a blob is asked for that the indexes do not
 // have: then the packs' blobs are named, newest pack first, until it is
 // found.
+//
+// When the fetches left trees and blobs on the remote (a filter), missing
+// calls for each tree or blob asked for and not held, to fetch it: the
+// store is a partial clone's, and reading a note's path fetches it.
 type notesStore struct {
 	*memory.ObjectStorage
-	objs  *objectReader
-	later []*packScan // of each pack, the scan that left its blobs unnamed; nil once named
+	objs    *objectReader
+	later   []*packScan // of each pack, the scan that left its blobs unnamed; nil once named
+	missing func(plumbing.Hash) error
 }
 
 func newNotesStore() *notesStore {
@@ -83,7 +88,13 @@ func (s *notesStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plum
 	if o, err := s.ObjectStorage.EncodedObject(t, h); err == nil {
 		return o, nil
 	}
-	if ok, err := s.inPacks(h, t == plumbing.BlobObject || t == plumbing.AnyObject); err != nil || !ok {
+	ok, err := s.inPacks(h, t == plumbing.BlobObject || t == plumbing.AnyObject)
+	if err == nil && !ok && s.missing != nil && t != plumbing.CommitObject && t != plumbing.TagObject {
+		if err = s.missing(h); err == nil {
+			ok, err = s.inPacks(h, true)
+		}
+	}
+	if err != nil || !ok {
 		if err == nil {
 			err = plumbing.ErrObjectNotFound
 		}

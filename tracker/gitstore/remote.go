@@ -127,12 +127,20 @@ const (
 // commit it built on is gone from it, does it fetch the whole history and
 // merge trees in full.
 //
-// When the remote advertises the filter capability (GitHub does), every
-// fetch leaves the notes' blobs on the remote (`--filter=blob:none`): the
-// append reads one note only, the one on commit, and only when there is
-// one (at the tip, and at the remote's new tip in a merge); it fetches that
-// blob by its name. A remote that serves no object by its name gets the
-// whole append again without the filter, from a fresh fetch.
+// The append reads one path of the notes tree (the root and the fan-out
+// trees down to the note on commit, and that note when there is one), at
+// the tip and, in a merge, at the remote's new tip. So when the remote
+// filters and sends objects by name (the filter and
+// allow-reachable-sha1-in-want capabilities, both of which GitHub
+// advertises), its fetches bring commits only (`--filter=tree:0`) and it
+// fetches each tree and note of that path by name as it reads it, as a
+// partial clone does: at 90,000 notes, the root, a fan-out tree and the
+// subtree holding the note, whatever the number of notes. A remote that
+// filters but sends nothing by name is fetched from with
+// `--filter=blob:none`, which spares the notes when the commit has none
+// yet. Whenever the remote does not send what is asked for (a filter it
+// refuses, an object by name), the append starts again from a fresh fetch
+// with less filtered fetches, down to no filter.
 func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
 	commit, line, err := recordLine(commit, rec)
 	if err != nil {
@@ -142,23 +150,35 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 	if err != nil {
 		return err
 	}
-	err = r.appendRounds(ctx, c, commit, line, true)
-	if errors.Is(err, errBlobUnavailable) {
-		err = r.appendRounds(ctx, c, commit, line, false)
+	// The least the remote will send first; less filtered fetches when
+	// it would not send what the append then asked for by name.
+	f := filterTrees
+	for {
+		err := r.appendRounds(ctx, c, commit, line, f)
+		if f == filterNone || !errors.Is(err, errUnfetched) {
+			return err
+		}
+		f = max(min(f, c.filter)-1, filterNone)
 	}
-	return err
 }
 
-// errBlobUnavailable is returned by appendRounds when it needs a note that
-// its fetches without blobs left on the remote and the remote would not
-// send it by its name.
-var errBlobUnavailable = errors.New("the note was not fetched and the remote does not send it by its name")
-
 // appendRounds is AppendRecord over c: fetch, add the line, push, and on
-// a rejection fetch, merge and push again. With noBlobs, its fetches leave
-// the blobs on the remote when it can filter them.
-func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line []byte, noBlobs bool) error {
+// a rejection fetch, merge and push again. Its fetches leave on the remote
+// what f says where the remote allows, and fetch by name the trees and
+// blobs the append reads.
+func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line []byte, f filter) error {
 	s := newNotesStore()
+	if f != filterNone {
+		s.missing = func(h plumbing.Hash) error {
+			if err := c.fetchObject(ctx, s, h); err != nil {
+				if !retryable(ctx, err) {
+					return fmt.Errorf("fetch %s from %s: %w", h, r.URL, err)
+				}
+				return fmt.Errorf("%s from %s, by its name: %w: %w", h, r.URL, errUnfetched, err)
+			}
+			return nil
+		}
+	}
 	var (
 		base    plumbing.Hash   // the remote's notes commit ours is built on
 		ours    plumbing.Hash   // base plus our line; zero until built
@@ -178,7 +198,7 @@ func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line 
 		if !base.IsZero() {
 			have, depth = append([]plumbing.Hash{base}, fetched...), 0
 		}
-		theirs, err := c.fetch(ctx, s, have, depth, noBlobs)
+		theirs, err := c.fetch(ctx, s, have, depth, f)
 		if err != nil {
 			return fmt.Errorf("fetch %s from %s: %w", tracker.NotesRef, r.URL, err)
 		}
@@ -189,9 +209,6 @@ func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line 
 		next, objs := ours, oursObj
 		switch {
 		case ours.IsZero():
-			if err := fetchNote(ctx, c, s, theirs, commit); err != nil {
-				return err
-			}
 			rs := &recorder{EncodedObjectStorer: s}
 			h, changed, err := addRecord(rs, theirs, commit, line, sig)
 			if err != nil {
@@ -203,9 +220,6 @@ func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line 
 			base, ours, oursObj = theirs, h, rs.created
 			next, objs = ours, oursObj
 		case theirs != base:
-			if err := fetchNote(ctx, c, s, theirs, commit); err != nil {
-				return err
-			}
 			done, err := holdsLine(s, theirs, commit, line)
 			if err != nil || done {
 				return err // another writer, or a push whose answer was lost, put our line there
@@ -235,28 +249,6 @@ func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line 
 		lastErr = err
 	}
 	return fmt.Errorf("push %s to %s after %d attempts: %w: %w", tracker.NotesRef, r.URL, r.attempts(), ErrPushRejected, lastErr)
-}
-
-// fetchNote makes sure s holds the note on commit in notes commit tip
-// (zero: none), which a fetch without blobs left on the remote: it fetches
-// that one blob by its name. It returns errBlobUnavailable when the remote
-// would not send it.
-func fetchNote(ctx context.Context, c *conn, s *notesStore, tip plumbing.Hash, commit string) error {
-	root, err := notesTreeOf(s, tip)
-	if err != nil {
-		return err
-	}
-	blob, err := lookupNote(s, root, commit)
-	if err != nil || blob.IsZero() || s.HasEncodedObject(blob) == nil {
-		return err
-	}
-	if err := c.fetchBlob(ctx, s, blob); err != nil {
-		if !retryable(ctx, err) {
-			return fmt.Errorf("fetch note blob %s from %s: %w", blob, c.url, err)
-		}
-		return fmt.Errorf("note blob %s from %s: %w: %w", blob, c.url, errBlobUnavailable, err)
-	}
-	return nil
 }
 
 // holdsLine reports whether the note on commit in notes commit c holds line.
