@@ -10,10 +10,12 @@
 #     `git notes append`, `git push`; then the growth from the next-to-last
 #     size to the last, twokey's against git's. RECORD_SERVERS says how the
 #     repositories are served: github (the default) advertises filter and
-#     allow-reachable-sha1-in-want, as GitHub does, so twokey fetches the
-#     notes without their blobs; plain advertises neither (git's defaults),
-#     so twokey fetches every note at the tip, as before; "github plain"
-#     measures both in one run. C git's figures are the plain fetch's
+#     allow-reachable-sha1-in-want, as GitHub does, so twokey fetches the tip
+#     commit alone and the trees on the note's path by name; filter
+#     advertises filter alone, so twokey fetches the tip without its notes
+#     (blob:none); plain advertises neither (git's defaults), so twokey
+#     fetches the whole tip, every note included; "github filter plain"
+#     measures all three in one run. C git's figures are the plain fetch's
 #     whatever the server (the baseline); with github served, a
 #     last column is C git fetching from it as a partial clone (a remote
 #     with `fetch --filter=blob:none --depth 1`, the notes git reads fetched
@@ -30,7 +32,7 @@
 #
 #   scripts/bench-records.sh                                   # the defaults below
 #   RECORD_SIZES="1000 10000" AUDIT_N=10000 RUNS=3 scripts/bench-records.sh
-#   RECORD_SIZES="10000 100000" RECORD_SERVERS="github plain" AUDIT_N=0 scripts/bench-records.sh
+#   RECORD_SIZES="10000 100000" RECORD_SERVERS="github filter plain" AUDIT_N=0 scripts/bench-records.sh
 #   AUDIT_N=1000000 RECORD_SIZES= AUDIT_VARIANTS=packed scripts/bench-records.sh  # the audit at 1M merges
 #
 # Histories are generated once (scripts/genhistory) and cached under

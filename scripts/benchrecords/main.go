@@ -1,6 +1,6 @@
 // Command benchrecords is the record job's half of scripts/bench-records.sh:
 //
-//	benchrecords serve -root DIR -addr-file FILE [-as github|plain]
+//	benchrecords serve -root DIR -addr-file FILE [-as github|filter|plain]
 //
 // serves the bare repositories under DIR over smart HTTP with the real `git
 // http-backend` (pushes enabled, no auth), as GitHub serves a repository to
@@ -8,8 +8,11 @@
 // github (the default), upload-pack advertises filter and
 // allow-reachable-sha1-in-want, both of which GitHub advertises
 // (uploadpack.allowFilter, uploadpack.allowReachableSHA1InWant), so the
-// append fetches the notes without their blobs; as plain it advertises
-// neither (git's defaults), and the append fetches every note at the tip.
+// append fetches the tip commit alone (--filter=tree:0) and the trees of
+// the note's path by name; as filter it advertises filter alone, and the
+// append fetches the tip's commit and trees (--filter=blob:none); as plain
+// it advertises neither (git's defaults), and the append fetches the tip's
+// every tree and note.
 //
 //	benchrecords append -url URL -commit SHA [-pr N]
 //
@@ -62,7 +65,7 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	root := fs.String("root", "", "directory of bare repositories to serve")
 	addrFile := fs.String("addr-file", "", "file to write the server's base URL to")
-	as := fs.String("as", "github", "what upload-pack advertises: github (filter, allow-reachable-sha1-in-want) or plain (neither)")
+	as := fs.String("as", "github", "what upload-pack advertises: github (filter, allow-reachable-sha1-in-want), filter (filter alone) or plain (neither)")
 	fs.Parse(args)
 	if *root == "" || *addrFile == "" {
 		return fmt.Errorf("serve: -root and -addr-file are required")
@@ -71,9 +74,11 @@ func serve(args []string) error {
 	switch *as {
 	case "github":
 		config += " 'uploadpack.allowfilter=true' 'uploadpack.allowreachablesha1inwant=true'"
+	case "filter":
+		config += " 'uploadpack.allowfilter=true'"
 	case "plain":
 	default:
-		return fmt.Errorf("serve: -as %q: want github or plain", *as)
+		return fmt.Errorf("serve: -as %q: want github, filter or plain", *as)
 	}
 	abs, err := filepath.Abs(*root)
 	if err != nil {
