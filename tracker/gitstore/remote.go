@@ -183,7 +183,7 @@ func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line 
 		base    plumbing.Hash   // the remote's notes commit ours is built on
 		ours    plumbing.Hash   // base plus our line; zero until built
 		oursObj []plumbing.Hash // the objects of ours, none on the remote
-		fetched []plumbing.Hash // remote tips fetched whole (tree included)
+		fetched []plumbing.Hash // remote tips fetched (their trees and notes too, less what f leaves on the remote)
 		lastErr error
 	)
 	for attempt := 0; attempt < r.attempts(); attempt++ {
