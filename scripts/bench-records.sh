@@ -8,7 +8,18 @@
 #     merges make 900 notes commits), against C git doing the same work:
 #     `git fetch --depth 1` of refs/notes/twokey into an empty repository,
 #     `git notes append`, `git push`; then the growth from the next-to-last
-#     size to the last, twokey's against git's;
+#     size to the last, twokey's against git's. RECORD_SERVERS says how the
+#     repositories are served: github (the default) advertises filter and
+#     allow-reachable-sha1-in-want, as GitHub does, so twokey fetches the tip
+#     commit alone and the trees on the note's path by name; filter
+#     advertises filter alone, so twokey fetches the tip without its notes
+#     (blob:none); plain advertises neither (git's defaults), so twokey
+#     fetches the whole tip, every note included; "github filter plain"
+#     measures all three in one run. C git's figures are the plain fetch's
+#     whatever the server (the issue's baseline); with github served, a
+#     last column is C git fetching from it as a partial clone (a remote
+#     with `fetch --filter=blob:none --depth 1`, the notes git reads fetched
+#     when it reads them);
 #  2. `twokey audit --format json` against `git log --first-parent
 #     --notes=twokey --format='%H %N' main` on AUDIT_N merges (0 skips it),
 #     with the notes objects packed, loose, and spread over 50 packs
@@ -21,6 +32,7 @@
 #
 #   scripts/bench-records.sh                                   # the defaults below
 #   RECORD_SIZES="1000 10000" AUDIT_N=10000 RUNS=3 scripts/bench-records.sh
+#   RECORD_SIZES="10000 100000" RECORD_SERVERS="github filter plain" AUDIT_N=0 scripts/bench-records.sh
 #   AUDIT_N=1000000 RECORD_SIZES= AUDIT_VARIANTS=packed scripts/bench-records.sh  # the audit at 1M merges
 #
 # Histories are generated once (scripts/genhistory) and cached under
@@ -29,6 +41,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORD_SIZES=${RECORD_SIZES-"1000 10000 100000"}
+RECORD_SERVERS=${RECORD_SERVERS:-github}
 AUDIT_N=${AUDIT_N-100000}
 AUDIT_VARIANTS=${AUDIT_VARIANTS-"packed loose packs"}
 RUNS=${RUNS:-3}
@@ -71,15 +84,15 @@ measure() {
 }
 
 # best runs measure RUNS times (a fresh command line each time from the
-# function named $1, given a number never given before: the function runs
-# in a subshell, so it cannot count for itself) and prints the best wall
+# function named $1, given the numbers calls+1 to calls+RUNS: the function
+# runs in a subshell, so it cannot count for itself, and neither can best,
+# run in one too; its caller adds RUNS to calls) and prints the best wall
 # time, the largest peak RSS and the least CPU time.
 calls=0
 best() {
-	local fn=$1 bw="" br=0 bc=n/a w r c
-	for _ in $(seq "$RUNS"); do
-		calls=$((calls + 1))
-		read -r w r c <<<"$($fn "$calls")"
+	local fn=$1 bw="" br=0 bc=n/a w r c i
+	for i in $(seq "$RUNS"); do
+		read -r w r c <<<"$($fn $((calls + i)))"
 		if [ "$w" != fail ] && { [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN { exit !(a < b) }'; }; then bw=$w; fi
 		if [ "$c" != n/a ] && { [ "$bc" = n/a ] || awk -v a="$c" -v b="$bc" 'BEGIN { exit !(a < b) }'; }; then bc=$c; fi
 		if [ "$r" != n/a ] && [ "$r" -gt "$br" ]; then br=$r; fi
@@ -94,22 +107,29 @@ echo "machine: $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') cores, $(upt
 
 if [ -n "$RECORD_SIZES" ]; then
 	SRV=$(mktemp -d)
-	trap 'kill "$SERVER" 2>/dev/null; rm -rf "$SRV"' EXIT
+	SERVERS=""
+	# shellcheck disable=SC2064 # SRV is set; SERVERS is read when the trap runs
+	trap 'kill $SERVERS 2>/dev/null; rm -rf "$SRV"' EXIT
 	for n in $RECORD_SIZES; do
 		repo=$DATA/records-$n
 		[ -d "$repo" ] || "$DATA/genhistory" -dir "$repo" -n "$n" -notes-commits >/dev/null 2>&1
 		cp -a "$repo" "$SRV/r$n"
 	done
-	"$DATA/benchrecords" serve -root "$SRV" -addr-file "$SRV/addr" 2>/dev/null &
-	SERVER=$!
-	for _ in $(seq 50); do [ -s "$SRV/addr" ] && break; sleep 0.1; done
-	BASE=$(cat "$SRV/addr")
+	# One server per kind, over the same repositories.
+	declare -A BASE
+	for as in $RECORD_SERVERS; do
+		"$DATA/benchrecords" serve -root "$SRV" -addr-file "$SRV/addr-$as" -as "$as" 2>/dev/null &
+		SERVERS="$SERVERS $!"
+		for _ in $(seq 50); do [ -s "$SRV/addr-$as" ] && break; sleep 0.1; done
+		BASE[$as]=$(cat "$SRV/addr-$as")
+	done
+	any=${RECORD_SERVERS%% *}
 	# Call k records merge main~(10*k), which has no record yet (genhistory
 	# skips every tenth): each append adds a line and pushes.
 	twokey_append() {
 		local c
 		c=$(git -C "$SRV/r$n" rev-parse "main~$((10 * $1))")
-		measure "$DATA/benchrecords" append -url "$BASE/r$n" -commit "$c" -pr $(($1 + 1000000))
+		measure "$DATA/benchrecords" append -url "${BASE[$as]}/r$n" -commit "$c" -pr $(($1 + 1000000))
 	}
 	git_append() {
 		local c line tmp
@@ -120,28 +140,69 @@ if [ -n "$RECORD_SIZES" ]; then
 		# shellcheck disable=SC2016 # the inner script expands its own arguments
 		measure bash -c 'git -C "$1" fetch -q --depth 1 "$2" refs/notes/twokey:refs/notes/twokey &&
 			git -C "$1" -c user.name=git -c user.email=git@example.com notes --ref=twokey append -m "$3" "$4" &&
-			git -C "$1" push -q "$2" refs/notes/twokey' _ "$tmp" "$BASE/r$n" "$line" "$c"
+			git -C "$1" push -q "$2" refs/notes/twokey' _ "$tmp" "${BASE[$any]}/r$n" "$line" "$c"
 		rm -rf "$tmp"
 	}
+	git_filter_append() {
+		local c line tmp
+		c=$(git -C "$SRV/r$n" rev-parse "main~$((10 * $1))")
+		line=$(BENCH_PRINT_LINE=1 "$DATA/benchrecords" append -url x -commit "$c" -pr $(($1 + 1000000)))
+		tmp=$(mktemp -d)
+		git init -q --bare "$tmp"
+		git -C "$tmp" remote add origin "${BASE[github]}/r$n"
+		# shellcheck disable=SC2016 # the inner script expands its own arguments
+		measure bash -c 'git -C "$1" fetch -q --depth 1 --filter=blob:none origin refs/notes/twokey:refs/notes/twokey &&
+			git -C "$1" -c user.name=git -c user.email=git@example.com notes --ref=twokey append -m "$2" "$3" &&
+			git -C "$1" push -q origin refs/notes/twokey' _ "$tmp" "$line" "$c"
+		rm -rf "$tmp"
+	}
+	partial=""
+	[[ " $RECORD_SERVERS " != *" github "* ]] || partial=1
 	echo
-	echo "record job: append one record and push (smart HTTP, git http-backend)"
-	printf '%-14s %-30s %-30s %s\n' "notes commits" "twokey (wall, RSS, cpu)" "C git (wall, RSS, cpu)" "twokey/git wall"
-	prev_n="" prev_tw="" prev_gw=""
+	echo "record job: append one record and push (smart HTTP, git http-backend; twokey served as: $RECORD_SERVERS)"
+	printf '%-14s' "notes commits"
+	for as in $RECORD_SERVERS; do printf ' %-30s' "twokey $as (wall, RSS, cpu)"; done
+	printf ' %-30s' "C git (wall, RSS, cpu)"
+	for as in $RECORD_SERVERS; do printf ' %s' "twokey $as/git wall"; done
+	[ -z "$partial" ] || printf ' | %s' "C git blob:none (wall, RSS, cpu)"
+	echo
+	declare -A TW TC PTW PTC
+	prev_n="" growth=()
 	for n in $RECORD_SIZES; do
 		commits=$(git -C "$SRV/r$n" rev-list --count refs/notes/twokey)
-		read -r tw tr tc <<<"$(best twokey_append)"
+		row=$(printf '%-14s' "$commits")
+		for as in $RECORD_SERVERS; do
+			read -r tw tr tc <<<"$(best twokey_append)"
+			calls=$((calls + RUNS))
+			TW[$as]=$tw TC[$as]=$tc
+			row="$row $(printf '%-30s' "${tw}s ${tr}MB ${tc}s")"
+		done
 		read -r gw gr gc <<<"$(best git_append)"
-		printf '%-14s %-30s %-30s %s\n' "$commits" "${tw}s ${tr}MB ${tc}s" "${gw}s ${gr}MB ${gc}s" "$(ratio "$tw" "$gw")x"
+		calls=$((calls + RUNS))
+		row="$row $(printf '%-30s' "${gw}s ${gr}MB ${gc}s")"
+		for as in $RECORD_SERVERS; do row="$row $(ratio "${TW[$as]}" "$gw")x"; done
+		if [ -n "$partial" ]; then
+			read -r fw fr fc <<<"$(best git_filter_append)"
+			calls=$((calls + RUNS))
+			row="$row | ${fw}s ${fr}MB ${fc}s"
+		fi
+		echo "$row"
 		# Each append added a line: the notes commits grew by one a run.
-		if [ "$(git -C "$SRV/r$n" rev-list --count refs/notes/twokey)" != $((commits + 2 * RUNS)) ]; then
+		runs=$(( (1 + ${partial:-0} + $(wc -w <<<"$RECORD_SERVERS")) * RUNS ))
+		if [ "$(git -C "$SRV/r$n" rev-list --count refs/notes/twokey)" != $((commits + runs)) ]; then
 			echo "warning: not every append of $n pushed a notes commit" >&2
 		fi
 		if [ -n "$prev_n" ]; then
-			growth="growth ${prev_c}→${commits}: wall twokey ×$(ratio "$tw" "$prev_tw"), git ×$(ratio "$gw" "$prev_gw"); client cpu twokey ×$(ratio "$tc" "$prev_tc"), git ×$(ratio "$gc" "$prev_gc")"
+			growth=("growth ${prev_c}→${commits}: C git: wall ×$(ratio "$gw" "$prev_gw"), client cpu ×$(ratio "$gc" "$prev_gc")")
+			[ -z "$partial" ] || growth+=("  C git blob:none: wall ×$(ratio "$fw" "$prev_fw"), client cpu ×$(ratio "$fc" "$prev_fc")")
+			for as in $RECORD_SERVERS; do
+				growth+=("  twokey $as: wall ×$(ratio "${TW[$as]}" "${PTW[$as]}"), client cpu ×$(ratio "${TC[$as]}" "${PTC[$as]}")")
+			done
 		fi
-		prev_n=$n prev_c=$commits prev_tw=$tw prev_gw=$gw prev_tc=$tc prev_gc=$gc
+		for as in $RECORD_SERVERS; do PTW[$as]=${TW[$as]} PTC[$as]=${TC[$as]}; done
+		prev_n=$n prev_c=$commits prev_gw=$gw prev_gc=$gc prev_fw=${fw:-} prev_fc=${fc:-}
 	done
-	[ -z "${growth:-}" ] || echo "$growth"
+	for l in "${growth[@]}"; do echo "$l"; done
 	if [ -n "$(git -C "$SRV/r$n" fsck --no-progress 2>&1)" ]; then echo "warning: git fsck complains about the served repository" >&2; fi
 fi
 

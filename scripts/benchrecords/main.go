@@ -1,10 +1,18 @@
 // Command benchrecords is the record job's half of scripts/bench-records.sh:
 //
-//	benchrecords serve -root DIR -addr-file FILE
+//	benchrecords serve -root DIR -addr-file FILE [-as github|filter|plain]
 //
 // serves the bare repositories under DIR over smart HTTP with the real `git
 // http-backend` (pushes enabled, no auth), as GitHub serves a repository to
-// the action, and writes its base URL to FILE; it runs until killed.
+// the action, and writes its base URL to FILE; it runs until killed. As
+// github (the default), upload-pack advertises filter and
+// allow-reachable-sha1-in-want, both of which GitHub advertises
+// (uploadpack.allowFilter, uploadpack.allowReachableSHA1InWant), so the
+// append fetches the tip commit alone (--filter=tree:0) and the trees of
+// the note's path by name; as filter it advertises filter alone, and the
+// append fetches the tip's commit and trees (--filter=blob:none); as plain
+// it advertises neither (git's defaults), and the append fetches the tip's
+// every tree and note.
 //
 //	benchrecords append -url URL -commit SHA [-pr N]
 //
@@ -57,9 +65,20 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	root := fs.String("root", "", "directory of bare repositories to serve")
 	addrFile := fs.String("addr-file", "", "file to write the server's base URL to")
+	as := fs.String("as", "github", "what upload-pack advertises: github (filter, allow-reachable-sha1-in-want), filter (filter alone) or plain (neither)")
 	fs.Parse(args)
 	if *root == "" || *addrFile == "" {
 		return fmt.Errorf("serve: -root and -addr-file are required")
+	}
+	config := "'http.receivepack=true'"
+	switch *as {
+	case "github":
+		config += " 'uploadpack.allowfilter=true' 'uploadpack.allowreachablesha1inwant=true'"
+	case "filter":
+		config += " 'uploadpack.allowfilter=true'"
+	case "plain":
+	default:
+		return fmt.Errorf("serve: -as %q: want github, filter or plain", *as)
 	}
 	abs, err := filepath.Abs(*root)
 	if err != nil {
@@ -73,7 +92,7 @@ func serve(args []string) error {
 		Path:   filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"),
 		Stderr: os.Stderr,
 		Env: []string{"GIT_PROJECT_ROOT=" + abs, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1",
-			"GIT_CONFIG_PARAMETERS='http.receivepack=true'", "HOME=" + abs},
+			"GIT_CONFIG_PARAMETERS=" + config, "HOME=" + abs},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

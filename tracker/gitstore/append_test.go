@@ -45,9 +45,13 @@ func notesHistory(t *testing.T, n, notes int) (*gitRepo, []string) {
 	return g, commits
 }
 
-// countObjects counts the objects of each type in the packs s fetched.
+// countObjects counts the objects of each type in pack of those s fetched,
+// its blobs included.
 func countObjects(t *testing.T, s *notesStore, pack int) map[int]int {
 	t.Helper()
+	if err := s.nameBlobs(pack); err != nil {
+		t.Fatal(err)
+	}
 	p := s.objs.packs[pack]
 	counts := map[int]int{}
 	names := p.idx[8+256*4:]
@@ -87,7 +91,7 @@ func TestShallowFetchAndPush(t *testing.T) {
 	}
 	ctx := context.Background()
 	s := newNotesStore()
-	tip, err := c.fetch(ctx, s, nil, 1)
+	tip, err := c.fetch(ctx, s, nil, 1, filterNone)
 	if err != nil {
 		t.Fatalf("fetch --depth 1: %v", err)
 	}
@@ -102,7 +106,7 @@ func TestShallowFetchAndPush(t *testing.T) {
 	for i := 30; i < 33; i++ {
 		bare.run("notes", "--ref=twokey", "add", "-m", fmt.Sprintf("by git %d", i), commits[i])
 	}
-	tip2, err := c.fetch(ctx, s, []plumbing.Hash{tip}, 0)
+	tip2, err := c.fetch(ctx, s, []plumbing.Hash{tip}, 0, filterNone)
 	if err != nil {
 		t.Fatalf("fetch having the tip: %v", err)
 	}
@@ -167,37 +171,55 @@ func rejectOnce(t *testing.T, g *gitRepo, script string) {
 // TestAppendRecordMergesAfterRejection: another writer changes the same
 // note and another between our fetch and our push; the push is rejected,
 // and the retry merges the note line by line on top of what the remote
-// has now, keeping both writers' lines and the other note.
+// has now, keeping both writers' lines and the other note. Served as
+// GitHub serves, the fetches bring commits only and the paths the merge
+// reads (the note we append to, then the other writer's version of it,
+// each under a root tree) are fetched by name; served with filters but
+// nothing by name, the append starts again without a filter.
 func TestAppendRecordMergesAfterRejection(t *testing.T) {
-	bare, commits := notesHistory(t, 20, 10)
-	target, other := commits[3], commits[15]
-	rejectOnce(t, bare, fmt.Sprintf("git notes --ref=twokey append -m 'another writer' %s\ngit notes --ref=twokey add -m 'a new note' %s", target, other))
-	url, pushes := httpRemote(t, bare)
-	r := OpenRemote(url, &githttp.BasicAuth{Username: "x-access-token", Password: testToken})
-	r.Now = func() time.Time { return epoch }
-	r.Sleep = func(context.Context, time.Duration) error { return nil }
-	rec := mergeRecord(target, target, 7, "merge")
-	line, _ := rec.MarshalLine()
-	if err := r.AppendRecord(context.Background(), target, rec); err != nil {
-		t.Fatalf("AppendRecord: %v", err)
+	for _, c := range []struct {
+		kind    string
+		fetches int64
+	}{
+		{serveGitHub, 6}, // the tip commit, its root, our note; after the rejection, the commits since, their root and their note
+		{serveFilter, 3}, // the tip without blobs; again with them; after the rejection, the commits since
+		{servePlain, 2},  // the tip; after the rejection, the commits since
+	} {
+		t.Run(c.kind, func(t *testing.T) {
+			bare, commits := notesHistory(t, 20, 10)
+			target, other := commits[3], commits[15]
+			rejectOnce(t, bare, fmt.Sprintf("git notes --ref=twokey append -m 'another writer' %s\ngit notes --ref=twokey add -m 'a new note' %s", target, other))
+			url, calls := serveAs(t, bare, c.kind)
+			r := OpenRemote(url, testAuth())
+			r.Now = func() time.Time { return epoch }
+			r.Sleep = func(context.Context, time.Duration) error { return nil }
+			rec := mergeRecord(target, target, 7, "merge")
+			line, _ := rec.MarshalLine()
+			if err := r.AppendRecord(context.Background(), target, rec); err != nil {
+				t.Fatalf("AppendRecord: %v", err)
+			}
+			if got := calls.Pushes.Load(); got != 2 {
+				t.Errorf("pushes = %d, want 2 (rejected, then the merge)", got)
+			}
+			if got := calls.Fetches.Load(); got != c.fetches {
+				t.Errorf("fetches = %d, want %d", got, c.fetches)
+			}
+			want := string(catSortUniq([]byte("{\"v\":1,\"type\":\"merge\",\"pr\":4}\nanother writer\n"), line))
+			if got := bare.run("notes", "--ref=twokey", "show", target) + "\n"; got != want {
+				t.Errorf("merged note = %q, want %q", got, want)
+			}
+			if got := bare.run("notes", "--ref=twokey", "show", other); got != "a new note" {
+				t.Errorf("other writer's new note = %q", got)
+			}
+			if parents := strings.Fields(bare.run("log", "-1", "--format=%p", tracker.NotesRef)); len(parents) != 2 {
+				t.Errorf("notes tip parents = %v, want a merge", parents)
+			}
+			if got := strings.Count(bare.run("notes", "--ref=twokey", "list"), "\n") + 1; got != 11 {
+				t.Errorf("notes = %d, want 11", got)
+			}
+			bare.run("fsck", "--strict", "--no-progress")
+		})
 	}
-	if pushes.Load() != 2 {
-		t.Errorf("pushes = %d, want 2 (rejected, then the merge)", pushes.Load())
-	}
-	want := string(catSortUniq([]byte("{\"v\":1,\"type\":\"merge\",\"pr\":4}\nanother writer\n"), line))
-	if got := bare.run("notes", "--ref=twokey", "show", target) + "\n"; got != want {
-		t.Errorf("merged note = %q, want %q", got, want)
-	}
-	if got := bare.run("notes", "--ref=twokey", "show", other); got != "a new note" {
-		t.Errorf("other writer's new note = %q", got)
-	}
-	if parents := strings.Fields(bare.run("log", "-1", "--format=%p", tracker.NotesRef)); len(parents) != 2 {
-		t.Errorf("notes tip parents = %v, want a merge", parents)
-	}
-	if got := strings.Count(bare.run("notes", "--ref=twokey", "list"), "\n") + 1; got != 11 {
-		t.Errorf("notes = %d, want 11", got)
-	}
-	bare.run("fsck", "--strict", "--no-progress")
 }
 
 // TestAppendRecordRewrittenRemote: the remote's notes history is replaced
@@ -205,25 +227,29 @@ func TestAppendRecordMergesAfterRejection(t *testing.T) {
 // gone from it, so the retry fetches the whole history and merges trees in
 // full: our record and the new history's notes are all there.
 func TestAppendRecordRewrittenRemote(t *testing.T) {
-	bare, commits := notesHistory(t, 20, 10)
-	rejectOnce(t, bare, fmt.Sprintf("git update-ref -d %s\ngit notes --ref=twokey add -m 'rewritten' %s", tracker.NotesRef, commits[12]))
-	url, pushes := httpRemote(t, bare)
-	r := OpenRemote(url, &githttp.BasicAuth{Username: "x-access-token", Password: testToken})
-	r.Sleep = func(context.Context, time.Duration) error { return nil }
-	rec := mergeRecord(commits[2], commits[2], 3, "merge")
-	if err := r.AppendRecord(context.Background(), commits[2], rec); err != nil {
-		t.Fatalf("AppendRecord: %v", err)
+	for _, kind := range []string{serveGitHub, servePlain} {
+		t.Run(kind, func(t *testing.T) {
+			bare, commits := notesHistory(t, 20, 10)
+			rejectOnce(t, bare, fmt.Sprintf("git update-ref -d %s\ngit notes --ref=twokey add -m 'rewritten' %s", tracker.NotesRef, commits[12]))
+			url, calls := serveAs(t, bare, kind)
+			r := OpenRemote(url, testAuth())
+			r.Sleep = func(context.Context, time.Duration) error { return nil }
+			rec := mergeRecord(commits[2], commits[2], 3, "merge")
+			if err := r.AppendRecord(context.Background(), commits[2], rec); err != nil {
+				t.Fatalf("AppendRecord: %v", err)
+			}
+			if got := calls.Pushes.Load(); got != 2 {
+				t.Errorf("pushes = %d, want 2", got)
+			}
+			if got := bare.run("notes", "--ref=twokey", "show", commits[12]); got != "rewritten" {
+				t.Errorf("note of the new history = %q", got)
+			}
+			if got := bare.run("notes", "--ref=twokey", "show", commits[2]); !strings.Contains(got, `"pr":3,`) {
+				t.Errorf("our note = %q, want our record", got)
+			}
+			bare.run("fsck", "--strict", "--no-progress")
+		})
 	}
-	if pushes.Load() != 2 {
-		t.Errorf("pushes = %d, want 2", pushes.Load())
-	}
-	if got := bare.run("notes", "--ref=twokey", "show", commits[12]); got != "rewritten" {
-		t.Errorf("note of the new history = %q", got)
-	}
-	if got := bare.run("notes", "--ref=twokey", "show", commits[2]); !strings.Contains(got, `"pr":3,`) {
-		t.Errorf("our note = %q, want our record", got)
-	}
-	bare.run("fsck", "--strict", "--no-progress")
 }
 
 // TestSetNoteFanout: notes added one by one with setNote stay flat up to

@@ -126,6 +126,21 @@ const (
 // backoff. Only when the remote's notes history was rewritten, so that the
 // commit it built on is gone from it, does it fetch the whole history and
 // merge trees in full.
+//
+// The append reads one path of the notes tree (the root and the fan-out
+// trees down to the note on commit, and that note when there is one), at
+// the tip and, in a merge, at the remote's new tip. So when the remote
+// filters and sends objects by name (the filter and
+// allow-reachable-sha1-in-want capabilities, both of which GitHub
+// advertises), its fetches bring commits only (`--filter=tree:0`) and it
+// fetches each tree and note of that path by name as it reads it, as a
+// partial clone does: at 90,000 notes, the root, a fan-out tree and the
+// subtree holding the note, whatever the number of notes. A remote that
+// filters but sends nothing by name is fetched from with
+// `--filter=blob:none`, which spares the notes when the commit has none
+// yet. Whenever the remote does not send what is asked for (a filter it
+// refuses, an object by name), the append starts again from a fresh fetch
+// with less filtered fetches, down to no filter.
 func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
 	commit, line, err := recordLine(commit, rec)
 	if err != nil {
@@ -135,12 +150,40 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 	if err != nil {
 		return err
 	}
+	// The least the remote will send first; less filtered fetches when
+	// it would not send what the append then asked for by name.
+	f := filterTrees
+	for {
+		err := r.appendRounds(ctx, c, commit, line, f)
+		if f == filterNone || !errors.Is(err, errUnfetched) {
+			return err
+		}
+		f = max(min(f, c.filter)-1, filterNone)
+	}
+}
+
+// appendRounds is AppendRecord over c: fetch, add the line, push, and on
+// a rejection fetch, merge and push again. Its fetches leave on the remote
+// what f says where the remote allows, and fetch by name the trees and
+// blobs the append reads.
+func (r *Remote) appendRounds(ctx context.Context, c *conn, commit string, line []byte, f filter) error {
 	s := newNotesStore()
+	if f != filterNone {
+		s.missing = func(h plumbing.Hash) error {
+			if err := c.fetchObject(ctx, s, h); err != nil {
+				if !retryable(ctx, err) {
+					return fmt.Errorf("fetch %s from %s: %w", h, r.URL, err)
+				}
+				return fmt.Errorf("%s from %s, by its name: %w: %w", h, r.URL, errUnfetched, err)
+			}
+			return nil
+		}
+	}
 	var (
 		base    plumbing.Hash   // the remote's notes commit ours is built on
 		ours    plumbing.Hash   // base plus our line; zero until built
 		oursObj []plumbing.Hash // the objects of ours, none on the remote
-		fetched []plumbing.Hash // remote tips fetched whole (tree included)
+		fetched []plumbing.Hash // remote tips fetched (their trees and notes too, less what f leaves on the remote)
 		lastErr error
 	)
 	for attempt := 0; attempt < r.attempts(); attempt++ {
@@ -155,7 +198,7 @@ func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Re
 		if !base.IsZero() {
 			have, depth = append([]plumbing.Hash{base}, fetched...), 0
 		}
-		theirs, err := c.fetch(ctx, s, have, depth)
+		theirs, err := c.fetch(ctx, s, have, depth, f)
 		if err != nil {
 			return fmt.Errorf("fetch %s from %s: %w", tracker.NotesRef, r.URL, err)
 		}

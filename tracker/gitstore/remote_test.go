@@ -30,8 +30,9 @@ func httpRemote(t *testing.T, g *gitRepo) (url string, pushes *atomic.Int64) {
 }
 
 // TestConcurrentAppend: 20 writers record 20 merges at once on one remote
-// over HTTPS-style token auth with the default retry settings (what the
-// action runs with); every record lands exactly once.
+// served as GitHub serves it (fetches without blobs), over HTTPS-style
+// token auth with the default retry settings (what the action runs with);
+// every record lands exactly once.
 func TestConcurrentAppend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts many git http-backend processes")
@@ -43,8 +44,9 @@ func TestConcurrentAppend(t *testing.T) {
 	}
 	bare := newGitRepo(t, true)
 	work.run("push", "-q", bare.dir, "main")
-	url, pushes := httpRemote(t, bare)
-	auth := &githttp.BasicAuth{Username: "x-access-token", Password: testToken}
+	url, calls := serveAs(t, bare, serveGitHub)
+	pushes := &calls.Pushes
+	auth := testAuth()
 
 	ctx := context.Background()
 	var wg sync.WaitGroup

@@ -35,6 +35,9 @@ type conn struct {
 	ep   *transport.Endpoint
 	cl   transport.Transport
 	auth transport.AuthMethod
+
+	caps   *capability.List // upload-pack's, as the last fetch was advertised them
+	filter filter           // the filter the last fetch used
 }
 
 func dial(url string, auth transport.AuthMethod) (*conn, error) {
@@ -66,18 +69,62 @@ func notesTip(ar *packp.AdvRefs) (plumbing.Hash, error) {
 	return ref.Hash(), nil
 }
 
+// filter is what the notes fetches leave on the remote, to be fetched by
+// name when the append reads it (as a partial clone does): the fewer
+// objects a fetch brings, the less it costs the remote to find and send
+// them, whatever the number of notes.
+type filter int
+
+const (
+	filterNone  filter = iota // every object of the commits fetched
+	filterBlobs               // --filter=blob:none: commits and trees
+	filterTrees               // --filter=tree:0: commits only
+)
+
+func (f filter) String() string {
+	return [...]string{"none", "blob:none", "tree:0"}[f]
+}
+
+// byName reports whether the remote's upload-pack (its capabilities caps)
+// sends an object asked for by its name: one that a ref reaches
+// (allow-reachable-sha1-in-want, which GitHub advertises) or, where the
+// remote allows no more, a ref's tip (allow-tip-sha1-in-want).
+func byName(caps *capability.List) bool {
+	return caps.Supports(capability.AllowReachableSHA1InWant) || caps.Supports(capability.AllowTipSHA1InWant)
+}
+
+// usable returns the filter of at most f the remote's upload-pack serves
+// for the append: none without the filter capability, and without objects
+// by name no more than blob:none, which spares the notes of an append that
+// reads none.
+func usable(f filter, caps *capability.List) filter {
+	switch {
+	case !caps.Supports(capability.Filter):
+		return filterNone
+	case !byName(caps):
+		return min(f, filterBlobs)
+	}
+	return f
+}
+
+// errUnfetched wraps the error of a fetch with a filter, or of an object
+// fetched by name: the append can be done again with less filtered
+// fetches.
+var errUnfetched = errors.New("the remote did not send what was asked for")
+
 // fetch asks the remote where its notes ref is and, unless s has that
 // commit already, fetches it into s: the history down to depth commits
 // (0: all of it, less what have reaches), the objects of the commits
-// fetched that the commits in have do not hold. It returns the remote's
-// notes commit, zero when the remote has no notes yet.
+// fetched that the commits in have do not hold, less what f leaves on the
+// remote (see usable; c.filter says which was used). It returns the
+// remote's notes commit, zero when the remote has no notes yet.
 //
 // A depth of 1 is `git fetch --depth 1`: the tip commit and its whole tree,
 // whatever the length of the history behind it. A fetch with have and no
 // depth brings the commits between have and the tip, which is what a merge
 // needs: the remote does not learn that s is shallow, so it assumes s holds
 // what have reaches, and the caller checks that the tip descends from have.
-func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, depth int) (plumbing.Hash, error) {
+func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, depth int, f filter) (plumbing.Hash, error) {
 	sess, err := c.cl.NewUploadPackSession(c.ep, c.auth)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -90,23 +137,19 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	c.caps = ar.Capabilities
+	c.filter = usable(f, ar.Capabilities)
 	tip, err := notesTip(ar)
 	if err != nil || tip.IsZero() {
 		return tip, err
 	}
-	if s.HasEncodedObject(tip) == nil {
+	if s.has(tip, false) == nil {
 		return tip, nil
 	}
-	req := packp.NewUploadPackRequestFromCapabilities(ar.Capabilities)
-	// A thin pack's deltas may name bases outside it: the parser would
-	// look for them in s, but nothing is gained for packs this small.
-	req.Capabilities.Delete(capability.ThinPack)
-	if ar.Capabilities.Supports(capability.NoProgress) {
-		if err := req.Capabilities.Set(capability.NoProgress); err != nil {
-			return plumbing.ZeroHash, err
-		}
+	req, err := uploadRequest(ar.Capabilities, tip, c.filter)
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
-	req.Wants = []plumbing.Hash{tip}
 	req.Haves = have
 	if depth > 0 {
 		if !ar.Capabilities.Supports(capability.Shallow) {
@@ -117,9 +160,79 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 			return plumbing.ZeroHash, err
 		}
 	}
+	if err := c.receive(ctx, sess, req, s); err != nil {
+		if c.filter != filterNone {
+			err = fmt.Errorf("with --filter=%s: %w: %w", c.filter, errUnfetched, err)
+		}
+		return plumbing.ZeroHash, err
+	}
+	if err := s.HasEncodedObject(tip); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("notes commit %s: not in the pack the remote sent: %w", tip, err)
+	}
+	return tip, nil
+}
+
+// errNoWantByName is returned by fetchObject when the remote does not
+// serve an object by its name.
+var errNoWantByName = errors.New("the remote serves no object by its name (it advertises neither allow-reachable-sha1-in-want nor allow-tip-sha1-in-want)")
+
+// fetchObject fetches the tree or blob h, which a commit of the remote's
+// notes reaches, into s, as git's partial clone fetches a missing object: a
+// want of h alone, with the last fetch's filter (tree:0 brings a tree
+// without what it holds), and no haves (a have whose tree holds h would
+// tell the remote s has it). It asks the remote's upload-pack straight away, with the
+// capabilities the last fetch was advertised. It returns errNoWantByName
+// when the remote serves no object by name.
+func (c *conn) fetchObject(ctx context.Context, s *notesStore, h plumbing.Hash) error {
+	if c.caps == nil || !byName(c.caps) {
+		return errNoWantByName
+	}
+	sess, err := c.cl.NewUploadPackSession(c.ep, c.auth)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	req, err := uploadRequest(c.caps, h, c.filter)
+	if err != nil {
+		return err
+	}
+	if err := c.receive(ctx, sess, req, s); err != nil {
+		return err
+	}
+	if err := s.has(h, true); err != nil {
+		return fmt.Errorf("not in the pack the remote sent: %w", err)
+	}
+	return nil
+}
+
+// uploadRequest returns a request for want with filter f, with the
+// capabilities of caps (the remote's) that the notes fetches use.
+func uploadRequest(caps *capability.List, want plumbing.Hash, f filter) (*packp.UploadPackRequest, error) {
+	req := packp.NewUploadPackRequestFromCapabilities(caps)
+	// A thin pack's deltas may name bases outside it: the parser would
+	// look for them in s, but nothing is gained for packs this small.
+	req.Capabilities.Delete(capability.ThinPack)
+	if caps.Supports(capability.NoProgress) {
+		if err := req.Capabilities.Set(capability.NoProgress); err != nil {
+			return nil, err
+		}
+	}
+	if f != filterNone {
+		// go-git writes the filter line but leaves the capability to us.
+		req.Filter = packp.Filter(f.String())
+		if err := req.Capabilities.Set(capability.Filter); err != nil {
+			return nil, err
+		}
+	}
+	req.Wants = []plumbing.Hash{want}
+	return req, nil
+}
+
+// receive sends req and adds the pack the remote answers with to s.
+func (c *conn) receive(ctx context.Context, sess transport.UploadPackSession, req *packp.UploadPackRequest, s *notesStore) error {
 	resp, err := sess.UploadPack(ctx, req)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return err
 	}
 	defer resp.Close()
 	var r io.Reader = resp
@@ -130,12 +243,9 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 		r = sideband.NewDemuxer(sideband.Sideband, resp)
 	}
 	if err := s.addPack(r); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("read pack: %w", err)
+		return fmt.Errorf("read pack: %w", err)
 	}
-	if err := s.HasEncodedObject(tip); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("notes commit %s: not in the pack the remote sent: %w", tip, err)
-	}
-	return tip, nil
+	return nil
 }
 
 // push moves the remote's notes ref from old (zero: it does not exist) to
