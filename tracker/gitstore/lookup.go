@@ -80,7 +80,7 @@ func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
 	if d != nil {
 		return d, nil
 	}
-	typ, data, err := w.r.objects.read(tree)
+	typ, data, err := w.r.objects.readHinted(tree, nil, &w.r.notesAt)
 	if err != nil {
 		return nil, fmt.Errorf("notes tree %x: %w", tree[:], err)
 	}
@@ -132,7 +132,7 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 	d := w.root
 	for depth := 0; d != nil; depth += 2 {
 		if blob, ok := d.files[name[depth:]]; ok {
-			typ, data, err := w.r.objects.read(&blob)
+			typ, data, err := w.r.objects.readHinted(&blob, nil, &w.r.notesAt)
 			if err != nil {
 				return nil, fmt.Errorf("note of %s: %w", commit, err)
 			}
