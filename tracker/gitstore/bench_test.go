@@ -3,8 +3,11 @@ package gitstore
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/twokey/twokey/tracker"
@@ -47,5 +50,93 @@ func BenchmarkAudit(b *testing.B) {
 			}
 			w.Flush()
 		}
+	})
+}
+
+// BenchmarkLooseObjects reads every loose object of the repository named by
+// TWOKEY_BENCH_REPO (scripts/bench-records.sh makes
+// scripts/bench-data/history-100000-loose, whose notes objects are loose)
+// on one goroutine, to say what a loose object costs and where: "files"
+// opens, reads and closes each file (the system calls, the floor of any
+// reader of loose objects), "inflate" inflates the files' bytes held in
+// memory, "read" is both as the audit reads a note (readHinted). Each
+// reports ns/object.
+func BenchmarkLooseObjects(b *testing.B) {
+	dir := os.Getenv("TWOKEY_BENCH_REPO")
+	if dir == "" {
+		b.Skip("set TWOKEY_BENCH_REPO to a repository with loose objects")
+	}
+	r, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	o := r.objects
+	var names []string // ab/cdef…
+	var hashes [][20]byte
+	for i := range 256 {
+		sub := fmt.Sprintf("%02x", i)
+		files, _ := os.ReadDir(filepath.Join(o.dir, sub))
+		for _, f := range files {
+			var h [20]byte
+			if _, err := hex.Decode(h[:], []byte(sub+f.Name())); err != nil || len(f.Name()) != 38 {
+				continue
+			}
+			names, hashes = append(names, sub+"/"+f.Name()), append(hashes, h)
+		}
+	}
+	if len(names) == 0 {
+		b.Skip("no loose objects in " + dir)
+	}
+	perObject := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(names)), "ns/object")
+	}
+	b.Run("files", func(b *testing.B) {
+		buf := make([]byte, 0, 4096)
+		for b.Loop() {
+			for _, name := range names {
+				data, _, err := o.loose.read(name, buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				buf = data[:0]
+			}
+		}
+		perObject(b)
+	})
+	b.Run("inflate", func(b *testing.B) {
+		raw := make([][]byte, len(names))
+		for i, name := range names {
+			if raw[i], err = os.ReadFile(filepath.Join(o.dir, name)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var buf []byte
+		b.ResetTimer()
+		for b.Loop() {
+			for _, f := range raw {
+				_, data, err := o.inflateLoose(f, buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				buf = data[:0]
+			}
+		}
+		perObject(b)
+	})
+	b.Run("read", func(b *testing.B) {
+		var at readHint
+		at.store(hintLoose)
+		var buf []byte
+		for b.Loop() {
+			for i := range hashes {
+				_, data, err := o.readHinted(&hashes[i], buf, &at)
+				if err != nil {
+					b.Fatal(err)
+				}
+				buf = data[:0]
+			}
+		}
+		perObject(b)
 	})
 }

@@ -89,7 +89,7 @@ func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
 	if d != nil {
 		return d, nil
 	}
-	typ, data, err := w.r.objects.read(tree)
+	typ, data, err := w.r.objects.readHinted(tree, nil, &w.r.notesAt)
 	if err != nil {
 		return nil, fmt.Errorf("notes tree %x: %w", tree[:], err)
 	}
@@ -199,7 +199,7 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 			}
 			continue
 		}
-		typ, data, err := w.r.objects.read(&h)
+		typ, data, err := w.r.objects.readHinted(&h, nil, &w.r.notesAt)
 		if err != nil {
 			return nil, fmt.Errorf("note of %s: %w", commit, err)
 		}

@@ -43,7 +43,8 @@ func (o *objectReader) readLoose(h *[20]byte, buf []byte) (int, []byte, error) {
 		}
 	}
 	if err != nil {
-		return 0, nil, fmt.Errorf("loose object %x: %w", h[:], err)
+		path := filepath.Join(o.dir, filepath.FromSlash(string(name[:])))
+		return 0, nil, fmt.Errorf("loose object %x: file %s is broken (git fsck lists every broken object; fetch or restore a good copy): %w", h[:], path, err)
 	}
 	return typ, data, nil
 }

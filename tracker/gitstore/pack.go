@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
@@ -204,22 +205,78 @@ func (p *pack) find(h *[20]byte) (int64, bool) {
 	return int64(binary.BigEndian.Uint64(off64[j*8:])), true
 }
 
+// A readHint remembers where a run of reads last found an object, to look
+// there first for the next, as git tries the pack it last found an object
+// in first: a walk's commits all come from one pack, and the objects of a
+// notes tree are mostly loose (as git notes writes them) or mostly packed.
+// A hint that is wrong costs one look-up; a read without one searches the
+// packs, then the loose objects. Safe for concurrent use.
+type readHint struct {
+	at atomic.Int32 // 0: nothing found yet; hintLoose; otherwise a pack's position + 1
+}
+
+const hintLoose = -1
+
+func (h *readHint) load() int32 {
+	if h == nil {
+		return 0
+	}
+	return h.at.Load()
+}
+
+func (h *readHint) store(at int32) {
+	if h != nil && h.at.Load() != at {
+		h.at.Store(at)
+	}
+}
+
 // read returns the type and content of object h. The content may be shared
 // with the delta-base cache and later calls: never write to it.
 func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
-	return o.readBuf(h, nil)
+	return o.readHinted(h, nil, nil)
 }
 
 // readBuf is read with a buffer: the content is written to buf's memory when
 // it fits, so the caller must be done with the content before reusing buf.
 func (o *objectReader) readBuf(h *[20]byte, buf []byte) (int, []byte, error) {
+	return o.readHinted(h, buf, nil)
+}
+
+// readHinted is readBuf looking first where hint says the last object was
+// found, and remembering in hint where h was. An object both loose and
+// packed reads the same from either; of a loose copy that does not read
+// (a broken file) the packed one is read, as git reads packs first.
+func (o *objectReader) readHinted(h *[20]byte, buf []byte, hint *readHint) (int, []byte, error) {
+	at := hint.load()
+	var looseErr error
+	switch {
+	case at == hintLoose:
+		typ, data, err := o.readLoose(h, buf)
+		if err == nil {
+			return typ, data, nil
+		}
+		if !errors.Is(err, errObjectNotFound) {
+			looseErr = err
+		}
+	case at > 0 && int(at) <= len(o.packs):
+		if off, ok := o.packs[at-1].find(h); ok {
+			return o.readPacked(int(at-1), off, 0, buf)
+		}
+	}
 	if pi, off, ok := o.findPacked(h); ok {
+		hint.store(int32(pi + 1))
 		return o.readPacked(pi, off, 0, buf)
 	}
-	if typ, data, err := o.readLoose(h, buf); err == nil {
-		return typ, data, nil
-	} else if !errors.Is(err, errObjectNotFound) {
-		return 0, nil, err
+	if looseErr != nil {
+		return 0, nil, looseErr
+	}
+	if at != hintLoose {
+		if typ, data, err := o.readLoose(h, buf); err == nil {
+			hint.store(hintLoose)
+			return typ, data, nil
+		} else if !errors.Is(err, errObjectNotFound) {
+			return 0, nil, err
+		}
 	}
 	if o.fallback != nil {
 		if typ, data, err := o.readFallback(h); err == nil {

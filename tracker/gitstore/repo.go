@@ -49,6 +49,7 @@ type Repo struct {
 
 	notesOnce func() error
 	notes     noteIndex // annotated object → note blob, once notesOnce ran
+	notesAt   readHint  // where the last notes object read was: loose or which pack
 }
 
 // releaseEvery is how many commits a walk reads between two releases of the
@@ -197,6 +198,7 @@ func (r *Repo) firstParent(ctx context.Context, ref string, hold int64, fn func(
 	cur := [20]byte(h)
 	useGraph := r.graph != nil && r.workers > 1
 	var buf []byte // the raw commit, reused
+	var at readHint
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -216,7 +218,7 @@ func (r *Repo) firstParent(ctx context.Context, ref string, hold int64, fn func(
 				continue
 			}
 		}
-		c, first, err := r.readCommit(&cur, n, &buf)
+		c, first, err := r.readCommit(&cur, n, &buf, &at)
 		if err != nil {
 			return err
 		}
@@ -234,11 +236,12 @@ func (r *Repo) firstParent(ctx context.Context, ref string, hold int64, fn func(
 }
 
 // readCommit reads and parses commit h, the n-th of the walk (for the
-// message when it is missing). *buf holds the raw commit and is reused from
-// call to call: nothing in the result points into it.
-func (r *Repo) readCommit(h *[20]byte, n int, buf *[]byte) (tracker.Commit, [20]byte, error) {
+// message when it is missing), looking first where at says the last commit
+// was. *buf holds the raw commit and is reused from call to call: nothing in
+// the result points into it.
+func (r *Repo) readCommit(h *[20]byte, n int, buf *[]byte, at *readHint) (tracker.Commit, [20]byte, error) {
 	r.commitsRead.Add(1)
-	typ, data, err := r.objects.readBuf(h, *buf)
+	typ, data, err := r.objects.readHinted(h, *buf, at)
 	if cap(data) > cap(*buf) {
 		*buf = data[:0]
 	}
@@ -291,6 +294,7 @@ func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(
 	for range r.workers {
 		wg.Go(func() {
 			var buf []byte
+			var at readHint
 			for b := range work {
 				if err := ctx.Err(); err != nil {
 					b.err = err
@@ -299,7 +303,7 @@ func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(
 					if b.err != nil {
 						break
 					}
-					c, first, err := r.readCommit(&b.hashes[i], b.start+i, &buf)
+					c, first, err := r.readCommit(&b.hashes[i], b.start+i, &buf, &at)
 					if err != nil {
 						b.err = err
 						break
@@ -488,7 +492,7 @@ func (r *Repo) notesTree() (tree [20]byte, ok bool, err error) {
 		return tree, false, fmt.Errorf("read %s: %w", tracker.NotesRef, err)
 	}
 	h := [20]byte(ref.Hash())
-	typ, data, err := r.objects.read(&h)
+	typ, data, err := r.objects.readHinted(&h, nil, &r.notesAt)
 	if err != nil {
 		return tree, false, fmt.Errorf("notes commit %x: %w", h, err)
 	}
@@ -560,7 +564,7 @@ type notesPart struct {
 // out, reading fan-out subtrees in turn; or, when parts is not nil, appends
 // the notes and the subtrees to *parts for the caller to read.
 func (r *Repo) readNotesTree(tree *[20]byte, prefix []byte, out []noteEntry, parts *[]notesPart) ([]noteEntry, error) {
-	typ, data, err := r.objects.read(tree)
+	typ, data, err := r.objects.readHinted(tree, nil, &r.notesAt)
 	if err != nil {
 		return out, fmt.Errorf("notes tree %x: %w", tree[:], err)
 	}
@@ -630,7 +634,7 @@ func (r *Repo) Note(ctx context.Context, commit string) ([]byte, error) {
 	if !ok {
 		return nil, nil
 	}
-	typ, data, err := r.objects.read(&blob)
+	typ, data, err := r.objects.readHinted(&blob, nil, &r.notesAt)
 	if err != nil {
 		return nil, fmt.Errorf("note of %s: %w", commit, err)
 	}
