@@ -4,7 +4,9 @@
 #
 #  1. the record job's append and push at 10k and 100k merges (9,000 and
 #     90,000 notes commits), and its growth, against `git fetch --depth 1`,
-#     `git notes append`, `git push` (scripts/bench-records.sh);
+#     `git notes append`, `git push`, against a server that answers as
+#     GitHub does (partial fetches), one that filters only, and a plain one
+#     (scripts/bench-records.sh);
 #  2. the whole-history audit of 100k merges with its notes objects packed,
 #     loose and spread over 50 packs, against `git log --first-parent
 #     --notes` on each (scripts/bench-records.sh);
@@ -27,7 +29,7 @@ DATA=scripts/bench-data
 export RUNS
 
 echo "== 1, 2: the record job; the audit of 100k merges, packed, loose, in 50 packs"
-RECORD_SIZES="10000 100000" AUDIT_N=100000 AUDIT_VARIANTS="packed loose packs" scripts/bench-records.sh
+RECORD_SIZES="10000 100000" RECORD_SERVERS="github filter plain" AUDIT_N=100000 AUDIT_VARIANTS="packed loose packs" scripts/bench-records.sh
 
 echo
 echo "== 3: audit --since on 1M merges"
