@@ -111,6 +111,19 @@ func TestGoReleaserMatchesInstallScript(t *testing.T) {
 		}
 	}
 
+	// The archive carries the license and every page the README links, so
+	// that both travel with the binary; each file named is in the tree.
+	for _, want := range []string{"README.md", "LICENSE", "docs/*.md"} {
+		if !slices.Contains(archive.Files, want) {
+			t.Errorf("archive files %q lack %s", archive.Files, want)
+		}
+	}
+	for _, pattern := range archive.Files {
+		if m, err := filepath.Glob(filepath.Join(repoRoot, pattern)); err != nil || len(m) == 0 {
+			t.Errorf("archive file %q names nothing in the tree (%v)", pattern, err)
+		}
+	}
+
 	// Every (goos, goarch) GoReleaser builds, as the archive it lands in.
 	var got []string
 	for _, goos := range build.Goos {
