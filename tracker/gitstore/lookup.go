@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,23 +52,31 @@ type Window struct {
 	root     *notesDir // nil without notes
 
 	mu    sync.Mutex
-	trees map[[20]byte]*notesDir
+	trees map[dirKey]*notesDir
+}
+
+// dirKey names a notes tree read at a depth: the same tree object can sit
+// at two depths, where different entries of it are notes.
+type dirKey struct {
+	tree  [20]byte
+	depth int
 }
 
 // notesDir is one tree of the notes, as read: the raw tree (never written
-// to), where its note entries start, and its fan-out subtrees by the byte
-// their two hex digits spell, so that a look-up reads no more than that.
+// to), where its note entries start, and where its fan-out subtrees start,
+// by the byte their two hex digits spell, so that a look-up reads no more
+// than that.
 type notesDir struct {
 	data  []byte
-	depth int      // hex digits of a note's name the path to it spells
-	files []uint32 // where each note entry starts in data, in tree order
-	dirs  *[256][20]byte
-	has   [256]bool
+	depth int          // hex digits of a note's name the path to it spells
+	files []uint32     // where each note entry starts in data, in tree order
+	dirs  *[256]uint32 // where the last subtree of each two digits starts in data, plus one; 0: none
+	more  []uint32     // where the others start: a tree with two subtrees for the same digits ("ab" and "AB")
 }
 
 // Window returns a Window over r.
 func (r *Repo) Window() *Window {
-	w := &Window{r: r, trees: map[[20]byte]*notesDir{}}
+	w := &Window{r: r, trees: map[dirKey]*notesDir{}}
 	w.rootOnce = sync.OnceValue(w.loadRoot)
 	return w
 }
@@ -83,8 +92,9 @@ func (w *Window) loadRoot() error {
 
 // dir reads the notes tree at depth hex digits, once.
 func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
+	key := dirKey{*tree, depth}
 	w.mu.Lock()
-	d := w.trees[*tree]
+	d := w.trees[key]
 	w.mu.Unlock()
 	if d != nil {
 		return d, nil
@@ -112,38 +122,54 @@ func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
 			}
 		case len(name) == 2 && depth+2 < 40 && isHex(string(name)):
 			if d.dirs == nil {
-				d.dirs = new([256][20]byte)
+				d.dirs = new([256]uint32)
 			}
 			b := unhex(name[0])<<4 | unhex(name[1])
-			d.dirs[b], d.has[b] = [20]byte(rest[nul+1:nul+21]), true // a later one wins
+			if d.dirs[b] != 0 {
+				d.more = append(d.more, d.dirs[b]-1)
+			}
+			d.dirs[b] = uint32(off) + 1
 		}
 		off += nul + 21
 	}
 	w.mu.Lock()
-	w.trees[*tree] = d
+	w.trees[key] = d
 	w.mu.Unlock()
 	return d, nil
 }
 
-// find looks up the note on the object named name (40 lowercase hex
-// digits) in d: the note stored whole in d when there is one (the last, if
-// d names it twice, as in Repo's notes), else the fan-out subtree its next
-// two digits name. Names are compared without regard to case, as hex
-// digits.
-func (d *notesDir) find(name string) (h [20]byte, isDir, ok bool) {
+// candidates appends to dst where the entries of d that may hold the note
+// on the object named name (40 lowercase hex digits) start, in tree order:
+// the notes stored whole in d under that name, and the fan-out subtrees
+// its next two digits name. Names are compared without regard to case, as
+// hex digits.
+func (d *notesDir) candidates(name string, dst []uint32) []uint32 {
 	rest := name[d.depth:]
-	for i := len(d.files) - 1; i >= 0; i-- {
-		e := d.data[d.files[i]:]
+	for _, off := range d.files {
+		e := d.data[off:]
 		sp := bytes.IndexByte(e, ' ')
 		if hexEqual(e[sp+1:sp+1+len(rest)], rest) && e[sp+1+len(rest)] == 0 {
-			return [20]byte(e[sp+2+len(rest):]), false, true
+			dst = append(dst, off)
 		}
 	}
 	if d.dirs == nil || len(rest) < 2 {
-		return h, false, false
+		return dst
 	}
 	b := unhex(rest[0])<<4 | unhex(rest[1])
-	return d.dirs[b], true, d.has[b]
+	if d.dirs[b] == 0 {
+		return dst
+	}
+	n := len(dst)
+	dst = append(dst, d.dirs[b]-1)
+	for _, off := range d.more {
+		if e := d.data[off:]; unhex(e[6])<<4|unhex(e[7]) == b {
+			dst = append(dst, off)
+		}
+	}
+	if len(dst) > n+1 || n > 0 {
+		slices.Sort(dst)
+	}
+	return dst
 }
 
 // unhex is the value of hex digit c, in either case.
@@ -176,9 +202,10 @@ func hexEqual(a []byte, b string) bool {
 }
 
 // Note returns the note on commit under refs/notes/twokey, nil when there is
-// none (tracker.Notes). Of a note stored both whole in a tree and under its
-// fan-out subtree, the whole one wins: it comes later in tree order, as it
-// does for Repo.Note.
+// none (tracker.Notes). Of the entries of a tree that hold the note (a
+// note stored whole, a fan-out subtree that holds it), the last in tree
+// order wins, as it does for Repo.Note: the whole one over its fan-out
+// copy, where names are lowercase as git writes them.
 func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 	if err := w.rootOnce(); err != nil {
 		return nil, err
@@ -186,29 +213,44 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 	if len(commit) != 40 || !isHex(commit) {
 		return nil, fmt.Errorf("commit %q: %w", commit, ErrBadCommit)
 	}
-	name := strings.ToLower(commit)
-	for d, depth := w.root, 0; d != nil; depth += 2 {
-		h, isDir, ok := d.find(name)
-		if !ok {
-			return nil, nil
-		}
-		if isDir {
-			var err error
-			if d, err = w.dir(&h, depth+2); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		typ, data, err := w.r.objects.readHinted(&h, nil, &w.r.notesAt)
-		if err != nil {
-			return nil, fmt.Errorf("note of %s: %w", commit, err)
-		}
-		if typ != objBlob {
-			return nil, fmt.Errorf("note of %s: %x is not a blob", commit, h)
-		}
-		return data, nil
+	if w.root == nil {
+		return nil, nil
 	}
-	return nil, nil
+	h, ok, err := w.find(w.root, strings.ToLower(commit))
+	if err != nil || !ok {
+		return nil, err
+	}
+	typ, data, err := w.r.objects.readHinted(&h, nil, &w.r.notesAt)
+	if err != nil {
+		return nil, fmt.Errorf("note of %s: %w", commit, err)
+	}
+	if typ != objBlob {
+		return nil, fmt.Errorf("note of %s: %x is not a blob", commit, h)
+	}
+	return data, nil
+}
+
+// find returns the note blob on the object named name in d and its
+// subtrees: of d's entries that hold it, the last in tree order.
+func (w *Window) find(d *notesDir, name string) (blob [20]byte, ok bool, err error) {
+	var buf [2]uint32
+	c := d.candidates(name, buf[:0])
+	for i := len(c) - 1; i >= 0; i-- {
+		e := d.data[c[i]:]
+		nul := bytes.IndexByte(e, 0)
+		h := [20]byte(e[nul+1 : nul+21])
+		if !bytes.HasPrefix(e, []byte("40000 ")) {
+			return h, true, nil
+		}
+		sub, err := w.dir(&h, d.depth+2)
+		if err != nil {
+			return blob, false, err
+		}
+		if blob, ok, err = w.find(sub, name); ok || err != nil {
+			return blob, ok, err
+		}
+	}
+	return blob, false, nil
 }
 
 // FirstParent calls fn for each commit on the first-parent chain of ref,

@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -137,5 +138,73 @@ func TestWindowStops(t *testing.T) {
 	tip, err := r.NotesTip()
 	if want := g.run("rev-parse", "refs/notes/twokey"); err != nil || tip != want {
 		t.Errorf("NotesTip = %q, %v; want %s", tip, err, want)
+	}
+}
+
+// TestWindowOddNotesTrees: on notes trees git reads but does not write
+// (names in upper case, two subtrees for the same two digits, one subtree
+// object at two depths), the Window finds what Repo finds, and what git
+// notes show shows where the tree gives the object one note.
+func TestWindowOddNotesTrees(t *testing.T) {
+	g := newGitRepo(t, true)
+	blob := func(s string) string { return g.runIn(strings.NewReader(s), "hash-object", "-w", "--stdin") }
+	// tree writes a tree of entries ("mode name hash") as given: in this
+	// order, duplicates included.
+	tree := func(entries ...string) string {
+		var b strings.Builder
+		for _, e := range entries {
+			f := strings.Fields(e)
+			h, err := hex.DecodeString(f[2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(f[0] + " " + f[1] + "\x00" + string(h))
+		}
+		return g.runIn(strings.NewReader(b.String()), "hash-object", "-t", "tree", "--literally", "-w", "--stdin")
+	}
+	x := "ab" + strings.Repeat("1", 38)
+	y := "ab" + strings.Repeat("2", 38)
+	shallow, deep := "cd33"+strings.Repeat("3", 36), "ef33"+strings.Repeat("3", 36)
+	shared := tree("100644 "+strings.Repeat("3", 36)+" "+blob("deep\n"), "100644 "+strings.Repeat("3", 38)+" "+blob("shallow\n"))
+	for _, c := range []struct {
+		name string
+		root string
+		git  bool // git notes show agrees: one note per object
+	}{
+		{"subtrees AB and ab", tree("40000 AB "+tree("100644 "+x[2:]+" "+blob("x in AB\n")), "40000 ab "+tree("100644 "+y[2:]+" "+blob("y in ab\n"))), true},
+		{"two subtrees ab", tree("40000 ab "+tree("100644 "+x[2:]+" "+blob("x in the first\n")), "40000 ab "+tree("100644 "+y[2:]+" "+blob("y in the second\n"))), true},
+		{"whole in upper case, then its subtree", tree("100644 "+strings.ToUpper(x)+" "+blob("x whole\n"), "40000 ab "+tree("100644 "+x[2:]+" "+blob("x in ab\n"))), false},
+		{"one subtree at two depths", tree("40000 cd "+shared, "40000 ef "+tree("40000 33 "+shared)), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g.run("update-ref", tracker.NotesRef, g.run("commit-tree", c.root, "-m", c.name))
+			listed := g.run("notes", "--ref=twokey", "list")
+			r := openWorkers(t, g.dir)
+			w := r.Window()
+			ctx := context.Background()
+			for _, obj := range []string{x, y, shallow, deep} {
+				want, err := r.Note(ctx, obj)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := w.Note(ctx, obj)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != string(want) {
+					t.Errorf("Window.Note(%s…) = %q, Repo.Note = %q", obj[:6], got, want)
+				}
+				if !c.git {
+					continue
+				}
+				var shown string
+				if strings.Contains(listed, " "+obj) {
+					shown = g.run("notes", "--ref=twokey", "show", obj) + "\n"
+				}
+				if string(got) != shown {
+					t.Errorf("Window.Note(%s…) = %q, git notes show = %q", obj[:6], got, shown)
+				}
+			}
+		})
 	}
 }
