@@ -22,6 +22,7 @@ const (
 	serveFilter = "filter" // filter alone: a blob cannot be asked for by its name
 	servePlain  = "plain"  // neither: git's defaults
 	serveNoTree = "notree" // as GitHub, but no tree:<depth> filter (uploadpackfilter.tree.allow=false)
+	serveTips   = "tips"   // filter, and by name only the refs' tips (allow-tip-sha1-in-want): never a tree or a note
 )
 
 // serveAs serves the bare repository g over smart HTTP as the server kind
@@ -39,6 +40,9 @@ func serveAs(t *testing.T, g *gitRepo, kind string) (url string, calls *gitserve
 		g.run("config", "uploadpackfilter.tree.allow", "false")
 	case serveFilter:
 		g.run("config", "uploadpack.allowFilter", "true")
+	case serveTips:
+		g.run("config", "uploadpack.allowFilter", "true")
+		g.run("config", "uploadpack.allowTipSHA1InWant", "true")
 	case servePlain:
 	default:
 		t.Fatalf("unknown server kind %q", kind)
@@ -185,6 +189,7 @@ func TestAppendRecordServers(t *testing.T) {
 		{serveGitHub, 300}, // fan-out trees
 		{serveNoTree, 10},
 		{serveFilter, 10},
+		{serveTips, 10}, // served as filter alone: no round asks for a tree by name
 		{servePlain, 10},
 	} {
 		t.Run(fmt.Sprintf("%s/%d notes", c.kind, c.notes), func(t *testing.T) {
@@ -203,7 +208,7 @@ func TestAppendRecordServers(t *testing.T) {
 					return int64(1 + trees)
 				case c.kind == serveNoTree && note:
 					return 3 // tree:0 refused, blob:none, the note
-				case c.kind == serveNoTree, c.kind == serveFilter && note:
+				case c.kind == serveNoTree, (c.kind == serveFilter || c.kind == serveTips) && note:
 					return 2
 				}
 				return 1

@@ -87,10 +87,11 @@ func (f filter) String() string {
 
 // byName reports whether the remote's upload-pack (its capabilities caps)
 // sends an object asked for by its name: one that a ref reaches
-// (allow-reachable-sha1-in-want, which GitHub advertises) or, where the
-// remote allows no more, a ref's tip (allow-tip-sha1-in-want).
+// (allow-reachable-sha1-in-want, which GitHub advertises). A remote that
+// allows only a ref's tip (allow-tip-sha1-in-want) does not count: the
+// trees and notes the append asks for are never tips.
 func byName(caps *capability.List) bool {
-	return caps.Supports(capability.AllowReachableSHA1InWant) || caps.Supports(capability.AllowTipSHA1InWant)
+	return caps.Supports(capability.AllowReachableSHA1InWant)
 }
 
 // usable returns the filter of at most f the remote's upload-pack serves
@@ -174,7 +175,7 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 
 // errNoWantByName is returned by fetchObject when the remote does not
 // serve an object by its name.
-var errNoWantByName = errors.New("the remote serves no object by its name (it advertises neither allow-reachable-sha1-in-want nor allow-tip-sha1-in-want)")
+var errNoWantByName = errors.New("the remote serves no object by its name (it does not advertise allow-reachable-sha1-in-want)")
 
 // fetchObject fetches the tree or blob h, which a commit of the remote's
 // notes reaches, into s, as git's partial clone fetches a missing object: a
