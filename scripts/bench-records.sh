@@ -19,7 +19,10 @@
 #     whatever the server (the issue's baseline); with github served, a
 #     last column is C git fetching from it as a partial clone (a remote
 #     with `fetch --filter=blob:none --depth 1`, the notes git reads fetched
-#     when it reads them);
+#     when it reads them). Unless PULL_REFS is empty, each served repository
+#     also has the two refs GitHub keeps for each merged pull request
+#     (refs/pull/N/head and refs/pull/N/merge: 200,000 refs at 100,000
+#     merges), which a protocol v0 fetch is sent in full;
 #  2. `twokey audit --format json` against `git log --first-parent
 #     --notes=twokey --format='%H %N' main` on AUDIT_N merges (0 skips it),
 #     with the notes objects packed, loose, and spread over 50 packs
@@ -42,6 +45,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORD_SIZES=${RECORD_SIZES-"1000 10000 100000"}
 RECORD_SERVERS=${RECORD_SERVERS:-github}
+PULL_REFS=${PULL_REFS-1}
 AUDIT_N=${AUDIT_N-100000}
 AUDIT_VARIANTS=${AUDIT_VARIANTS-"packed loose packs"}
 RUNS=${RUNS:-3}
@@ -114,6 +118,20 @@ if [ -n "$RECORD_SIZES" ]; then
 		repo=$DATA/records-$n
 		[ -d "$repo" ] || "$DATA/genhistory" -dir "$repo" -n "$n" -notes-commits >/dev/null 2>&1
 		cp -a "$repo" "$SRV/r$n"
+		if [ -n "$PULL_REFS" ]; then
+			# As on GitHub, each merged pull request leaves two refs,
+			# refs/pull/N/head and refs/pull/N/merge, which a protocol v0
+			# upload-pack advertises to every fetch.
+			main=$(git -C "$SRV/r$n" rev-parse main)
+			{
+				echo '# pack-refs with: peeled fully-peeled sorted'
+				{
+					git -C "$SRV/r$n" for-each-ref --format='%(objectname) %(refname)'
+					seq "$n" | awk -v m="$main" '{ print m " refs/pull/" $1 "/head"; print m " refs/pull/" $1 "/merge" }'
+				} | LC_ALL=C sort -k2
+			} >"$SRV/r$n/packed-refs.new"
+			mv "$SRV/r$n/packed-refs.new" "$SRV/r$n/packed-refs"
+		fi
 	done
 	# One server per kind, over the same repositories.
 	declare -A BASE
