@@ -7,6 +7,7 @@ package gitserver
 import (
 	"bytes"
 	"io"
+	"log"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -63,7 +64,8 @@ func ServeWith(t testing.TB, root, home, token string, opts Options) (url string
 	}
 	backend := &cgi.Handler{
 		Path:   filepath.Join(strings.TrimSpace(string(execPath)), "git-http-backend"),
-		Stderr: io.Discard, // rejected pushes log "cannot lock ref"; tests provoke them
+		Stderr: io.Discard,                 // rejected pushes log "cannot lock ref"; tests provoke them
+		Logger: log.New(io.Discard, "", 0), // a client that stops reading (the v2 probe of a v0 server) logs a broken pipe
 		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + home},
 	}
 	calls = &Calls{}

@@ -73,7 +73,7 @@ func serve(args []string) error {
 	config := "'http.receivepack=true'"
 	switch *as {
 	case "github":
-		config += " 'uploadpack.allowfilter=true' 'uploadpack.allowreachablesha1inwant=true'"
+		config += " 'uploadpack.allowfilter=true' 'uploadpack.allowreachablesha1inwant=true' 'receive.hiderefs=refs/pull'"
 	case "filter":
 		config += " 'uploadpack.allowfilter=true'"
 	case "plain":
