@@ -285,7 +285,7 @@ func TestAppendRecordServers(t *testing.T) {
 				if c.v0 {
 					rounds = 0
 				}
-				f0, p0, l0 := calls.Fetches.Load(), calls.Pushes.Load(), calls.LsRefs.Load()
+				f0, p0, l0, q0 := calls.Fetches.Load(), calls.Pushes.Load(), calls.LsRefs.Load(), calls.V2.Load()
 				if err := r.AppendRecord(ctx, commit, rec); err != nil {
 					t.Fatalf("%s: AppendRecord: %v", name, err)
 				}
@@ -294,6 +294,11 @@ func TestAppendRecordServers(t *testing.T) {
 				}
 				if l := calls.LsRefs.Load() - l0; l != rounds {
 					t.Errorf("%s: %d ls-refs, want %d", name, l, rounds)
+				}
+				// in v2, every upload-pack request: the capabilities,
+				// each ls-refs, each fetch (the tip's and by name)
+				if v2, want := calls.V2.Load()-q0, 1+rounds+want; (c.v0 && v2 != 0) || (!c.v0 && v2 != want) {
+					t.Errorf("%s: %d requests in protocol v2, want %d", name, v2, want)
 				}
 			}
 			target := commits[3] // notesHistory's note: {"v":1,"type":"merge","pr":4}

@@ -228,7 +228,7 @@ func (c *conn) fetchObject(ctx context.Context, s *notesStore, h plumbing.Hash) 
 		if err := c.v2.fetchPack(ctx, s, fetchArgs{want: h, f: c.filter}); err != nil {
 			return err
 		}
-		return c.fetched(s, h)
+		return fetchedByName(s, h)
 	}
 	sess, err := c.cl.NewUploadPackSession(c.ep, c.auth)
 	if err != nil {
@@ -242,11 +242,11 @@ func (c *conn) fetchObject(ctx context.Context, s *notesStore, h plumbing.Hash) 
 	if err := c.receive(ctx, sess, req, s); err != nil {
 		return err
 	}
-	return c.fetched(s, h)
+	return fetchedByName(s, h)
 }
 
-// fetched checks that s holds h, which a fetch by name asked for.
-func (c *conn) fetched(s *notesStore, h plumbing.Hash) error {
+// fetchedByName checks that s holds h, which a fetch by name asked for.
+func fetchedByName(s *notesStore, h plumbing.Hash) error {
 	if err := s.has(h, true); err != nil {
 		return fmt.Errorf("not in the pack the remote sent: %w", err)
 	}
