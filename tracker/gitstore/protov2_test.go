@@ -147,3 +147,33 @@ func TestProtoV2Errors(t *testing.T) {
 		}
 	}
 }
+
+// pkt encodes payload as a pkt-line.
+func pkt(payload string) string {
+	return fmt.Sprintf("%04x%s", len(payload)+4, payload)
+}
+
+// TestReadFetchAnswer: answers a v2 fetch may not give: each is an error
+// saying what is wrong with it.
+func TestReadFetchAnswer(t *testing.T) {
+	shallow := pkt("shallow-info\n") + pkt("shallow "+strings.Repeat("ab", 20)+"\n")
+	for _, c := range []struct {
+		answer, want string
+	}{
+		{shallow + "0000", "section shallow-info: the answer ends before its packfile section"},
+		{shallow + "0001" + pkt("acknowledgments\n") + pkt("NAK\n") + "0000", "section acknowledgments: the answer ends before its packfile section"},
+		{"0000", "the answer has no packfile section"},
+		{pkt("ERR upload-pack: not our ref\n"), "remote error: upload-pack: not our ref"},
+		{shallow + "0001" + pkt("packfile\n") + pkt("\x02counting\n") + pkt("\x03pack-objects died\n"), "read pack: remote error: pack-objects died"},
+		{pkt("packfile\n") + pkt("\x05PACK"), "read pack: packfile section: unknown band 5"},
+		{pkt("packfile\n") + "0003", `read pack: read pkt-line: bad length "0003"`},
+		{pkt("packfile\n") + "zz", "read pack: read pkt-line: unexpected EOF"},
+		{"00zz", `read pkt-line: bad length "00zz"`},
+		{pkt("packfile\n") + pkt("\x01PACK"), "read pack: read pkt-line: unexpected EOF"}, // no flush-pkt
+	} {
+		err := readFetchAnswer(newPktReader(strings.NewReader(c.answer)), newNotesStore())
+		if err == nil || err.Error() != c.want {
+			t.Errorf("readFetchAnswer(%q) = %v, want %q", c.answer, err, c.want)
+		}
+	}
+}
