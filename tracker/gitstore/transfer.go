@@ -36,7 +36,7 @@ type conn struct {
 	cl   transport.Transport
 	auth transport.AuthMethod
 
-	caps   *capability.List // upload-pack's, as the last fetch was advertised them
+	caps   *capability.List // upload-pack's, as the last fetch was advertised them (in v2: see v2.caps)
 	filter filter           // the filter the last fetch used
 
 	v2Asked bool // whether protoV2 asked the remote
