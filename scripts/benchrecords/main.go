@@ -1,6 +1,6 @@
 // Command benchrecords is the record job's half of scripts/bench-records.sh:
 //
-//	benchrecords serve -root DIR -addr-file FILE [-as github|filter|plain]
+//	benchrecords serve -root DIR -addr-file FILE [-as github|filter|plain] [-v0]
 //
 // serves the bare repositories under DIR over smart HTTP with the real `git
 // http-backend` (pushes enabled, no auth), as GitHub serves a repository to
@@ -12,7 +12,11 @@
 // the note's path by name; as filter it advertises filter alone, and the
 // append fetches the tip's commit and trees (--filter=blob:none); as plain
 // it advertises neither (git's defaults), and the append fetches the tip's
-// every tree and note.
+// every tree and note. upload-pack answers in git protocol v2 when asked,
+// as GitHub does (where a want may name any object, so that served as
+// filter the append fetches as from github); -v0 drops the Git-Protocol
+// header, for a server that speaks v0 alone. As github, refs/pull is
+// hidden from receive-pack (receive.hideRefs), as on GitHub.
 //
 //	benchrecords append -url URL -commit SHA [-pr N]
 //
@@ -65,6 +69,7 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	root := fs.String("root", "", "directory of bare repositories to serve")
 	addrFile := fs.String("addr-file", "", "file to write the server's base URL to")
+	v0 := fs.Bool("v0", false, "answer in git protocol v0 alone (drop the Git-Protocol header)")
 	as := fs.String("as", "github", "what upload-pack advertises: github (filter, allow-reachable-sha1-in-want), filter (filter alone) or plain (neither)")
 	fs.Parse(args)
 	if *root == "" || *addrFile == "" {
@@ -73,7 +78,7 @@ func serve(args []string) error {
 	config := "'http.receivepack=true'"
 	switch *as {
 	case "github":
-		config += " 'uploadpack.allowfilter=true' 'uploadpack.allowreachablesha1inwant=true'"
+		config += " 'uploadpack.allowfilter=true' 'uploadpack.allowreachablesha1inwant=true' 'receive.hiderefs=refs/pull'"
 	case "filter":
 		config += " 'uploadpack.allowfilter=true'"
 	case "plain":
@@ -100,6 +105,12 @@ func serve(args []string) error {
 	}
 	if err := os.WriteFile(*addrFile, []byte("http://"+ln.Addr().String()+"\n"), 0o644); err != nil {
 		return err
+	}
+	if *v0 {
+		return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Header.Del("Git-Protocol")
+			backend.ServeHTTP(w, r)
+		}))
 	}
 	return http.Serve(ln, backend)
 }

@@ -175,21 +175,31 @@ func rejectOnce(t *testing.T, g *gitRepo, script string) {
 // GitHub serves, the fetches bring commits only and the paths the merge
 // reads (the note we append to, then the other writer's version of it,
 // each under a root tree) are fetched by name; served with filters but
-// nothing by name, the append starts again without a filter.
+// nothing by name (in v0), the append starts again without a filter. In
+// protocol v2 each round asks for the notes ref alone (ls-refs).
 func TestAppendRecordMergesAfterRejection(t *testing.T) {
 	for _, c := range []struct {
 		kind    string
+		v0      bool
 		fetches int64
+		lsRefs  int64
 	}{
-		{serveGitHub, 6}, // the tip commit, its root, our note; after the rejection, the commits since, their root and their note
-		{serveFilter, 3}, // the tip without blobs; again with them; after the rejection, the commits since
-		{servePlain, 2},  // the tip; after the rejection, the commits since
+		{serveGitHub, false, 6, 2}, // the tip commit, its root, our note; after the rejection, the commits since, their root and their note
+		{serveFilter, false, 6, 2}, // in v2 as GitHub: a want may name any object
+		{servePlain, false, 2, 2},  // the tip; after the rejection, the commits since
+		{serveGitHub, true, 6, 0},
+		{serveFilter, true, 3, 0}, // the tip without blobs; again with them; after the rejection, the commits since
+		{servePlain, true, 2, 0},
 	} {
-		t.Run(c.kind, func(t *testing.T) {
+		serve, proto := serveAs, "v2"
+		if c.v0 {
+			serve, proto = serveV0, "v0"
+		}
+		t.Run(proto+"/"+c.kind, func(t *testing.T) {
 			bare, commits := notesHistory(t, 20, 10)
 			target, other := commits[3], commits[15]
 			rejectOnce(t, bare, fmt.Sprintf("git notes --ref=twokey append -m 'another writer' %s\ngit notes --ref=twokey add -m 'a new note' %s", target, other))
-			url, calls := serveAs(t, bare, c.kind)
+			url, calls := serve(t, bare, c.kind)
 			r := OpenRemote(url, testAuth())
 			r.Now = func() time.Time { return epoch }
 			r.Sleep = func(context.Context, time.Duration) error { return nil }
@@ -203,6 +213,9 @@ func TestAppendRecordMergesAfterRejection(t *testing.T) {
 			}
 			if got := calls.Fetches.Load(); got != c.fetches {
 				t.Errorf("fetches = %d, want %d", got, c.fetches)
+			}
+			if got := calls.LsRefs.Load(); got != c.lsRefs {
+				t.Errorf("ls-refs = %d, want %d", got, c.lsRefs)
 			}
 			want := string(catSortUniq([]byte("{\"v\":1,\"type\":\"merge\",\"pr\":4}\nanother writer\n"), line))
 			if got := bare.run("notes", "--ref=twokey", "show", target) + "\n"; got != want {

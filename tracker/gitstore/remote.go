@@ -141,6 +141,11 @@ const (
 // yet. Whenever the remote does not send what is asked for (a filter it
 // refuses, an object by name), the append starts again from a fresh fetch
 // with less filtered fetches, down to no filter.
+//
+// Over HTTP(S) its fetches speak git's protocol v2 where the remote does
+// (GitHub does): the remote names the notes ref alone, where in v0 it
+// lists every ref, two for each pull request on GitHub. Its pushes, and
+// fetches from other remotes, speak v0.
 func (r *Remote) AppendRecord(ctx context.Context, commit string, rec tracker.Record) error {
 	commit, line, err := recordLine(commit, rec)
 	if err != nil {

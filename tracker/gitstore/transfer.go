@@ -36,8 +36,11 @@ type conn struct {
 	cl   transport.Transport
 	auth transport.AuthMethod
 
-	caps   *capability.List // upload-pack's, as the last fetch was advertised them
+	caps   *capability.List // upload-pack's, as the last fetch was advertised them (in v2: see v2.caps)
 	filter filter           // the filter the last fetch used
+
+	v2Asked bool // whether protoV2 asked the remote
+	v2      *v2  // the remote's upload-pack in protocol v2; nil: v0
 }
 
 func dial(url string, auth transport.AuthMethod) (*conn, error) {
@@ -125,7 +128,17 @@ var errUnfetched = errors.New("the remote did not send what was asked for")
 // depth brings the commits between have and the tip, which is what a merge
 // needs: the remote does not learn that s is shallow, so it assumes s holds
 // what have reaches, and the caller checks that the tip descends from have.
+//
+// Over HTTP(S) it speaks protocol v2 where the remote does (see protoV2):
+// the remote names the notes ref alone, not every ref it has.
 func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, depth int, f filter) (plumbing.Hash, error) {
+	v, err := c.protoV2(ctx)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if v != nil {
+		return c.fetchV2(ctx, v, s, have, depth, f)
+	}
 	sess, err := c.cl.NewUploadPackSession(c.ep, c.auth)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -173,6 +186,29 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 	return tip, nil
 }
 
+// fetchV2 is fetch in protocol v2.
+func (c *conn) fetchV2(ctx context.Context, v *v2, s *notesStore, have []plumbing.Hash, depth int, f filter) (plumbing.Hash, error) {
+	tip, err := v.lsRefs(ctx, tracker.NotesRef)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	c.caps = v.caps()
+	c.filter = usable(f, c.caps)
+	if tip.IsZero() || s.has(tip, false) == nil {
+		return tip, nil
+	}
+	if err := v.fetchPack(ctx, s, fetchArgs{want: tip, have: have, depth: depth, f: c.filter}); err != nil {
+		if c.filter != filterNone {
+			err = fmt.Errorf("with --filter=%s: %w: %w", c.filter, errUnfetched, err)
+		}
+		return plumbing.ZeroHash, err
+	}
+	if err := s.HasEncodedObject(tip); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("notes commit %s: not in the pack the remote sent: %w", tip, err)
+	}
+	return tip, nil
+}
+
 // errNoWantByName is returned by fetchObject when the remote does not
 // serve an object by its name.
 var errNoWantByName = errors.New("the remote serves no object by its name (it does not advertise allow-reachable-sha1-in-want)")
@@ -188,6 +224,12 @@ func (c *conn) fetchObject(ctx context.Context, s *notesStore, h plumbing.Hash) 
 	if c.caps == nil || !byName(c.caps) {
 		return errNoWantByName
 	}
+	if c.v2 != nil {
+		if err := c.v2.fetchPack(ctx, s, fetchArgs{want: h, f: c.filter}); err != nil {
+			return err
+		}
+		return fetchedByName(s, h)
+	}
 	sess, err := c.cl.NewUploadPackSession(c.ep, c.auth)
 	if err != nil {
 		return err
@@ -200,6 +242,11 @@ func (c *conn) fetchObject(ctx context.Context, s *notesStore, h plumbing.Hash) 
 	if err := c.receive(ctx, sess, req, s); err != nil {
 		return err
 	}
+	return fetchedByName(s, h)
+}
+
+// fetchedByName checks that s holds h, which a fetch by name asked for.
+func fetchedByName(s *notesStore, h plumbing.Hash) error {
 	if err := s.has(h, true); err != nil {
 		return fmt.Errorf("not in the pack the remote sent: %w", err)
 	}
