@@ -122,8 +122,12 @@ func TestProtoV2Errors(t *testing.T) {
 	}
 	r := OpenRemote(url, testAuth())
 	err = r.AppendRecord(ctx, commits[2], mergeRecord(commits[2], commits[2], 3, "merge"))
-	if err == nil || !strings.Contains(err.Error(), "protocol v2 fetch: read pack: remote error: aborting due to possible repository corruption") {
-		t.Errorf("AppendRecord when the remote cannot make a pack = %v, want the remote's band-3 error", err)
+	// upload-pack sends its band-3 error as it dies; on a loaded machine
+	// the CGI answer can end before it arrives, and the cut-off pack is
+	// the error then. Either way the append fails, saying where.
+	if err == nil || !strings.Contains(err.Error(), "protocol v2 fetch: read pack: ") ||
+		!strings.Contains(err.Error(), "remote error: aborting due to possible repository corruption") && !strings.Contains(err.Error(), "unexpected EOF") {
+		t.Errorf("AppendRecord when the remote cannot make a pack = %v, want the remote's band-3 error (or the cut-off pack)", err)
 	}
 	if err := os.Remove(filepath.Join(bare.home, ".gitconfig")); err != nil {
 		t.Fatal(err)
