@@ -131,6 +131,9 @@ if [ -n "$RECORD_SIZES" ]; then
 				} | LC_ALL=C sort -k2
 			} >"$SRV/r$n/packed-refs.new"
 			mv "$SRV/r$n/packed-refs.new" "$SRV/r$n/packed-refs"
+			# and, as GitHub does, hides them from pushes, whatever the kind
+			# of server measured.
+			git -C "$SRV/r$n" config receive.hideRefs refs/pull
 		fi
 	done
 	# One server per kind, over the same repositories.
