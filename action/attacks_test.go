@@ -550,3 +550,48 @@ func TestAttackMergeRecordLaundered(t *testing.T) {
 		})
 	}
 }
+
+// Runs for one pull request overlap (a brief's edit or a re-check judges it
+// beside its own run), and dev can make a run's read last long (a thread
+// of thousands of comments is read a page at a time). Here the run for
+// bea's /signoff reads both keys; before it writes, uma revokes hers and
+// the run for the revoke sets pending; then the first run sets its
+// success. A success is confirmed by reading the pull request again after
+// it is set, so the gate ends pending.
+func TestAttackStaleSuccessAfterWithdrawal(t *testing.T) {
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+	if st := w.judge(sha1A); st.GetState() != "pending" {
+		t.Fatalf("status with one key = %v, want pending", st)
+	}
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+	nested := false
+	w.gh.SetAfter(func(r fakegithub.Request) {
+		if nested || r.Path != "/graphql" || !strings.Contains(string(r.Body), "pullRequest(number") {
+			return
+		}
+		nested = true // between this run's read and its writes
+		w.now = w.now.Add(time.Minute)
+		w.gh.AddComment(testRepo, 2, uma, "/signoff revoke usability")
+		if code := w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2}); code != ExitOK {
+			t.Errorf("the revoke's run = %d\n%s", code, w.stdout.String())
+		}
+		if st := w.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+			t.Errorf("status after the revoke's run = %v, want pending", st)
+		}
+	})
+	if code := w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2}); code != ExitOK {
+		t.Fatalf("bea's run = %d\n%s", code, w.stdout.String())
+	}
+	w.gh.SetAfter(nil)
+	if !nested {
+		t.Fatal("the runs did not overlap")
+	}
+	if st := w.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" {
+		t.Errorf("status after both runs = %v, want pending: uma withdrew her key", st)
+	}
+	if !strings.Contains(w.stdout.String(), "the gate changed while twokey judged it") {
+		t.Errorf("stdout = %q, want a notice that the gate changed", w.stdout.String())
+	}
+}

@@ -503,31 +503,72 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 			return nil, err
 		}
 	}
-	return v, r.writePull(ctx, number, g, v, text)
+	wrote, err := r.writePull(ctx, number, g, v, text)
+	if err != nil || !wrote || v.State != tracker.StateSuccess {
+		return v, err
+	}
+	return v, r.confirmSuccess(ctx, number, hint)
+}
+
+// confirmSuccess reads pull request number again after this run set its
+// status to success, and writes the verdict it finds now unless it is still
+// a pass. Runs for one pull request can overlap (a re-check, or a brief's
+// edit judging the pull requests that link it, runs beside the pull
+// request's own run), and a run's read can last long (a thread of
+// thousands of comments is read 100 at a time): without this, a run that
+// read both keys before one was withdrawn could set its success after the
+// run for the withdrawal set pending, and the gate would pass without the
+// key. After this read, a withdrawal has its own run, which reads after it;
+// so the last success standing was confirmed by a read after it was set
+// (TestAttackStaleSuccessAfterWithdrawal).
+func (r *runner) confirmSuccess(ctx context.Context, number int, hint linkHint) error {
+	g, err := r.gather(ctx, number, hint)
+	var ce *configError
+	switch {
+	case errors.As(err, &ce):
+		return r.reportConfigError(ctx, number, g, ce)
+	case errors.Is(err, errHeadMoved):
+		return nil // the run for the push judges the new head
+	case err != nil:
+		return r.reportFailure(ctx, number, g, err)
+	}
+	v, err := r.evaluate(ctx, g)
+	if err != nil {
+		return r.reportFailure(ctx, number, g, fmt.Errorf("evaluate the gate of pull request #%d: %w", number, err))
+	}
+	if v.State == tracker.StateSuccess {
+		return nil
+	}
+	r.notice("pull request #%d: the gate changed while twokey judged it (%s now); the status says so", number, v.State)
+	_, err = r.writePull(ctx, number, g, v, v.Comment())
+	return err
 }
 
 // writePull writes a judged pull request's status, labels, comment and
-// overdue notices, each only when it changes.
-func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *tracker.Verdict, text string) error {
+// overdue notices, each only when it changes. wrote says whether it set the
+// status.
+func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *tracker.Verdict, text string) (wrote bool, err error) {
 	// A re-check tells the signers first: its status then says nothing is
 	// owed, and if telling fails the status still says so, and the next
 	// re-check tries again.
 	if err := r.write(r.mentionOverdue(ctx, g, v)); err != nil {
-		return err
+		return false, err
 	}
 	// A closed or merged pull request's verdict gates nothing, and its head
 	// may be an open one's: the status there is the open one's to set
 	// (TestAttackSecondPullRequestOnTheSameHead).
 	if g.read.pr.State == "OPEN" || g.read.pr.State == "" {
-		if err := r.write(r.setStatus(ctx, g, v)); err != nil {
-			return err
+		w, err := r.setStatus(ctx, g, v)
+		if err := r.write(err); err != nil {
+			return false, err
 		}
+		wrote = w
 	}
 	want, owned := v.Labels()
 	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {
-		return r.write(err)
+		return wrote, r.write(err)
 	}
-	return r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state)))
+	return wrote, r.write(r.upsertSticky(ctx, number, g.sticky, renderSticky(gateMarker, text, g.state)))
 }
 
 // setStatus sets twokey/gate on the head, unless twokey's own status there
@@ -537,7 +578,7 @@ func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *trac
 // reads it back as GitHub's record that the head was the head then, which
 // binds later /signoff comments to it (tracker.PullRequest.HeadSeen). Only
 // the token's own statuses count, so no one else can write that record.
-func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict) error {
+func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict) (bool, error) {
 	state, desc := v.State, v.Description()
 	seen := g.seen
 	if seen.IsZero() {
@@ -562,18 +603,18 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 	}
 	if st := g.status; st != nil && strings.EqualFold(st.State, state) && st.Description == desc {
 		if have, ok := parseMark(st.TargetURL); ok && have.equal(jm) {
-			return nil // the same status is there: a re-run writes nothing
+			return false, nil // the same status is there: a re-run writes nothing
 		}
 	}
 	if seen.IsZero() {
 		// No clock from GitHub: a status without the mark still gates, it
 		// just binds nothing.
-		return r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
+		return true, r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
 			State: github.String(state), Context: github.String(StatusContext),
 			Description: github.String(desc), TargetURL: nonEmpty(r.runURL),
 		})
 	}
-	return r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
+	return true, r.api.createStatus(ctx, g.pr.HeadSHA, &github.RepoStatus{
 		State: github.String(state), Context: github.String(StatusContext),
 		Description: github.String(desc), TargetURL: github.String(target + statusMark(g.pr.Number, seen, jm)),
 	})

@@ -322,8 +322,8 @@ func TestRecheckHundredOpenPulls(t *testing.T) {
 	}
 	h.at(monday0900)
 	h.mustRun(h.runScheduled())
-	if r, w := count("scheduled run when the freeze ends"); r != 2+3*n || w != 2*n {
-		t.Errorf("freeze ends: %d requests, %d writes; want %d (the listings, then a read, a status and a comment edit each) and %d", r, w, 2+3*n, 2*n)
+	if r, w := count("scheduled run when the freeze ends"); r != 2+4*n || w != 2*n {
+		t.Errorf("freeze ends: %d requests, %d writes; want %d (the listings, then a read, a status, a comment edit and the read that confirms the pass each) and %d", r, w, 2+4*n, 2*n)
 	}
 	for i := 1; i <= n; i++ {
 		if st := h.gh.LatestStatus(testRepo, fmt.Sprintf("%040x", i), StatusContext); st.GetState() != "success" {

@@ -479,7 +479,7 @@ func TestActionTwoKeys(t *testing.T) {
 	}
 	// 3 reviewers x 2 teams: one member list per team, not one look-up per
 	// reviewer and team.
-	assertCost(t, "PR review, both signed (read, 2 teams in one query, status, labels, comment)", r, 5)
+	assertCost(t, "PR review, both signed (read, 2 teams in one query, status, labels, comment, then the read and teams that confirm the pass)", r, 7)
 
 	// A push makes both stale.
 	w.gh.SetHead(e2eRepo, 2, headB)
