@@ -174,7 +174,14 @@ func (c *conn) fetch(ctx context.Context, s *notesStore, have []plumbing.Hash, d
 			return plumbing.ZeroHash, err
 		}
 	}
-	if err := c.receive(ctx, sess, req, s); err != nil {
+	return c.fetched(s, tip, c.receive(ctx, sess, req, s))
+}
+
+// fetched returns tip once the pack asked for it has come (err is how
+// asking went): a failed filtered fetch is errUnfetched, and the tip must be
+// in what came.
+func (c *conn) fetched(s *notesStore, tip plumbing.Hash, err error) (plumbing.Hash, error) {
+	if err != nil {
 		if c.filter != filterNone {
 			err = fmt.Errorf("with --filter=%s: %w: %w", c.filter, errUnfetched, err)
 		}
@@ -197,16 +204,7 @@ func (c *conn) fetchV2(ctx context.Context, v *v2, s *notesStore, have []plumbin
 	if tip.IsZero() || s.has(tip, false) == nil {
 		return tip, nil
 	}
-	if err := v.fetchPack(ctx, s, fetchArgs{want: tip, have: have, depth: depth, f: c.filter}); err != nil {
-		if c.filter != filterNone {
-			err = fmt.Errorf("with --filter=%s: %w: %w", c.filter, errUnfetched, err)
-		}
-		return plumbing.ZeroHash, err
-	}
-	if err := s.HasEncodedObject(tip); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("notes commit %s: not in the pack the remote sent: %w", tip, err)
-	}
-	return tip, nil
+	return c.fetched(s, tip, v.fetchPack(ctx, s, fetchArgs{want: tip, have: have, depth: depth, f: c.filter}))
 }
 
 // errNoWantByName is returned by fetchObject when the remote does not
