@@ -595,3 +595,45 @@ func TestAttackStaleSuccessAfterWithdrawal(t *testing.T) {
 		t.Errorf("stdout = %q, want a notice that the gate changed", w.stdout.String())
 	}
 }
+
+// Finding: a success was confirmed only when every write of the run
+// succeeded. As in TestAttackStaleSuccessAfterWithdrawal, bea's run reads
+// both keys and uma's revoke is judged before it writes; then mallory
+// (write access) deletes twokey's gate comment. bea's run sets its
+// success, fails to edit the comment that is gone, and stopped there: the
+// success stood without its confirming read. A success that was set is
+// confirmed whatever failed after it.
+func TestAttackStaleSuccessWhenALaterWriteFails(t *testing.T) {
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+	if st := w.judge(sha1A); st.GetState() != "pending" {
+		t.Fatalf("status with one key = %v, want pending", st)
+	}
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+	nested := false
+	w.gh.SetAfter(func(r fakegithub.Request) {
+		if nested || r.Path != "/graphql" || !strings.Contains(string(r.Body), "pullRequest(number") {
+			return
+		}
+		nested = true
+		w.now = w.now.Add(time.Minute)
+		w.gh.AddComment(testRepo, 2, uma, "/signoff revoke usability")
+		if code := w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2}); code != ExitOK {
+			t.Errorf("the revoke's run = %d\n%s", code, w.stdout.String())
+		}
+		for _, c := range w.gh.Comments(testRepo, 2) {
+			if strings.HasPrefix(c.GetBody(), gateMarker) {
+				w.gh.DeleteComment(testRepo, c.GetID(), mallory)
+			}
+		}
+	})
+	w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2})
+	w.gh.SetAfter(nil)
+	if !nested {
+		t.Fatal("the runs did not overlap")
+	}
+	if st := w.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() == "success" {
+		t.Errorf("status after both runs = %v, want no success: uma withdrew her key", st)
+	}
+}

@@ -504,10 +504,14 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 		}
 	}
 	wrote, err := r.writePull(ctx, number, g, v, text)
-	if err != nil || !wrote || v.State != tracker.StateSuccess {
+	if !wrote || v.State != tracker.StateSuccess {
 		return v, err
 	}
-	return v, r.confirmSuccess(ctx, number, hint)
+	// A success that was set is confirmed even when a later write failed
+	// (a label, the comment, which anyone with write access can delete
+	// under the run): the run stops, the success would stand unconfirmed
+	// (TestAttackStaleSuccessWhenALaterWriteFails).
+	return v, errors.Join(err, r.confirmSuccess(ctx, number, hint))
 }
 
 // confirmSuccess reads pull request number again after this run set its
