@@ -245,16 +245,33 @@ func (v *v2) lsRefs(ctx context.Context, ref string) (plumbing.Hash, error) {
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("protocol v2 ls-refs: %w", err)
 		}
-		if kind != pktData {
+		switch kind {
+		case pktFlush:
 			return tip, nil
+		case pktDelim, pktEnd:
+			return plumbing.ZeroHash, fmt.Errorf("protocol v2 ls-refs: not a protocol v2 ls-refs answer (a special pkt-line before its flush-pkt)")
 		}
-		f := strings.Fields(string(line)) // oid name [attributes]
-		if len(f) >= 2 && f[1] == ref {
-			if tip, err = parseHash(f[0]); err != nil {
-				return plumbing.ZeroHash, fmt.Errorf("protocol v2 ls-refs: %s: %w", ref, err)
-			}
+		// Every line is "oid name [attributes]": anything else (a v0
+		// advertisement, a page) is not an answer to ls-refs, whose
+		// silence about the notes ref would say the remote has none
+		// (TestProtoV2HostileAnswers).
+		f := strings.Fields(string(line))
+		h, herr := parseHash(f0(f))
+		if len(f) < 2 || herr != nil || !strings.HasPrefix(f[1], "refs/") {
+			return plumbing.ZeroHash, fmt.Errorf("protocol v2 ls-refs: not a protocol v2 ls-refs answer: %.60q", line)
+		}
+		if f[1] == ref {
+			tip = h
 		}
 	}
+}
+
+// f0 is the first of fields, "" when there is none.
+func f0(fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[0]
 }
 
 func parseHash(s string) (plumbing.Hash, error) {
