@@ -637,3 +637,54 @@ func TestAttackStaleSuccessWhenALaterWriteFails(t *testing.T) {
 		t.Errorf("status after both runs = %v, want no success: uma withdrew her key", st)
 	}
 }
+
+// Finding: the read that confirms a success gave up without a word when
+// the head moved during it (dev pushes while a thread of more than 100
+// comments is read a page at a time). The success set after uma's revoke
+// was judged stayed on the head it was set on, unconfirmed; when dev
+// pushes that head back, branch protection (and auto-merge) sees it pass
+// until the run for that push judges it. A success that cannot be
+// confirmed is replaced by an error status on the head it was set on.
+func TestAttackStaleSuccessWhenTheHeadMovesDuringItsConfirmation(t *testing.T) {
+	w := newAttackWorld(t)
+	for i := 0; i < 120; i++ {
+		w.gh.AddComment(testRepo, 2, dev, "chatter")
+	}
+	w.judge(sha1A)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+	if st := w.judge(sha1A); st.GetState() != "pending" {
+		t.Fatalf("status with one key = %v, want pending", st)
+	}
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+	b := strings.Repeat("b", 40)
+	nested, armed, pushed := false, false, false
+	w.gh.SetAfter(func(r fakegithub.Request) {
+		switch {
+		case !nested && r.Path == "/graphql" && strings.Contains(string(r.Body), "$after:String!"):
+			nested = true // after bea's run's last page, before its writes
+			w.now = w.now.Add(time.Minute)
+			w.gh.AddComment(testRepo, 2, uma, "/signoff revoke usability")
+			if code := w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2}); code != ExitOK {
+				t.Errorf("the revoke's run = %d\n%s", code, w.stdout.String())
+			}
+		case nested && !armed && strings.HasSuffix(r.Path, "/statuses/"+sha1A) && strings.Contains(string(r.Body), `"success"`):
+			armed = true // bea's run set its success: its confirming read comes next
+		case armed && !pushed && r.Path == "/graphql":
+			pushed = true // dev pushes between the first page of that read and the next
+			w.gh.ForcePush(testRepo, 2, b, dev)
+		}
+	})
+	w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2})
+	w.gh.SetAfter(nil)
+	if !pushed {
+		t.Fatalf("the runs did not overlap as planned (nested %v, success set %v)", nested, armed)
+	}
+	if st := w.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() == "success" {
+		t.Errorf("status on %.7s after bea's run = %v, want no success: uma withdrew her key, and dev can push that head back", sha1A, st)
+	}
+	// dev pushes it back: the run for that push judges it pending.
+	w.gh.ForcePush(testRepo, 2, sha1A, dev)
+	if st := w.judge(sha1A); st.GetState() != "pending" {
+		t.Errorf("status back on %.7s = %v, want pending", sha1A, st)
+	}
+}

@@ -511,7 +511,7 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 	// (a label, the comment, which anyone with write access can delete
 	// under the run): the run stops, the success would stand unconfirmed
 	// (TestAttackStaleSuccessWhenALaterWriteFails).
-	return v, errors.Join(err, r.confirmSuccess(ctx, number, hint))
+	return v, errors.Join(err, r.confirmSuccess(ctx, number, hint, g))
 }
 
 // confirmSuccess reads pull request number again after this run set its
@@ -524,15 +524,21 @@ func (r *runner) judgePull(ctx context.Context, number int, hint linkHint, publi
 // run for the withdrawal set pending, and the gate would pass without the
 // key. After this read, a withdrawal has its own run, which reads after it;
 // so the last success standing was confirmed by a read after it was set
-// (TestAttackStaleSuccessAfterWithdrawal).
-func (r *runner) confirmSuccess(ctx context.Context, number int, hint linkHint) error {
+// (TestAttackStaleSuccessAfterWithdrawal). set is what the success was
+// judged from.
+func (r *runner) confirmSuccess(ctx context.Context, number int, hint linkHint, set *gathered) error {
 	g, err := r.gather(ctx, number, hint)
 	var ce *configError
 	switch {
 	case errors.As(err, &ce):
 		return r.reportConfigError(ctx, number, g, ce)
 	case errors.Is(err, errHeadMoved):
-		return nil // the run for the push judges the new head
+		// The run for the push judges the new head, but the success
+		// stays on the one it was set on, unconfirmed, and the author can
+		// push that head back: it is replaced by an error
+		// (TestAttackStaleSuccessWhenTheHeadMovesDuringItsConfirmation).
+		r.notice("pull request #%d: the head moved while twokey confirmed its pass on %.7s; that head's status no longer says it passes, the run for the push judges the new head", number, set.pr.HeadSHA)
+		return r.failStatus(ctx, number, set, nil, "twokey could not confirm this head's pass: the head moved while it read the pull request again", true)
 	case err != nil:
 		return r.reportFailure(ctx, number, g, err)
 	}

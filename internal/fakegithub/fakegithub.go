@@ -897,13 +897,22 @@ func (s *Server) routes() http.Handler {
 				"documentation_url": docsURL + "/issues/labels#add-labels-to-an-issue"})
 			return
 		}
+		// The answer is held until after has run: a large one would
+		// otherwise reach the client while after runs, and the client's
+		// next request would race what after makes happen between them.
+		rec := httptest.NewRecorder()
 		s.mu.Lock()
-		mux.ServeHTTP(w, r)
+		mux.ServeHTTP(rec, r)
 		after, req := s.after, s.requests[len(s.requests)-1]
 		s.mu.Unlock()
 		if after != nil {
 			after(req)
 		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
 	})
 }
 
