@@ -573,6 +573,9 @@ func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *trac
 			return false, err
 		}
 		wrote = w
+		if err := r.write(r.demoteEarlierHeads(ctx, g)); err != nil {
+			return wrote, err
+		}
 	}
 	want, owned := v.Labels()
 	if _, err := r.api.setLabels(ctx, number, g.pr.Labels, want, owned); err != nil {
@@ -628,6 +631,30 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 		State: github.String(state), Context: github.String(StatusContext),
 		Description: github.String(desc), TargetURL: github.String(target + statusMark(g.pr.Number, seen, jm)),
 	})
+}
+
+// demoteEarlierHeads sets pending on the commits the pull request has left
+// that still carry twokey's success for it. A status belongs to a commit:
+// pushed back (a force push, or a rewind to an earlier head), such a commit
+// would pass with keys given before a withdrawal until the run for that
+// push judged it (TestAttackSuccessLeftOnAnEarlierHead). The status keeps
+// the commit's mark, the record of when twokey saw it as the head.
+func (r *runner) demoteEarlierHeads(ctx context.Context, g *gathered) error {
+	target := r.runURL
+	if target == "" {
+		target = g.read.pr.URL
+	}
+	for _, e := range g.read.earlierSuccesses() {
+		err := r.api.createStatus(ctx, e.sha, &github.RepoStatus{
+			State: github.String(tracker.StatePending), Context: github.String(StatusContext),
+			Description: github.String(fmt.Sprintf("no longer the head of #%d: judged again if it is pushed back", g.pr.Number)),
+			TargetURL:   github.String(target + statusMark(g.pr.Number, e.seen, judgedMark{})),
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxTargetURL is the longest target URL twokey gives a status: a mark

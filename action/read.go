@@ -880,6 +880,41 @@ func (rd *pullRead) headStatus() (*gqlStatus, time.Time) {
 	return nil, time.Time{}
 }
 
+// earlierHead is a commit the pull request has left (an earlier head, or a
+// head force-pushed away) that still carries twokey's success for it.
+type earlierHead struct {
+	sha  string
+	seen time.Time // since when twokey knew it as the head (its mark)
+}
+
+// earlierSuccesses returns the commits of the read, other than the head,
+// on which twokey's own status for this pull request is a success: the
+// pull request's commits (its earlier heads) and the heads before and after
+// its force pushes.
+func (rd *pullRead) earlierSuccesses() []earlierHead {
+	var out []earlierHead
+	done := map[string]bool{strings.ToLower(rd.pr.HeadRefOID): true}
+	check := func(c *gqlCommit) {
+		if c == nil || done[strings.ToLower(c.OID)] {
+			return
+		}
+		done[strings.ToLower(c.OID)] = true
+		if st, seen := ownStatus(c, rd.viewer, rd.pr.Number); st != nil && strings.EqualFold(st.State, "success") {
+			out = append(out, earlierHead{sha: strings.ToLower(c.OID), seen: seen})
+		}
+	}
+	for i := range rd.pr.Commits.Nodes {
+		check(&rd.pr.Commits.Nodes[i].Commit)
+	}
+	for _, e := range rd.pr.Timeline.Nodes {
+		if e.Typename == "HeadRefForcePushedEvent" {
+			check(e.BeforeCommit)
+			check(e.AfterCommit)
+		}
+	}
+	return out
+}
+
 // statusCreator is the account that set twokey/gate on the head, with the
 // mark of this pull request ("" when none did).
 func (rd *pullRead) statusCreator() string {
