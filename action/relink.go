@@ -156,9 +156,10 @@ func (r *runner) wasBrief(e *github.IssuesEvent) bool {
 // relink judges again, with the one read of each, the open pull requests
 // GitHub records as referencing brief n (cross-references from their text
 // or comments, links made by hand), at most maxRelinked (passing ones
-// first, see linkedPulls), writing only what changes. A pull request that links
-// the brief by its branch name alone has no cross-reference: its next event
-// or the scheduled re-check judges it.
+// first, see linkedPulls), writing only what changes. A pull request that
+// links the brief by its branch name alone is among them once twokey has
+// commented on it: the gate comment names the brief, and GitHub
+// cross-references that.
 //
 // Cost: one request for the references, then for each pull request judged
 // its read and the writes that change something.

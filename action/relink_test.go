@@ -290,3 +290,31 @@ func TestRelinkJudgesPassingPullsFirst(t *testing.T) {
 		t.Errorf("summary:\n%s", h.summary())
 	}
 }
+
+// TestBriefEditRejudgesPullLinkedByBranch: a pull request that links the
+// brief by its branch name alone makes no cross-reference with its own
+// text, but twokey's gate comment on it names the brief, and GitHub
+// cross-references that: the brief's edit judges it again at once.
+func TestBriefEditRejudgesPullLinkedByBranch(t *testing.T) {
+	h := newHarness(t)
+	h.gh.SetFile(testRepo, "main", ".github/twokey.yml", relinkPolicy)
+	h.at(time.Date(2026, 3, 2, 10, 0, 0, 0, berlin))
+	h.fileBrief(3)
+	h.gh.AddPull(testRepo, fakegithub.Pull{Number: 9, Title: "Reorder", Body: "The new checkout order.", Branch: "brief-3/reorder", User: fakegithub.User("dev", 7), Head: sha1A})
+	h.gh.AddReview(testRepo, 9, fakegithub.User("uma", 11), "APPROVED", "", sha1A)
+	h.gh.AddReview(testRepo, 9, fakegithub.User("bea", 12), "APPROVED", "", sha1A)
+	h.mustRun(h.run("pull_request_target", "pull_request.opened.json", map[string]any{"pull_request.number": 9, "pull_request.head.sha": sha1A, "pull_request.body": "The new checkout order.", "pull_request.head.ref": "brief-3/reorder"}))
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "success" {
+		t.Fatalf("#9 linked by its branch: status %s %q, want success", st.GetState(), st.GetDescription())
+	}
+
+	_, body, _ := h.gh.IssueText(testRepo, 3)
+	h.gh.SetIssueBody(testRepo, 3, withVendor(body))
+	h.mustRun(h.briefEvent("edited", 3, map[string]any{"changes.body.from": body}))
+	if st := h.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() != "pending" || !strings.Contains(st.GetDescription(), "vendor") {
+		t.Errorf("after the brief's edit: status %s %q, want pending on vendor", st.GetState(), st.GetDescription())
+	}
+	if !strings.Contains(h.summary(), "- #9: pending") {
+		t.Errorf("summary:\n%s", h.summary())
+	}
+}
