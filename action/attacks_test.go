@@ -738,3 +738,39 @@ func TestAttackSuccessLeftOnAnEarlierHeadRewound(t *testing.T) {
 		t.Errorf("status on A once judged = %v, want pending", st)
 	}
 }
+
+// The same race, with the answer to the run's success lost on its way back
+// (GitHub set it, then the answer failed, on every retry): the run counts
+// the success as maybe set, and confirms it all the same.
+func TestAttackStaleSuccessWhoseAnswerWasLost(t *testing.T) {
+	w := newAttackWorld(t)
+	w.judge(sha1A)
+	w.gh.AddComment(testRepo, 2, uma, "/signoff usability")
+	w.judge(sha1A)
+	w.gh.AddComment(testRepo, 2, bea, "/signoff backend")
+	nested := false
+	w.gh.SetAfter(func(r fakegithub.Request) {
+		if nested || r.Path != "/graphql" || !strings.Contains(string(r.Body), "pullRequest(number") {
+			return
+		}
+		nested = true // between this run's read and its writes
+		w.now = w.now.Add(time.Minute)
+		w.gh.AddComment(testRepo, 2, uma, "/signoff revoke usability")
+		if code := w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2}); code != ExitOK {
+			t.Errorf("the revoke's run = %d\n%s", code, w.stdout.String())
+		}
+		w.gh.Fail(fakegithub.Fault{Method: "POST", Path: "/repos/" + testRepo + "/statuses/" + sha1A, Status: 502, Times: 100, Applied: true, Body: `{"message":"Server Error"}`})
+	})
+	code := w.run("issue_comment", "issue_comment.created.on-pull-request.json", map[string]any{"issue.number": 2})
+	w.gh.SetAfter(nil)
+	w.gh.ClearFaults()
+	if !nested {
+		t.Fatal("the runs did not overlap")
+	}
+	if code == ExitOK {
+		t.Errorf("bea's run = %d, want a failure: its status writes answered 502", code)
+	}
+	if st := w.gh.LatestStatus(testRepo, sha1A, StatusContext); st.GetState() == "success" {
+		t.Errorf("status after both runs = %v, want no success: uma withdrew her key", st)
+	}
+}

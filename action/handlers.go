@@ -570,7 +570,10 @@ func (r *runner) writePull(ctx context.Context, number int, g *gathered, v *trac
 	if g.read.pr.State == "OPEN" || g.read.pr.State == "" {
 		w, err := r.setStatus(ctx, g, v)
 		if err := r.write(err); err != nil {
-			return false, err
+			// A write that failed may have been carried out (its answer
+			// lost): a success it may have set is confirmed all the same
+			// (TestAttackStaleSuccessWhoseAnswerWasLost).
+			return w, err
 		}
 		wrote = w
 		if err := r.write(r.demoteEarlierHeads(ctx, g)); err != nil {

@@ -77,6 +77,9 @@ type Fault struct {
 	Status       int
 	Header       http.Header
 	Body         string
+	// Applied carries the request out before answering with the fault: an
+	// answer lost on its way back, after GitHub did what was asked.
+	Applied bool
 }
 
 const docsURL = "https://docs.github.com/rest"
@@ -884,6 +887,11 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 		s.mu.Unlock()
 		if f != nil {
+			if f.Applied {
+				s.mu.Lock()
+				mux.ServeHTTP(httptest.NewRecorder(), r)
+				s.mu.Unlock()
+			}
 			for k, v := range f.Header {
 				w.Header()[k] = v
 			}
