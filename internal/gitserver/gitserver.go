@@ -42,20 +42,15 @@ type Options struct {
 // when git is not installed. The server closes with the test.
 func Serve(t testing.TB, root, home, token string) (url string, pushes *atomic.Int64) {
 	t.Helper()
-	url, calls := ServeCalls(t, root, home, token)
+	url, calls := ServeWith(t, root, home, token, Options{})
 	return url, &calls.Pushes
 }
 
-// ServeCalls is Serve, counting fetches as well as pushes.
-func ServeCalls(t testing.TB, root, home, token string) (url string, calls *Calls) {
-	t.Helper()
-	return ServeWith(t, root, home, token, Options{})
-}
-
-// ServeWith is ServeCalls with options. git http-backend answers in
-// protocol v2 when the request asks for it: Go's CGI handler passes the
-// Git-Protocol header as HTTP_GIT_PROTOCOL, which http-backend passes on
-// to upload-pack as GIT_PROTOCOL.
+// ServeWith is Serve with options, counting every kind of call (see
+// Calls), not pushes alone. git http-backend answers in protocol v2 when
+// the request asks for it: Go's CGI handler passes the Git-Protocol header
+// as HTTP_GIT_PROTOCOL, which http-backend passes on to upload-pack as
+// GIT_PROTOCOL.
 func ServeWith(t testing.TB, root, home, token string, opts Options) (url string, calls *Calls) {
 	t.Helper()
 	execPath, err := exec.Command("git", "--exec-path").Output()

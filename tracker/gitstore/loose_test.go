@@ -64,12 +64,12 @@ func TestReadLoose(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := writeLoose(t, dir, fmt.Appendf(nil, "%s %d\x00%s", c.typ, len(c.content), c.content), 0)
 			for _, buf := range [][]byte{nil, make([]byte, 0, 200000)} {
-				typ, data, err := o.readBuf(&h, buf)
+				typ, data, err := o.readHinted(&h, buf, nil)
 				if err != nil || typ != c.want || !bytes.Equal(data, c.content) {
-					t.Fatalf("readBuf(%x, cap %d) = %d, %d bytes, %v; want %d, %d bytes", h, cap(buf), typ, len(data), err, c.want, len(c.content))
+					t.Fatalf("readHinted(%x, cap %d) = %d, %d bytes, %v; want %d, %d bytes", h, cap(buf), typ, len(data), err, c.want, len(c.content))
 				}
 				if cap(buf) >= len(c.content) && len(c.content) > 0 && &data[0] != &buf[:1][0] {
-					t.Errorf("readBuf(%x, cap %d) did not read into the buffer", h, cap(buf))
+					t.Errorf("readHinted(%x, cap %d) did not read into the buffer", h, cap(buf))
 				}
 			}
 		})

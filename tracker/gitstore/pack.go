@@ -236,16 +236,13 @@ func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
 	return o.readHinted(h, nil, nil)
 }
 
-// readBuf is read with a buffer: the content is written to buf's memory when
-// it fits, so the caller must be done with the content before reusing buf.
-func (o *objectReader) readBuf(h *[20]byte, buf []byte) (int, []byte, error) {
-	return o.readHinted(h, buf, nil)
-}
-
-// readHinted is readBuf looking first where hint says the last object was
-// found, and remembering in hint where h was. An object both loose and
-// packed reads the same from either; of a loose copy that does not read
-// (a broken file) the packed one is read, as git reads packs first.
+// readHinted is read with a buffer and a hint. The content is written to
+// buf's memory when it fits, so the caller must be done with the content
+// before reusing buf. It looks first where hint (nil: none) says the last
+// object was found, and remembers in hint where h was. An object both
+// loose and packed reads the same from either; of a loose copy that does
+// not read (a broken file) the packed one is read, as git reads packs
+// first.
 func (o *objectReader) readHinted(h *[20]byte, buf []byte, hint *readHint) (int, []byte, error) {
 	at := hint.load()
 	var looseErr error

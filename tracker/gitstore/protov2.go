@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -230,8 +229,8 @@ func (v *v2) command(ctx context.Context, name string, args []string) (io.ReadCl
 	return res.Body, nil
 }
 
-// lsRefs returns the commit ref names on the remote, zero when there is
-// no such ref.
+// lsRefs returns the commit that ref names on the remote, zero when the
+// remote has no such ref.
 func (v *v2) lsRefs(ctx context.Context, ref string) (plumbing.Hash, error) {
 	body, err := v.command(ctx, "ls-refs", []string{"ref-prefix " + ref})
 	if err != nil {
@@ -256,29 +255,13 @@ func (v *v2) lsRefs(ctx context.Context, ref string) (plumbing.Hash, error) {
 		// silence about the notes ref would say the remote has none
 		// (TestProtoV2HostileAnswers).
 		f := strings.Fields(string(line))
-		h, herr := parseHash(f0(f))
-		if len(f) < 2 || herr != nil || !strings.HasPrefix(f[1], "refs/") {
+		if len(f) < 2 || len(f[0]) != 40 || !isHex(f[0]) || !strings.HasPrefix(f[1], "refs/") {
 			return plumbing.ZeroHash, fmt.Errorf("protocol v2 ls-refs: not a protocol v2 ls-refs answer: %.60q", line)
 		}
 		if f[1] == ref {
-			tip = h
+			tip = plumbing.NewHash(f[0])
 		}
 	}
-}
-
-// f0 is the first of fields, "" when there is none.
-func f0(fields []string) string {
-	if len(fields) == 0 {
-		return ""
-	}
-	return fields[0]
-}
-
-func parseHash(s string) (plumbing.Hash, error) {
-	if _, err := hex.DecodeString(s); err != nil || len(s) != 40 {
-		return plumbing.ZeroHash, fmt.Errorf("object name %q is not 40 hex digits", s)
-	}
-	return plumbing.NewHash(s), nil
 }
 
 // fetchArgs is what a v2 fetch asks for.
