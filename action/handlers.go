@@ -600,10 +600,7 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 	if seen.IsZero() {
 		seen = g.read.readAt
 	}
-	target := r.runURL
-	if target == "" {
-		target = g.read.pr.URL
-	}
+	target := r.markBase(g.read.pr.URL)
 	jm := judgedMark{cfg: r.cfgID}
 	if v.Time != nil {
 		jm.next = v.Time.Next
@@ -643,10 +640,7 @@ func (r *runner) setStatus(ctx context.Context, g *gathered, v *tracker.Verdict)
 // push judged it (TestAttackSuccessLeftOnAnEarlierHead). The status keeps
 // the commit's mark, the record of when twokey saw it as the head.
 func (r *runner) demoteEarlierHeads(ctx context.Context, g *gathered) error {
-	target := r.runURL
-	if target == "" {
-		target = g.read.pr.URL
-	}
+	target := r.markBase(g.read.pr.URL)
 	for _, e := range g.read.earlierSuccesses() {
 		err := r.api.createStatus(ctx, e.sha, &github.RepoStatus{
 			State: github.String(tracker.StatePending), Context: github.String(StatusContext),
@@ -658,6 +652,15 @@ func (r *runner) demoteEarlierHeads(ctx context.Context, g *gathered) error {
 		}
 	}
 	return nil
+}
+
+// markBase is the URL a status's mark is appended to: the run's, or page
+// (the pull request's) when the run has none.
+func (r *runner) markBase(page string) string {
+	if r.runURL != "" {
+		return r.runURL
+	}
+	return page
 }
 
 // maxTargetURL is the longest target URL twokey gives a status: a mark
@@ -713,11 +716,7 @@ func (r *runner) failStatus(ctx context.Context, number int, g *gathered, err er
 	// binds /signoff comments, see setStatus) outlives the failure.
 	target := nonEmpty(r.runURL)
 	if !seen.IsZero() {
-		base := r.runURL
-		if base == "" {
-			base = page
-		}
-		target = github.String(base + statusMark(number, seen, judgedMark{}))
+		target = github.String(r.markBase(page) + statusMark(number, seen, judgedMark{}))
 	}
 	desc = truncate(strings.ReplaceAll(desc, "\n", " "), 140)
 	if werr := r.write(r.api.createStatus(ctx, head, &github.RepoStatus{

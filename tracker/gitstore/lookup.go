@@ -33,12 +33,12 @@ func (r *Repo) NotesTip() (string, error) {
 // history. It implements tracker.History and tracker.Notes over a Repo, and
 // is safe for concurrent use.
 //
-// The walk takes the first-parent chain from the commit-graph in chunks
-// (64 commits, doubling up to 65,536) instead of the whole chain at once,
-// and reads each chunk's commits on several goroutines as Repo.FirstParent
-// does; without a commit-graph it reads commit by commit. A note is looked
-// up by its path in the notes tree, reading only the trees on that path
-// (each once), instead of loading the whole notes tree.
+// The walk is Repo.FirstParent's: it takes the first-parent chain from the
+// commit-graph a batch (128 commits) at a time, a few batches ahead of fn,
+// and reads each batch's commits on several goroutines; past Since (see
+// below), and without a commit-graph, it reads commit by commit. A note is
+// looked up by its path in the notes tree, reading only the trees on that
+// path (each once), instead of loading the whole notes tree.
 type Window struct {
 	r *Repo
 

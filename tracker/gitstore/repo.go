@@ -278,9 +278,10 @@ type chainBatch struct {
 // on r.workers goroutines and calls fn for each in order, checking that
 // each commit's first parent is the next in the chain. It returns done when
 // the history ended (or fn or a read failed: err); otherwise the chain and
-// the commits disagree, and next is the true first parent of the last
-// commit passed to fn, from where the walk goes on. The chain is read from
-// the graph a batch at a time, as the workers need it.
+// the commits disagree, or the chain was held (see graphChain.hold), and
+// next is the true first parent of the last commit passed to fn, from where
+// the walk goes on. The chain is read from the graph a batch at a time, as
+// the workers need it.
 func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(tracker.Commit) error) (next [20]byte, done bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
