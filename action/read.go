@@ -895,12 +895,16 @@ func (rd *pullRead) earlierSuccesses() []earlierHead {
 	var out []earlierHead
 	done := map[string]bool{strings.ToLower(rd.pr.HeadRefOID): true}
 	check := func(c *gqlCommit) {
-		if c == nil || done[strings.ToLower(c.OID)] {
+		if c == nil {
 			return
 		}
-		done[strings.ToLower(c.OID)] = true
+		oid := strings.ToLower(c.OID)
+		if done[oid] {
+			return
+		}
+		done[oid] = true
 		if st, seen := ownStatus(c, rd.viewer, rd.pr.Number); st != nil && strings.EqualFold(st.State, "success") {
-			out = append(out, earlierHead{sha: strings.ToLower(c.OID), seen: seen})
+			out = append(out, earlierHead{sha: oid, seen: seen})
 		}
 	}
 	for i := range rd.pr.Commits.Nodes {

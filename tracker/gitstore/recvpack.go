@@ -94,11 +94,11 @@ func (s *notesStore) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plum
 			ok, err = s.inPacks(h, true)
 		}
 	}
-	if err != nil || !ok {
-		if err == nil {
-			err = plumbing.ErrObjectNotFound
-		}
+	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return nil, plumbing.ErrObjectNotFound
 	}
 	k := [20]byte(h)
 	typ, data, err := s.objs.read(&k)

@@ -215,9 +215,10 @@ var errNoWantByName = errors.New("the remote serves no object by its name (it do
 // notes reaches, into s, as git's partial clone fetches a missing object: a
 // want of h alone, with the last fetch's filter (tree:0 brings a tree
 // without what it holds), and no haves (a have whose tree holds h would
-// tell the remote s has it). It asks the remote's upload-pack straight away, with the
-// capabilities the last fetch was advertised. It returns errNoWantByName
-// when the remote serves no object by name.
+// tell the remote s has it). It asks the remote's upload-pack straight
+// away (in protocol v2 when the last fetch did), with the capabilities the
+// last fetch was advertised. It returns errNoWantByName when the remote
+// serves no object by name.
 func (c *conn) fetchObject(ctx context.Context, s *notesStore, h plumbing.Hash) error {
 	if c.caps == nil || !byName(c.caps) {
 		return errNoWantByName
