@@ -881,8 +881,9 @@ func (s *Server) routes() http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body, Authorization: r.Header.Get("Authorization")})
+		req := s.requests[len(s.requests)-1] // this one, whatever comes in meanwhile
 		f := s.takeFault(r, body)
-		ro := s.readOnly && s.requests[len(s.requests)-1].Write()
+		ro := s.readOnly && req.Write()
 		// GitHub's Date header and its created_at come from one clock.
 		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 		s.mu.Unlock()
@@ -911,7 +912,7 @@ func (s *Server) routes() http.Handler {
 		rec := httptest.NewRecorder()
 		s.mu.Lock()
 		mux.ServeHTTP(rec, r)
-		after, req := s.after, s.requests[len(s.requests)-1]
+		after := s.after
 		s.mu.Unlock()
 		if after != nil {
 			after(req)
