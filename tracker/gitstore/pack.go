@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/klauspost/compress/zlib"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +14,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/klauspost/compress/zlib"
+
+	"github.com/twokey/twokey/internal/inflate"
 )
 
 // Object types as stored in packs.
@@ -34,13 +36,14 @@ var errObjectNotFound = errors.New("object not found")
 // inflating only the objects asked for. It is the audit's hot path: go-git's
 // object decoding costs several times more per commit. Objects it cannot
 // find (alternates, a repository layout it does not know) come from go-git.
-// Safe for concurrent use: the packs are read-only, zlib readers come from a
-// pool, and the delta-base cache and go-git are behind locks.
+// Safe for concurrent use: the packs are read-only, decoders and zlib readers
+// come from pools, and the delta-base cache and go-git are behind locks.
 type objectReader struct {
 	dir       string // the objects directory
 	loose     looseDir
 	packs     []*pack
-	inflaters sync.Pool // *inflater
+	decoders  sync.Pool // *inflate.Decoder, for streams of a known size
+	inflaters sync.Pool // *inflater, for loose objects, whose size is inside the stream
 	scratch   sync.Pool // *[]byte, for deltas being applied
 
 	fallbackMu sync.Mutex
@@ -418,23 +421,29 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 	return typ, data, nil
 }
 
-// inflate decompresses size bytes from the zlib stream at the start of src,
-// into buf when it fits.
+// inflate decompresses the zlib stream at the start of src, which must
+// hold size bytes, into buf when it fits.
 func (o *objectReader) inflate(src []byte, size int, buf []byte) ([]byte, error) {
-	z, err := o.getInflater(src)
-	if err != nil {
-		return nil, err
-	}
-	defer o.inflaters.Put(z)
 	out := buf
 	if cap(out) < size {
 		out = make([]byte, size)
 	}
 	out = out[:size]
-	if _, err := io.ReadFull(z.zr, out); err != nil {
+	if _, err := o.inflateUsed(src, out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// inflateUsed decompresses the zlib stream at the start of src into out,
+// which it must fill exactly, and returns how many bytes of src it took.
+func (o *objectReader) inflateUsed(src, out []byte) (int, error) {
+	d, _ := o.decoders.Get().(*inflate.Decoder)
+	if d == nil {
+		d = new(inflate.Decoder)
+	}
+	defer o.decoders.Put(d)
+	return d.Zlib(out, src)
 }
 
 // getInflater returns a pooled zlib reader reading from the start of src;

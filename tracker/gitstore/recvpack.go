@@ -267,21 +267,11 @@ func scanPack(o *objectReader, data []byte, n int, laterBlobs bool) ([]entry, *p
 		ob.hdr, ob.typ, ob.size = uint8(i-off), uint8(typ), uint32(size)
 		// Inflate, and learn where the next object starts: the bytes the
 		// zlib stream used, its checksum included.
-		z, err := o.getInflater(data[i:end])
-		if err != nil {
-			return nil, nil, fmt.Errorf("object at %d: %w", off, err)
-		}
 		if cap(content) < int(size) {
 			content = make([]byte, size)
 		}
 		content = content[:size]
-		_, err = io.ReadFull(z.zr, content)
-		var one [1]byte
-		if k, err2 := z.zr.Read(one[:]); err == nil && (k != 0 || err2 != io.EOF) {
-			err = fmt.Errorf("longer than its size %d", size)
-		}
-		used := len(data[i:end]) - z.br.Len()
-		o.inflaters.Put(z)
+		used, err := o.inflateUsed(data[i:end], content)
 		if err != nil {
 			return nil, nil, fmt.Errorf("object at %d: %w", off, err)
 		}
