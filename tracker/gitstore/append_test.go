@@ -54,7 +54,10 @@ func countObjects(t *testing.T, s *notesStore, pack int) map[int]int {
 	}
 	p := s.objs.packs[pack]
 	counts := map[int]int{}
-	names := p.idx[8+256*4:]
+	names, err := p.names()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range p.n {
 		h := [20]byte(names[i*20 : i*20+20])
 		typ, _, err := s.objs.read(&h)

@@ -2,7 +2,6 @@ package gitstore
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -22,13 +21,12 @@ type commitGraph struct {
 }
 
 type graphLayer struct {
-	mapped []byte // the whole file, as mapped
-	fanout []byte // OIDF: 256 big-endian counts
-	oids   []byte // OIDL: sorted 20-byte names
-	cdat   []byte // CDAT: 36 bytes per commit
-	n      uint32 // commits in this layer
-	base   uint32 // commits in the layers below
-	unmap  func() error
+	file   *fileBytes
+	fanout [256]uint32 // OIDF
+	oids   int64       // where OIDL starts: sorted 20-byte names
+	cdat   int64       // where CDAT starts: 36 bytes per commit
+	n      uint32      // commits in this layer
+	base   uint32      // commits in the layers below
 }
 
 const (
@@ -61,7 +59,7 @@ func openCommitGraph(objectsDir string) *commitGraph {
 		l, err := openGraphLayer(filepath.Join(dir, "graph-"+name+".graph"), g.total, len(g.layers))
 		if err != nil || uint64(g.total)+uint64(l.n) >= graphParentNone {
 			if l != nil {
-				l.unmap()
+				l.file.close()
 			}
 			g.close()
 			return nil
@@ -81,57 +79,63 @@ var errBadGraph = errors.New("unusable commit-graph")
 // openGraphLayer opens one commit-graph file that should sit on bases
 // layers holding base commits.
 func openGraphLayer(path string, base uint32, bases int) (*graphLayer, error) {
-	data, unmap, err := mapFile(path)
+	f, err := openFileBytes(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) < 8 || int(data[7]) != bases {
-		unmap()
-		return nil, errBadGraph // a layer of another chain: its positions mean other commits
-	}
-	l, err := parseGraphLayer(data, base)
+	l, err := parseGraphLayer(f, base, bases)
 	if err != nil {
-		unmap()
+		f.close()
 		return nil, err
 	}
-	l.mapped = data
-	l.unmap = unmap
 	return l, nil
 }
 
-// parseGraphLayer reads the header and chunk table of one commit-graph file.
-func parseGraphLayer(data []byte, base uint32) (*graphLayer, error) {
-	if len(data) < 8 || string(data[:4]) != "CGPH" || data[4] != 1 || data[5] != 1 {
+// parseGraphLayer reads the header and chunk table of one commit-graph
+// file that should sit on bases layers holding base commits.
+func parseGraphLayer(f *fileBytes, base uint32, bases int) (*graphLayer, error) {
+	head, err := f.at(0, min(8+40*12, int(f.size)), nil)
+	if err != nil || len(head) < 8 || string(head[:4]) != "CGPH" || head[4] != 1 || head[5] != 1 {
 		return nil, errBadGraph // not version 1, or not SHA-1
 	}
-	chunks := int(data[6])
-	if len(data) < 8+(chunks+1)*12 {
+	if int(head[7]) != bases {
+		return nil, errBadGraph // a layer of another chain: its positions mean other commits
+	}
+	chunks := int(head[6])
+	if len(head) < 8+(chunks+1)*12 {
 		return nil, errBadGraph
 	}
-	l := &graphLayer{base: base}
+	l := &graphLayer{file: f, base: base}
+	var oidf, oidl, cdat [2]uint64
 	for i := range chunks {
-		e := data[8+i*12:]
-		id := string(e[:4])
+		e := head[8+i*12:]
 		start := binary.BigEndian.Uint64(e[4:])
 		end := binary.BigEndian.Uint64(e[16:])
-		if start > end || end > uint64(len(data)) {
+		if start > end || end > uint64(f.size) {
 			return nil, errBadGraph
 		}
-		c := data[start:end]
-		switch id {
+		switch string(e[:4]) {
 		case "OIDF":
-			l.fanout = c
+			oidf = [2]uint64{start, end}
 		case "OIDL":
-			l.oids = c
+			oidl = [2]uint64{start, end}
 		case "CDAT":
-			l.cdat = c
+			cdat = [2]uint64{start, end}
 		}
 	}
-	if len(l.fanout) != 256*4 {
+	if oidf[1]-oidf[0] != 256*4 {
 		return nil, errBadGraph
 	}
-	l.n = binary.BigEndian.Uint32(l.fanout[255*4:])
-	if l.n >= graphParentNone || uint64(len(l.oids)) != uint64(l.n)*20 || uint64(len(l.cdat)) != uint64(l.n)*graphDataWidth {
+	fan, err := f.at(int64(oidf[0]), 256*4, nil)
+	if err != nil {
+		return nil, errBadGraph
+	}
+	for i := range 256 {
+		l.fanout[i] = binary.BigEndian.Uint32(fan[i*4:])
+	}
+	l.n = l.fanout[255]
+	l.oids, l.cdat = int64(oidl[0]), int64(cdat[0])
+	if l.n >= graphParentNone || oidl[1]-oidl[0] != uint64(l.n)*20 || cdat[1]-cdat[0] != uint64(l.n)*graphDataWidth {
 		return nil, errBadGraph
 	}
 	return l, nil
@@ -142,7 +146,7 @@ func (g *commitGraph) close() {
 		return
 	}
 	for _, l := range g.layers {
-		l.unmap()
+		l.file.close()
 	}
 	g.layers = nil
 }
@@ -153,25 +157,34 @@ func (g *commitGraph) lookup(h *[20]byte) (uint32, bool) {
 		l := g.layers[i]
 		lo := uint32(0)
 		if h[0] > 0 {
-			lo = binary.BigEndian.Uint32(l.fanout[(int(h[0])-1)*4:])
+			lo = l.fanout[h[0]-1]
 		}
-		hi := binary.BigEndian.Uint32(l.fanout[int(h[0])*4:])
+		hi := l.fanout[h[0]]
 		if hi > l.n || lo > hi {
 			continue
 		}
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			if bytes.Compare(l.oids[mid*20:mid*20+20], h[:]) < 0 {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		if lo < l.n && bytes.Equal(l.oids[lo*20:lo*20+20], h[:]) {
-			return l.base + lo, true
+		if j, ok := findName(l.file, l.oids, int(lo), int(hi), h); ok {
+			return l.base + uint32(j), true
 		}
 	}
 	return 0, false
+}
+
+// oid returns the name of commit i of the layer; false when the file
+// cannot be read.
+func (l *graphLayer) oid(i uint32) ([20]byte, bool) {
+	var buf [20]byte
+	b, err := l.file.at(l.oids+int64(i)*20, 20, buf[:])
+	if err != nil {
+		return buf, false
+	}
+	return [20]byte(b), true
+}
+
+// data returns the CDAT entry of commit i of the layer.
+func (l *graphLayer) data(i uint32, buf *[graphDataWidth]byte) ([]byte, bool) {
+	b, err := l.file.at(l.cdat+int64(i)*graphDataWidth, graphDataWidth, buf[:])
+	return b, err == nil
 }
 
 // layer returns the layer holding position pos and its index there.
@@ -218,13 +231,20 @@ func (c *graphChain) next(dst [][20]byte, n int) [][20]byte {
 			break
 		}
 		l, i := c.g.layer(c.pos)
-		if c.hold != 0 && c.steps > 0 && l.date(i) < c.hold {
+		var buf [graphDataWidth]byte
+		e, ok := l.data(i, &buf)
+		oid, ok2 := l.oid(i)
+		if !ok || !ok2 {
+			c.end = true // the walk reads on without the graph
+			break
+		}
+		if c.hold != 0 && c.steps > 0 && entryDate(e) < c.hold {
 			c.held = true
 			break
 		}
-		dst = append(dst, [20]byte(l.oids[i*20:i*20+20]))
+		dst = append(dst, oid)
 		c.steps++
-		parent := binary.BigEndian.Uint32(l.cdat[i*graphDataWidth+20:])
+		parent := binary.BigEndian.Uint32(e[20:])
 		if parent == graphParentNone || parent >= c.g.total {
 			c.end = true
 		}
@@ -233,11 +253,10 @@ func (c *graphChain) next(dst [][20]byte, n int) [][20]byte {
 	return dst
 }
 
-// date returns the committer date the layer gives commit i, in Unix
-// seconds: the low 34 bits of the last 8 bytes of its CDAT entry.
-func (l *graphLayer) date(i uint32) int64 {
-	e := l.cdat[i*graphDataWidth+28:]
-	return int64(binary.BigEndian.Uint32(e)&3)<<32 | int64(binary.BigEndian.Uint32(e[4:]))
+// entryDate returns the committer date a CDAT entry gives, in Unix
+// seconds: the low 34 bits of its last 8 bytes.
+func entryDate(e []byte) int64 {
+	return int64(binary.BigEndian.Uint32(e[28:])&3)<<32 | int64(binary.BigEndian.Uint32(e[32:]))
 }
 
 // peek returns the name of the next commit, without moving on; false when
@@ -247,5 +266,5 @@ func (c *graphChain) peek() ([20]byte, bool) {
 		return [20]byte{}, false
 	}
 	l, i := c.g.layer(c.pos)
-	return [20]byte(l.oids[i*20 : i*20+20]), true
+	return l.oid(i)
 }

@@ -103,11 +103,11 @@ func TestFirstParentCommitGraph(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer os.WriteFile(graphFile, saved, 0o444)
-		l, err := parseGraphLayer(saved, 0)
+		l, err := parseGraphLayer(bytesFile(graphFile, saved), 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cdat := offsetIn(saved, l.cdat)
+		cdat := int(l.cdat)
 		pos := func(rev string) uint32 {
 			b, err := hex.DecodeString(g.run("rev-parse", rev))
 			if err != nil || len(b) != 20 {
@@ -196,11 +196,6 @@ func TestFirstParentCommitGraph(t *testing.T) {
 			t.Errorf("FirstParent(cancelled) = %v, want context.Canceled", err)
 		}
 	})
-}
-
-// offsetIn returns the offset of sub, a subslice of s, in s.
-func offsetIn(s, sub []byte) int {
-	return cap(s) - cap(sub)
 }
 
 // TestFirstParentShallow: a shallow clone's walk ends with ErrShallow at

@@ -62,11 +62,10 @@ type inflater struct {
 
 type pack struct {
 	name   string
-	data   []byte // the .pack file
-	idx    []byte // the .idx file (version 2)
+	data   *fileBytes // the .pack file
+	idx    *fileBytes // the .idx file (version 2)
 	n      int
 	fanout [256]uint32
-	unmap  func() error
 }
 
 func newObjectReader(objectsDir string, fallback storer.EncodedObjectStorer) (*objectReader, error) {
@@ -87,7 +86,10 @@ func newObjectReader(objectsDir string, fallback storer.EncodedObjectStorer) (*o
 		}
 	}
 	if len(o.packs) > 1 {
-		o.filter = newPackFilter(o.packs, denseObjects)
+		if o.filter, err = newPackFilter(o.packs, denseObjects); err != nil {
+			o.close()
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -95,7 +97,7 @@ func newObjectReader(objectsDir string, fallback storer.EncodedObjectStorer) (*o
 func (o *objectReader) close() error {
 	var errs []error
 	for _, p := range o.packs {
-		errs = append(errs, p.unmap())
+		errs = append(errs, p.close())
 	}
 	o.packs = nil
 	o.filter = nil
@@ -103,51 +105,69 @@ func (o *objectReader) close() error {
 	return errors.Join(errs...)
 }
 
+func (p *pack) close() error {
+	return errors.Join(p.idx.close(), p.data.close())
+}
+
 func openPack(idxPath string) (*pack, error) {
 	packPath := strings.TrimSuffix(idxPath, ".idx") + ".pack"
 	if _, err := os.Stat(packPath); err != nil {
 		return nil, nil // an .idx without its pack (being written or removed): skip it
 	}
-	idx, unmapIdx, err := mapFile(idxPath)
+	idx, err := openFileBytes(idxPath)
 	if err != nil {
 		return nil, err
 	}
-	data, unmapData, err := mapFile(packPath)
+	data, err := openFileBytes(packPath)
 	if err != nil {
-		unmapIdx()
+		idx.close()
 		return nil, err
 	}
-	return newPack(packPath, data, idx, func() error { return errors.Join(unmapIdx(), unmapData()) })
+	return newPack(packPath, data, idx)
 }
 
-// newPack checks a pack and its version 2 index, given as bytes; unmap
-// releases them.
-func newPack(name string, data, idx []byte, unmap func() error) (*pack, error) {
+// newPack checks a pack and its version 2 index; it closes them when they
+// do not check.
+func newPack(name string, data, idx *fileBytes) (*pack, error) {
+	p, err := checkPack(name, data, idx)
+	if err != nil {
+		idx.close()
+		data.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func checkPack(name string, data, idx *fileBytes) (*pack, error) {
 	idxPath, packPath := strings.TrimSuffix(name, ".pack")+".idx", name
-	p := &pack{name: packPath, data: data, idx: idx, unmap: unmap}
-	if len(idx) < 8+256*4 || !bytes.Equal(idx[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(idx[4:]) != 2 {
-		p.unmap()
+	p := &pack{name: packPath, data: data, idx: idx}
+	head, err := idx.at(0, 8+256*4, nil)
+	if err != nil || !bytes.Equal(head[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(head[4:]) != 2 {
 		return nil, fmt.Errorf("pack index %s: not a version 2 index (run git gc)", idxPath)
 	}
-	if len(data) < 12 || string(data[:4]) != "PACK" {
-		p.unmap()
+	if ph, err := data.at(0, 12, nil); err != nil || string(ph[:4]) != "PACK" {
 		return nil, fmt.Errorf("pack %s: bad header", packPath)
 	}
 	for i := range 256 {
-		p.fanout[i] = binary.BigEndian.Uint32(idx[8+4*i:])
+		p.fanout[i] = binary.BigEndian.Uint32(head[8+4*i:])
 	}
 	p.n = int(p.fanout[255])
-	if len(idx) < 8+256*4+p.n*(20+4+4) {
-		p.unmap()
+	if idx.size < int64(8+256*4)+int64(p.n)*(20+4+4) {
 		return nil, fmt.Errorf("pack index %s: truncated", idxPath)
 	}
 	return p, nil
 }
 
-// find returns the offset of h in the pack. Object names are uniformly
-// distributed, so a few interpolation steps on their first 8 bytes narrow
-// the fan-out bucket to a handful of names (each probe is a cache miss in a
-// large index) before a binary search finishes.
+// names returns the index's table of object names, mapping it.
+func (p *pack) names() ([]byte, error) {
+	idx, err := p.idx.all()
+	if err != nil {
+		return nil, err
+	}
+	return idx[8+256*4 : 8+256*4+p.n*20], nil
+}
+
+// find returns the offset of h in the pack.
 func (p *pack) find(h *[20]byte) (int64, bool) {
 	lo := 0
 	if h[0] > 0 {
@@ -157,55 +177,25 @@ func (p *pack) find(h *[20]byte) (int64, bool) {
 	if hi > p.n || lo > hi {
 		return 0, false
 	}
-	names := p.idx[8+256*4:]
-	key := binary.BigEndian.Uint64(h[:8])
-	for range 4 {
-		if hi-lo < 16 {
-			break
-		}
-		kl := binary.BigEndian.Uint64(names[lo*20:])
-		kh := binary.BigEndian.Uint64(names[(hi-1)*20:])
-		if key < kl || key > kh {
-			return 0, false
-		}
-		if kh == kl {
-			break
-		}
-		mid := lo + int(float64(key-kl)/float64(kh-kl)*float64(hi-1-lo))
-		mid = min(max(mid, lo), hi-1)
-		mk := binary.BigEndian.Uint64(names[mid*20:])
-		if mk == key {
-			break // equal prefixes: the full comparison decides
-		}
-		if mk < key {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if bytes.Compare(names[mid*20:mid*20+20], h[:]) < 0 {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	i := lo
-	if i >= int(p.fanout[h[0]]) || !bytes.Equal(names[i*20:i*20+20], h[:]) {
+	i, ok := findName(p.idx, 8+256*4, lo, hi, h)
+	if !ok {
 		return 0, false
 	}
-	off32 := p.idx[8+256*4+p.n*24:]
-	off := binary.BigEndian.Uint32(off32[i*4:])
+	var buf [8]byte
+	b, err := p.idx.at(int64(8+256*4+p.n*24+i*4), 4, buf[:])
+	if err != nil {
+		return 0, false
+	}
+	off := binary.BigEndian.Uint32(b)
 	if off&0x80000000 == 0 {
 		return int64(off), true
 	}
-	off64 := p.idx[8+256*4+p.n*28:]
-	j := int(off & 0x7fffffff)
-	if len(off64) < (j+1)*8 {
+	j := int64(off & 0x7fffffff)
+	b, err = p.idx.at(int64(8+256*4+p.n*28)+j*8, 8, buf[:])
+	if err != nil {
 		return 0, false
 	}
-	return int64(binary.BigEndian.Uint64(off64[j*8:])), true
+	return int64(binary.BigEndian.Uint64(b)), true
 }
 
 // A readHint remembers where a run of reads last found an object, to look
@@ -306,6 +296,10 @@ func (o *objectReader) readFallback(h *[20]byte) (int, []byte, error) {
 	return int(obj.Type()), data, err
 }
 
+// readChunk is how much of a pack readPacked reads at first, when the pack
+// is not mapped: the header and the whole stream of most objects.
+const readChunk = 4096
+
 // readPacked reads the object at off in pack pi, resolving deltas. The
 // object asked for (depth 0) is written into buf when it fits; the bases of
 // its delta chain are fresh memory, kept in the cache and never written to.
@@ -317,18 +311,31 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 		return 0, nil, fmt.Errorf("pack %s: delta chain too long at %d", o.packs[pi].name, off)
 	}
 	p := o.packs[pi]
-	d := p.data
-	if off < 12 || off >= int64(len(d)) {
+	if off < 12 || off >= p.data.size {
 		return 0, nil, fmt.Errorf("pack %s: offset %d out of range", p.name, off)
 	}
-	i := off
+	// A base read before, maybe asked for itself now (a delta chain walked
+	// from its deepest object).
+	if typ, data, ok := o.cache.get(pi, off); ok {
+		if depth > 0 || buf == nil {
+			return typ, data, nil
+		}
+		return typ, append(buf[:0], data...), nil
+	}
+	raw := o.getScratch()
+	defer o.putScratch(raw)
+	d, err := p.data.from(off, readChunk, raw)
+	if err != nil {
+		return 0, nil, fmt.Errorf("pack %s: %w", p.name, err)
+	}
+	i := 0
 	c := d[i]
 	i++
 	typ := int(c>>4) & 7
 	size := uint64(c & 15)
 	shift := uint(4)
 	for c&0x80 != 0 {
-		if i >= int64(len(d)) || shift > 57 {
+		if i >= len(d) || shift > 57 {
 			return 0, nil, fmt.Errorf("pack %s: truncated object at %d", p.name, off)
 		}
 		c = d[i]
@@ -336,28 +343,17 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 		size |= uint64(c&0x7f) << shift
 		shift += 7
 	}
-	if size > uint64(len(d))*1032 { // deflate expands at most 1032:1
+	if size > uint64(p.data.size)*1032 { // deflate expands at most 1032:1
 		return 0, nil, fmt.Errorf("pack %s: object at %d: size %d beyond what the pack can hold", p.name, off, size)
-	}
-	// A base read before, maybe asked for itself now (a delta chain walked
-	// from its deepest object). Commits are rarely bases: not worth a look.
-	if depth > 0 || typ != objCommit {
-		if typ, data, ok := o.cache.get(pi, off); ok {
-			if depth > 0 || buf == nil {
-				return typ, data, nil
-			}
-			return typ, append(buf[:0], data...), nil
-		}
 	}
 	var baseType int
 	var base []byte
-	var err error
 	switch typ {
 	case objCommit, objTree, objBlob, objTag:
 	case objOfsDelta:
 		rel := int64(-1)
 		for {
-			if i >= int64(len(d)) || rel > 1<<55 {
+			if i >= len(d) || rel > 1<<55 {
 				return 0, nil, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
 			}
 			c = d[i]
@@ -375,11 +371,10 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 			return 0, nil, err
 		}
 	case objRefDelta:
-		if i+20 > int64(len(d)) {
+		if i+20 > len(d) {
 			return 0, nil, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
 		}
-		var bh [20]byte
-		copy(bh[:], d[i:i+20])
+		bh := [20]byte(d[i : i+20])
 		i += 20
 		if boff, ok := p.find(&bh); ok {
 			baseType, base, err = o.readPacked(pi, boff, depth+1, nil)
@@ -392,33 +387,55 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 	default:
 		return 0, nil, fmt.Errorf("pack %s: unknown object type %d at %d", p.name, typ, off)
 	}
-	var data []byte
-	if typ == objOfsDelta || typ == objRefDelta {
-		scratch := o.getScratch()
-		delta, err := o.inflate(d[i:], int(size), *scratch)
-		if err == nil {
-			data, err = applyDelta(base, delta, buf)
-			if err != nil {
-				err = fmt.Errorf("pack %s: delta at %d: %w", p.name, off, err)
-			}
-		} else {
-			err = fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
+	// The stream, whole: what was read holds it unless it is longer than
+	// the chunk. zlib never makes a stream longer than 1.14 times its
+	// content and 11 bytes; one that is, read short, fails to inflate and
+	// is read again from the mapped pack.
+	stream := d[i:]
+	if bound := int64(size) + int64(size>>3) + int64(size>>6) + 64; int64(len(stream)) < bound && p.data.mapped() == nil {
+		if d, err = p.data.from(off, i+int(min(bound, p.data.size)), raw); err != nil {
+			return 0, nil, fmt.Errorf("pack %s: %w", p.name, err)
 		}
-		if cap(delta) > cap(*scratch) {
-			*scratch = delta[:0]
+		stream = d[i:]
+	}
+	data, err := o.inflateObject(typ, stream, int(size), base, buf)
+	if err != nil && int64(i+len(stream)) < p.data.size-off {
+		if all, merr := p.data.all(); merr == nil {
+			data, err = o.inflateObject(typ, all[off+int64(i):], int(size), base, buf)
 		}
-		o.putScratch(scratch)
-		if err != nil {
-			return 0, nil, err
-		}
-		typ = baseType
-	} else if data, err = o.inflate(d[i:], int(size), buf); err != nil {
+	}
+	if err != nil {
 		return 0, nil, fmt.Errorf("pack %s: object at %d: %w", p.name, off, err)
+	}
+	if typ == objOfsDelta || typ == objRefDelta {
+		typ = baseType
 	}
 	if depth > 0 {
 		o.cache.put(pi, off, typ, data)
 	}
 	return typ, data, nil
+}
+
+// inflateObject inflates an object of type typ from stream: a delta, of
+// size bytes, applied to base, or the content itself.
+func (o *objectReader) inflateObject(typ int, stream []byte, size int, base, buf []byte) ([]byte, error) {
+	if typ != objOfsDelta && typ != objRefDelta {
+		return o.inflate(stream, size, buf)
+	}
+	scratch := o.getScratch()
+	defer o.putScratch(scratch)
+	delta, err := o.inflate(stream, size, *scratch)
+	if err != nil {
+		return nil, err
+	}
+	if cap(delta) > cap(*scratch) {
+		*scratch = delta[:0]
+	}
+	data, err := applyDelta(base, delta, buf)
+	if err != nil {
+		return nil, fmt.Errorf("delta: %w", err)
+	}
+	return data, nil
 }
 
 // inflate decompresses the zlib stream at the start of src, which must

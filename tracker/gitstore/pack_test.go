@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -35,8 +37,29 @@ func fakeIndex(names [][20]byte) *pack {
 		}
 		idx = binary.BigEndian.AppendUint32(idx, uint32(1000+i))
 	}
-	p := &pack{name: "fake", idx: append(idx, large...), n: n, fanout: fanout}
+	p := &pack{name: "fake", idx: bytesFile("fake.idx", append(idx, large...)), n: n, fanout: fanout}
 	return p
+}
+
+// readIndex is p with its index in a file, read with pread (and never
+// mapped: mapAfter is raised for the test).
+func readIndex(t *testing.T, p *pack) *pack {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake.idx")
+	if err := os.WriteFile(path, p.idx.mapped(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := openFileBytes(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.close() })
+	old := mapAfter
+	mapAfter = 1 << 40
+	t.Cleanup(func() { mapAfter = old })
+	q := *p
+	q.idx = f
+	return &q
 }
 
 // TestPackFind: the interpolating look-up finds every name of a large
@@ -67,7 +90,21 @@ func TestPackFind(t *testing.T) {
 	names = append(names, [20]byte{}, [20]byte{0: 0xff, 19: 0xff})
 	slices.SortFunc(names, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
 	names = slices.Compact(names)
-	p := fakeIndex(names)
+	mapped := fakeIndex(names)
+	for _, p := range []*pack{mapped, readIndex(t, mapped)} {
+		findAll(t, p, names)
+	}
+	if read := readIndex(t, mapped); read.idx.mapped() != nil || read.idx.reads.Load() != 0 {
+		t.Fatal("the read index is mapped")
+	} else if findAll(t, read, names[:100]); read.idx.mapped() != nil || read.idx.reads.Load() == 0 {
+		t.Fatalf("the read index: mapped %v after %d reads; want not mapped, read", read.idx.mapped() != nil, read.idx.reads.Load())
+	}
+}
+
+// findAll checks that p finds every name of names, its offset the one
+// fakeIndex gave it, and no name just above one.
+func findAll(t *testing.T, p *pack, names [][20]byte) {
+	t.Helper()
 	for i, h := range names {
 		if off, ok := p.find(&h); !ok || off != int64(1000+i) {
 			t.Fatalf("find(%x) = %d, %v; want %d, true", h, off, ok, 1000+i)

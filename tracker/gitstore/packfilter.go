@@ -30,7 +30,7 @@ const (
 
 // newPackFilter builds the filter of packs; those of more than dense
 // objects are dense.
-func newPackFilter(packs []*pack, dense int) *packFilter {
+func newPackFilter(packs []*pack, dense int) (*packFilter, error) {
 	f := &packFilter{n: len(packs)}
 	for pi, p := range packs {
 		if p.n > dense || len(f.sparse) == maxSparse {
@@ -43,14 +43,17 @@ func newPackFilter(packs []*pack, dense int) *packFilter {
 	f.bits = make([]uint64, 65536*f.words)
 	for i, pi := range f.sparse {
 		p := packs[pi]
-		names := p.idx[8+256*4:]
+		names, err := p.names()
+		if err != nil {
+			return nil, err
+		}
 		w, bit := i/64, uint64(1)<<(i%64)
 		for j := range p.n {
 			prefix := int(names[j*20])<<8 | int(names[j*20+1])
 			f.bits[prefix*f.words+w] |= bit
 		}
 	}
-	return f
+	return f, nil
 }
 
 // findPacked returns the pack holding h and its offset there.

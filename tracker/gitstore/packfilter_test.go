@@ -38,7 +38,10 @@ func TestPackFilter(t *testing.T) {
 		all = append(all, names)
 	}
 	o := &objectReader{packs: packs}
-	o.filter = newPackFilter(packs, 1000)
+	var err error
+	if o.filter, err = newPackFilter(packs, 1000); err != nil {
+		t.Fatal(err)
+	}
 	if len(o.filter.sparse) != 70 || len(o.filter.dense) != 2 || o.filter.words != 2 {
 		t.Fatalf("filter: %d sparse, %d dense packs, %d words; want 70, 2, 2", len(o.filter.sparse), len(o.filter.dense), o.filter.words)
 	}
@@ -72,7 +75,10 @@ func TestPackFilter(t *testing.T) {
 func TestPackFilterRulesOut(t *testing.T) {
 	a := fakeIndex([][20]byte{{0x12, 0x34, 1}, {0x12, 0x35}})
 	b := fakeIndex([][20]byte{{0x12, 0x34, 2}, {0xab, 0xcd}})
-	f := newPackFilter([]*pack{a, b}, 1000)
+	f, err := newPackFilter([]*pack{a, b}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name [20]byte
 		want []int

@@ -60,7 +60,10 @@ func FuzzReadFetchAnswer(f *testing.F) {
 			return // a blob that cannot be named is an error when asked for
 		}
 		for _, p := range s.objs.packs {
-			names := p.idx[8+256*4:]
+			names, err := p.names()
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i := range p.n {
 				h := plumbing.Hash(names[20*i : 20*i+20])
 				o, err := s.EncodedObject(plumbing.AnyObject, h)

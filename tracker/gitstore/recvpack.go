@@ -75,7 +75,8 @@ func (s *notesStore) nameBlobs(i int) error {
 	if err := ps.nameBlobs(s.objs); err != nil {
 		return fmt.Errorf("%s: %w", p.name, err)
 	}
-	np, err := newPack(p.name, p.data, packIndex(ps.entries, p.data[len(p.data)-20:]), p.unmap)
+	data := p.data.mapped() // a fetched pack: in memory
+	np, err := checkPack(p.name, p.data, bytesFile(p.name, packIndex(ps.entries, data[len(data)-20:])))
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (s *notesStore) addPack(r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	p, err := newPack(name, data, idx, func() error { return nil })
+	p, err := newPack(name, bytesFile(name, data), bytesFile(name, idx))
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func TestIndexPack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := newPack("p.pack", data, idx, func() error { return nil })
+			p, err := newPack("p.pack", bytesFile("p.pack", data), bytesFile("p.idx", idx))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func TestIndexPackLaterBlobs(t *testing.T) {
 				}
 				return
 			}
-			p, err := newPack("p", data, idx, func() error { return nil })
+			p, err := newPack("p", bytesFile("p", data), bytesFile("p.idx", idx))
 			if err != nil {
 				t.Fatal(err)
 			}

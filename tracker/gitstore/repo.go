@@ -60,11 +60,11 @@ var releaseEvery = 1 << 16
 // walk touched so far; the page cache keeps them for the next read.
 func (r *Repo) releaseMapped() {
 	for _, p := range r.objects.packs {
-		releaseMapped(p.data)
+		releaseMapped(p.data.mapped())
 	}
 	if r.graph != nil {
 		for _, l := range r.graph.layers {
-			releaseMapped(l.mapped)
+			releaseMapped(l.file.mapped())
 		}
 	}
 }
