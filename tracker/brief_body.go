@@ -153,7 +153,7 @@ func visibleText(s string) string {
 	if tooDeep(src) {
 		return string(cutComments(src, 0, len(src), nil))
 	}
-	doc := markdownParser.Parse(text.NewReader(src))
+	doc := markdownParser().Parse(text.NewReader(src))
 	var cut [][2]int
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {

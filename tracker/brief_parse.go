@@ -2,7 +2,6 @@ package tracker
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -358,7 +357,7 @@ func trimBlankLines(s string) string {
 // repeatedChoiceWhy is the reason for the warning on an option chosen twice.
 const repeatedChoiceWhy = "GitHub lists each chosen option once; one written twice was typed by hand, and another option may have been meant."
 
-var checkboxRe = regexp.MustCompile(`^\s*[-*] \[([ xX])\] ?(.*)$`)
+var checkboxRe = lazyRegexp(`^\s*[-*] \[([ xX])\] ?(.*)$`)
 
 // parseValue reads one section's text as the answer to fl.
 func parseValue(fl *Field, raw string) (*Value, []Finding) {
@@ -434,7 +433,7 @@ func parseValue(fl *Field, raw string) (*Value, []Finding) {
 			if strings.TrimSpace(ln) == "" {
 				continue
 			}
-			m := checkboxRe.FindStringSubmatch(ln)
+			m := checkboxRe().FindStringSubmatch(ln)
 			if m == nil {
 				optionFinding(fmt.Sprintf("the line %q is not a checkbox (- [x] label); only the form's boxes belong here", clip(strings.TrimSpace(ln))))
 				continue

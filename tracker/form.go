@@ -2,7 +2,6 @@ package tracker
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -169,8 +168,8 @@ func DefaultForm() *Form {
 }
 
 var (
-	idRe   = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	slugRe = regexp.MustCompile(`[^a-z0-9]+`)
+	idRe   = lazyRegexp(`^[A-Za-z0-9_-]+$`)
+	slugRe = lazyRegexp(`[^a-z0-9]+`)
 )
 
 // Slug is the key of a field that has no id: its label lower-cased, every run
@@ -180,7 +179,7 @@ var (
 // with that tool's for ASCII labels. Give fields ids: slugs change when a
 // label is reworded.
 func Slug(label string) string {
-	return strings.Trim(slugRe.ReplaceAllString(strings.ToLower(label), "_"), "_")
+	return strings.Trim(slugRe().ReplaceAllString(strings.ToLower(label), "_"), "_")
 }
 
 // LoadForm decodes and checks an issue form the way GitHub does, and more
@@ -352,7 +351,7 @@ func (l *formLoader) form(top *yaml.Node) *Form {
 	if n := m["projects"]; n != nil {
 		f.Projects = l.list(n, "projects")
 		for i, p := range f.Projects {
-			if !projectRe.MatchString(p) {
+			if !projectRe().MatchString(p) {
 				l.errorf(n, "projects entry %d %q is not OWNER/NUMBER", i+1, p)
 			}
 		}
@@ -382,7 +381,7 @@ func (l *formLoader) form(top *yaml.Node) *Form {
 	return f
 }
 
-var projectRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[0-9]+$`)
+var projectRe = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9-]*/[0-9]+$`)
 
 // allowedAttributes lists the attributes of each element type.
 var allowedAttributes = map[string][]string{
@@ -421,7 +420,7 @@ func (l *formLoader) element(pos int, n *yaml.Node) *Field {
 			l.errorf(idn, "%s cannot have an id: markdown elements are not submitted", what)
 		}
 		fl.ID = l.text(idn, what+" id")
-		if fl.ID != "" && !idRe.MatchString(fl.ID) {
+		if fl.ID != "" && !idRe().MatchString(fl.ID) {
 			l.errorf(idn, "%s id %q may only contain letters, digits, - and _", what, fl.ID)
 		}
 	}

@@ -180,7 +180,7 @@ func candidates(pr *PullRequest) []string {
 // commit was made to share is ambiguous, never a match. why says what is
 // wrong otherwise.
 func resolveSHA(arg string, pr *PullRequest) (sha, why string) {
-	if !shaRe.MatchString(arg) {
+	if !shaRe().MatchString(arg) {
 		return "", "not a commit SHA (7 to 40 hex digits)"
 	}
 	arg = strings.ToLower(arg)

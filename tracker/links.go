@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Link is a pull request's reference to a brief.
@@ -22,7 +23,7 @@ type Link struct {
 // Keywords are GitHub's closing keywords (close, closes, closed, fix, fixes,
 // fixed, resolve, resolves, resolved) and "brief", any case, optional colon.
 // They only make the Source clearer: a bare #12 is a link too.
-var refRe = regexp.MustCompile(`(?i)(?:\b(?:brief|close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s*)?` +
+var refRe = lazyRegexp(`(?i)(?:\b(?:brief|close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s*)?` +
 	`(?:([a-z0-9][a-z0-9-]*/[a-z0-9._-]+)?#([0-9]+)|https?://[a-z0-9.:-]+/([a-z0-9][a-z0-9-]*)/([a-z0-9._-]+)/issues/([0-9]+))\b`)
 
 // A branch names a brief in one of these segment forms, split on "/", and
@@ -33,9 +34,9 @@ var refRe = regexp.MustCompile(`(?i)(?:\b(?:brief|close[sd]?|fix(?:e[sd])?|resol
 //	12-checkout  12_checkout (a letter after the dash)          numberRe
 //	brief/12 (a bare number only right after a "brief" segment)
 var (
-	briefRe  = regexp.MustCompile(`(?i)^brief[-_]([0-9]+)(?:[-_].*)?$`)
-	numberRe = regexp.MustCompile(`^([0-9]+)[-_][A-Za-z]`)
-	digitsRe = regexp.MustCompile(`^[0-9]+$`)
+	briefRe  = lazyRegexp(`(?i)^brief[-_]([0-9]+)(?:[-_].*)?$`)
+	numberRe = lazyRegexp(`^([0-9]+)[-_][A-Za-z]`)
+	digitsRe = lazyRegexp(`^[0-9]+$`)
 )
 
 // branchBrief returns the brief number a branch names, or 0. The first
@@ -44,11 +45,11 @@ func branchBrief(branch string) int {
 	segs := strings.Split(branch, "/")
 	for i, seg := range segs {
 		var num string
-		if m := briefRe.FindStringSubmatch(seg); m != nil {
+		if m := briefRe().FindStringSubmatch(seg); m != nil {
 			num = m[1]
-		} else if m := numberRe.FindStringSubmatch(seg); m != nil {
+		} else if m := numberRe().FindStringSubmatch(seg); m != nil {
 			num = m[1]
-		} else if strings.EqualFold(seg, "brief") && i+1 < len(segs) && digitsRe.MatchString(segs[i+1]) {
+		} else if strings.EqualFold(seg, "brief") && i+1 < len(segs) && digitsRe().MatchString(segs[i+1]) {
 			num = segs[i+1]
 		} else {
 			continue
@@ -89,7 +90,7 @@ func FindLinks(repo, title, body, branch string) []Link {
 	}
 	scan := func(where, text string) {
 		for _, line := range proseLines(text) {
-			for _, m := range refRe.FindAllStringSubmatchIndex(line, -1) {
+			for _, m := range refRe().FindAllStringSubmatchIndex(line, -1) {
 				// The reference must not continue a word, a path or an entity
 				// (abc#12, a/b/c#12, &#12;).
 				if m[0] > 0 {
@@ -123,4 +124,11 @@ func FindLinks(repo, title, body, branch string) []Link {
 
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// lazyRegexp compiles expr when first used: compiled at start-up, the
+// package's expressions cost every command, the audit's too, about a
+// quarter of a millisecond.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -2,9 +2,9 @@ package tracker
 
 import (
 	"bytes"
-	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
@@ -25,15 +25,18 @@ import (
 // code spans are found by codeSpanParser, in linear time, for the same reason.
 // Leaving them out can only hide more than GitHub does, never less, except
 // for a backtick inside a link's target. The parser is configured once and
-// safe for concurrent use: it keeps no state between parses.
-var markdownParser = parser.NewParser(
-	parser.WithBlockParsers(parser.DefaultBlockParsers()...),
-	parser.WithInlineParsers(
-		util.Prioritized(codeSpanParser{}, 100),
-		util.Prioritized(parser.NewRawHTMLParser(), 400),
-	),
-	parser.WithParagraphTransformers(util.Prioritized(parser.LinkReferenceParagraphTransformer, 100)),
-)
+// safe for concurrent use: it keeps no state between parses. It is made
+// when first used, not at start-up.
+var markdownParser = sync.OnceValue(func() parser.Parser {
+	return parser.NewParser(
+		parser.WithBlockParsers(parser.DefaultBlockParsers()...),
+		parser.WithInlineParsers(
+			util.Prioritized(codeSpanParser{}, 100),
+			util.Prioritized(parser.NewRawHTMLParser(), 400),
+		),
+		parser.WithParagraphTransformers(util.Prioritized(parser.LinkReferenceParagraphTransformer, 100)),
+	)
+})
 
 // codeSpanParser finds code spans as CommonMark defines them: a run of
 // backticks opens one, closed by the next run of exactly as many, across the
@@ -115,7 +118,7 @@ const maxNesting = 32
 
 // hiddenTagRe matches an HTML tag whose content a reader sees as code or as a
 // quotation, never as the writer's own words.
-var hiddenTagRe = regexp.MustCompile(`(?i)<(/?)(code|pre|kbd|samp|tt|var|q|blockquote|script|style|textarea)\b[^>]*>`)
+var hiddenTagRe = lazyRegexp(`(?i)<(/?)(code|pre|kbd|samp|tt|var|q|blockquote|script|style|textarea)\b[^>]*>`)
 
 // reading is what a reader sees of a Markdown text, recomputed from its
 // syntax tree: the prose (text outside code spans, code blocks, block quotes
@@ -148,7 +151,7 @@ func readMarkdown(s string) *reading {
 		r.src = nil
 		return r
 	}
-	doc := markdownParser.Parse(text.NewReader(r.src))
+	doc := markdownParser().Parse(text.NewReader(r.src))
 	_ = ast.Walk(doc, r.visit)
 	return r
 }
@@ -280,7 +283,7 @@ func (r *reading) segmentText(segs *text.Segments, end byte) []byte {
 // as a browser does: "<code/>" opens (the slash means nothing on an element
 // that is not void), and "</code>" closes only an open <code>.
 func (r *reading) scanTags(html []byte) {
-	for _, m := range hiddenTagRe.FindAllSubmatchIndex(html, -1) {
+	for _, m := range hiddenTagRe().FindAllSubmatchIndex(html, -1) {
 		name := strings.ToLower(string(html[m[4]:m[5]]))
 		if m[3] > m[2] { // closing
 			if r.open[name] > 0 {
@@ -335,7 +338,7 @@ func (r *reading) commandRanges() [][2]int {
 	}
 	for j, seg := range r.lines {
 		p := r.para[j]
-		if tableFrom[p] < len(r.lines) || !delimiterRowRe.Match(seg.Value(r.src)) {
+		if tableFrom[p] < len(r.lines) || !delimiterRowRe().Match(seg.Value(r.src)) {
 			continue
 		}
 		tableFrom[p] = j
@@ -369,7 +372,7 @@ func (r *reading) commandRanges() [][2]int {
 // delimiterRowRe matches a table's delimiter row: cells of hyphens with
 // optional colons, with at least one pipe (without one, "---" under a line
 // makes a heading).
-var delimiterRowRe = regexp.MustCompile(`^[ \t]*(\|[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?|:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?)[ \t]*\n?$`)
+var delimiterRowRe = lazyRegexp(`^[ \t]*(\|[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?|:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?)[ \t]*\n?$`)
 
 // covered reports whether every byte of src[start:end] that is not white
 // space is prose text.

@@ -36,7 +36,7 @@ func readWith(p parser.Parser, s string) *reading {
 
 func checkCodeSpans(t *testing.T, s string) {
 	t.Helper()
-	want, got := readWith(goldmarkCodeSpans, s), readWith(markdownParser, s)
+	want, got := readWith(goldmarkCodeSpans, s), readWith(markdownParser(), s)
 	if diff := cmp.Diff(want.prose.String(), got.prose.String()); diff != "" {
 		t.Errorf("prose of %q with codeSpanParser diff (-goldmark +ours):\n%s", s, diff)
 	}
@@ -192,7 +192,7 @@ func fullLinks(s string) map[int]bool {
 	})
 	out := map[int]bool{}
 	for _, line := range strings.Split(r.prose.String(), "\n") {
-		for _, m := range refRe.FindAllStringSubmatch(line, -1) {
+		for _, m := range refRe().FindAllStringSubmatch(line, -1) {
 			n, _ := strconv.Atoi(m[2] + m[5])
 			out[n] = true
 		}

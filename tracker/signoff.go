@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -65,7 +64,7 @@ const (
 // be read.
 const scopeHint = "a token that can read org members: an App token with members:read or a PAT with read:org"
 
-var shaRe = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+var shaRe = lazyRegexp(`^[0-9a-fA-F]{7,40}$`)
 
 // command is one slash command on a live line of a comment or review body.
 type command struct {

@@ -3,7 +3,6 @@ package tracker
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -183,8 +182,8 @@ func requiredWhy(fl *Field) string {
 }
 
 var (
-	urlRe  = regexp.MustCompile(`https?://[^\s<>()\[\]"'` + "`" + `]+`)
-	dateRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	urlRe  = lazyRegexp(`https?://[^\s<>()\[\]"'` + "`" + `]+`)
+	dateRe = lazyRegexp(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
 
 // ruleFindings applies the policy's brief rules. A rule whose when does not
@@ -250,7 +249,7 @@ func ruleFindings(bp *BriefPolicy, b *Brief, filed time.Time) []Finding {
 			}
 		case r.Date:
 			day := filed.Format("2006-01-02")
-			if _, err := time.Parse("2006-01-02", text); err != nil || !dateRe.MatchString(text) {
+			if _, err := time.Parse("2006-01-02", text); err != nil || !dateRe().MatchString(text) {
 				fd.Rule = RuleDate
 				fd.Message = fmt.Sprintf("%q is not a date written as YYYY-MM-DD (for example %s)%s", clip(text), filed.AddDate(0, 1, 0).Format("2006-01-02"), hidden)
 			} else if text < day {
@@ -266,7 +265,7 @@ func ruleFindings(bp *BriefPolicy, b *Brief, filed time.Time) []Finding {
 }
 
 func hasLink(s string) bool {
-	for _, m := range urlRe.FindAllString(s, -1) {
+	for _, m := range urlRe().FindAllString(s, -1) {
 		if u, err := url.Parse(m); err == nil && u.Host != "" {
 			return true
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -114,14 +113,14 @@ func syntaxError(file, ref string, data []byte, err error) ConfigErrors {
 		return ConfigErrors{{File: file, Line: line, Column: col, Msg: syntaxFix(msg, context, sourceLine(data, line), col, ref)}}
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if sm := yamlLineRe.FindStringSubmatch(msg); sm != nil {
+	if sm := yamlLineRe().FindStringSubmatch(msg); sm != nil {
 		line, _ := strconv.Atoi(sm[1])
 		return ConfigErrors{{File: file, Line: line, Msg: "this is not valid YAML: " + sm[2] + "; compare with " + ref}}
 	}
 	return ConfigErrors{{File: file, Msg: "this is not valid YAML: " + msg + "; compare with " + ref}}
 }
 
-var yamlLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+var yamlLineRe = lazyRegexp(`^line (\d+): (.*)$`)
 
 // unclosedFlow returns the line, column and byte of the innermost [ or {
 // that data leaves open, skipping quoted text and comments, or 0, 0, 0. It
