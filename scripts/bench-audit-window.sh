@@ -25,7 +25,8 @@ RUNS=${RUNS:-5}
 DATA=scripts/bench-data
 REPO=$DATA/history-$N
 mkdir -p "$DATA"
-go build -o "$DATA/twokey" ./cmd/twokey
+# Built as releases and scripts/install.sh build it: static, trimmed.
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$DATA/twokey" ./cmd/twokey
 if [ ! -d "$REPO" ]; then
 	go build -o "$DATA/genhistory" ./scripts/genhistory
 	"$DATA/genhistory" -dir "$REPO" -n "$N"

@@ -61,7 +61,8 @@ if [ ! -x "$TIME" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
 fi
 [ -x "$TIME" ] || TIME=""
 
-go build -o "$DATA/twokey" ./cmd/twokey
+# Built as releases and scripts/install.sh build it: static, trimmed.
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$DATA/twokey" ./cmd/twokey
 go build -o "$DATA/genhistory" ./scripts/genhistory
 go build -o "$DATA/benchrecords" ./scripts/benchrecords
 

@@ -52,7 +52,8 @@ type Window struct {
 	root     *notesDir // nil without notes
 
 	mu    sync.Mutex
-	trees map[dirKey]*notesDir
+	trees map[dirKey]*notesDir // the trees down to cachedDepth
+	spare sync.Pool            // *notesDir, for the deeper trees
 }
 
 // dirKey names a notes tree read at a depth: the same tree object can sit
@@ -72,6 +73,9 @@ type notesDir struct {
 	files []uint32     // where each note entry starts in data, in tree order
 	dirs  *[256]uint32 // where the last subtree of each two digits starts in data, plus one; 0: none
 	more  []uint32     // where the others start: a tree with two subtrees for the same digits ("ab" and "AB")
+
+	spareDirs *[256]uint32 // dirs' memory, kept for reuse when the tree has no subtrees
+	reused    bool         // a pooled notesDir, whose memory is read into again
 }
 
 // Window returns a Window over r.
@@ -86,33 +90,76 @@ func (w *Window) loadRoot() error {
 	if err != nil || !ok {
 		return err
 	}
-	w.root, err = w.dir(&tree, 0)
+	w.root, _, err = w.dir(&tree, 0)
 	return err
 }
 
-// dir reads the notes tree at depth hex digits, once.
-func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
+// cachedDepth is the deepest a notes tree is kept once read: the root and
+// its subtrees (256 of them in a fan-out notes tree) serve every look-up;
+// a tree deeper down holds the notes of a handful of commits, and a window
+// rarely asks for two of them, so it is read into reused memory and let go.
+const cachedDepth = 2
+
+// dir returns the notes tree at depth hex digits, and the function that
+// lets it go (its memory is reused). Trees down to cachedDepth are read
+// once.
+func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, func(), error) {
+	if depth > cachedDepth {
+		d, _ := w.spare.Get().(*notesDir)
+		if d == nil {
+			d = &notesDir{reused: true}
+		}
+		if err := w.readDir(tree, depth, d); err != nil {
+			return nil, nil, err
+		}
+		return d, func() { w.spare.Put(d) }, nil
+	}
 	key := dirKey{*tree, depth}
 	w.mu.Lock()
 	d := w.trees[key]
 	w.mu.Unlock()
 	if d != nil {
-		return d, nil
+		return d, func() {}, nil
 	}
-	typ, data, err := w.r.objects.readHinted(tree, nil, &w.r.notesAt)
+	d = new(notesDir)
+	if err := w.readDir(tree, depth, d); err != nil {
+		return nil, nil, err
+	}
+	w.mu.Lock()
+	w.trees[key] = d
+	w.mu.Unlock()
+	return d, func() {}, nil
+}
+
+// readDir reads the notes tree at depth hex digits into d, reusing the
+// memory of a d that was read before (a pooled one: readDir never writes
+// into memory it was not given).
+func (w *Window) readDir(tree *[20]byte, depth int, d *notesDir) error {
+	buf := d.data[:0]
+	if d.reused && buf == nil {
+		buf = make([]byte, 0, 1024) // own memory: nil could hand back a cached base, shared
+	}
+	typ, data, err := w.r.objects.readHinted(tree, buf, &w.r.notesAt)
 	if err != nil {
-		return nil, fmt.Errorf("notes tree %x: %w", tree[:], err)
+		return fmt.Errorf("notes tree %x: %w", tree[:], err)
 	}
 	if typ != objTree {
-		return nil, fmt.Errorf("notes tree %x is not a tree", tree[:])
+		return fmt.Errorf("notes tree %x is not a tree", tree[:])
 	}
-	d = &notesDir{data: data, depth: depth}
+	dirs := d.dirs
+	if dirs == nil {
+		dirs = d.spareDirs
+	}
+	*d = notesDir{data: data, depth: depth, files: d.files[:0], more: d.more[:0], spareDirs: dirs, reused: d.reused}
+	if dirs != nil {
+		clear(dirs[:])
+	}
 	for off := 0; off < len(data); {
 		rest := data[off:]
 		sp := bytes.IndexByte(rest, ' ')
 		nul := bytes.IndexByte(rest, 0)
 		if sp < 0 || nul < sp || len(rest) < nul+21 {
-			return nil, fmt.Errorf("notes tree %x: malformed", tree[:])
+			return fmt.Errorf("notes tree %x: malformed", tree[:])
 		}
 		mode, name := rest[:sp], rest[sp+1:nul]
 		switch {
@@ -122,7 +169,10 @@ func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
 			}
 		case len(name) == 2 && depth+2 < 40 && isHex(string(name)):
 			if d.dirs == nil {
-				d.dirs = new([256]uint32)
+				if d.spareDirs == nil {
+					d.spareDirs = new([256]uint32)
+				}
+				d.dirs = d.spareDirs
 			}
 			b := unhex(name[0])<<4 | unhex(name[1])
 			if d.dirs[b] != 0 {
@@ -132,10 +182,7 @@ func (w *Window) dir(tree *[20]byte, depth int) (*notesDir, error) {
 		}
 		off += nul + 21
 	}
-	w.mu.Lock()
-	w.trees[key] = d
-	w.mu.Unlock()
-	return d, nil
+	return nil
 }
 
 // candidates appends to dst where the entries of d that may hold the note
@@ -242,11 +289,13 @@ func (w *Window) find(d *notesDir, name string) (blob [20]byte, ok bool, err err
 		if !bytes.HasPrefix(e, []byte("40000 ")) {
 			return h, true, nil
 		}
-		sub, err := w.dir(&h, d.depth+2)
+		sub, release, err := w.dir(&h, d.depth+2)
 		if err != nil {
 			return blob, false, err
 		}
-		if blob, ok, err = w.find(sub, name); ok || err != nil {
+		blob, ok, err = w.find(sub, name)
+		release()
+		if ok || err != nil {
 			return blob, ok, err
 		}
 	}

@@ -586,8 +586,9 @@ func applyDelta(base, delta, buf []byte) ([]byte, error) {
 type baseCache struct {
 	mu   sync.Mutex
 	m    map[cacheKey]cacheVal
-	ring []cacheKey
+	ring []cacheKey // the keys in m, oldest at next once full
 	next int
+	size int // the most kept
 }
 
 type cacheKey struct {
@@ -600,15 +601,18 @@ type cacheVal struct {
 	data []byte
 }
 
+// init sets how many bases c keeps. Its memory grows as bases come: a
+// short audit keeps a few hundred, and a map sized for 4,096 up front
+// cost it half a MB of fresh pages.
 func (c *baseCache) init(n int) {
-	c.m = make(map[cacheKey]cacheVal, n)
-	c.ring = make([]cacheKey, n)
-	for i := range c.ring {
-		c.ring[i].pack = -1
-	}
+	c.m = map[cacheKey]cacheVal{}
+	c.size = n
 }
 
 func (c *baseCache) get(pack int, off int64) (int, []byte, bool) {
+	if c.size == 0 {
+		return 0, nil, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[cacheKey{pack, off}]
@@ -619,13 +623,18 @@ func (c *baseCache) put(pack int, off int64, typ int, data []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	k := cacheKey{pack, off}
+	if c.size == 0 {
+		return // not set up: keeps nothing
+	}
 	if _, ok := c.m[k]; ok {
 		return
 	}
-	if old := c.ring[c.next]; old.pack >= 0 {
-		delete(c.m, old)
+	if len(c.ring) < c.size {
+		c.ring = append(c.ring, k)
+	} else {
+		delete(c.m, c.ring[c.next])
+		c.ring[c.next] = k
+		c.next = (c.next + 1) % len(c.ring)
 	}
-	c.ring[c.next] = k
-	c.next = (c.next + 1) % len(c.ring)
 	c.m[k] = cacheVal{typ, data}
 }
