@@ -29,6 +29,19 @@ import (
 // ErrCorrupt is wrapped by every error about a stream's content.
 var ErrCorrupt = errors.New("corrupt zlib stream")
 
+// ErrTooLong is ZlibUpTo's error for a stream that holds more than its
+// buffer.
+var ErrTooLong = errors.New("zlib stream longer than its buffer")
+
+// ErrShort is wrapped, with ErrCorrupt, by the errors of a stream that
+// ends before it is whole: its input was cut short.
+var ErrShort = errors.New("input ends early")
+
+// short is the error of a stream cut short, before what.
+func short(what string) error {
+	return fmt.Errorf("%w: stream ends %s: %w", ErrCorrupt, what, ErrShort)
+}
+
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
@@ -232,11 +245,16 @@ func reverse(c uint32, n uint) uint32 {
 // the end it reads zeros, counted in pos, so that a stream that ends early
 // is found out when its end is checked.
 type bitReader struct {
-	src  []byte
-	pos  int    // next byte of src to load; past len(src) when zeros were read
-	buf  uint64 // bits loaded, the next in the low bits
-	n    uint   // how many bits of buf are loaded
-	over int    // zero bytes read past the end
+	src []byte
+	pos int    // next byte of src to load; past len(src) when zeros were read
+	buf uint64 // bits loaded, the next in the low bits
+	n   uint   // how many bits of buf are loaded
+}
+
+// past reports whether bits past the end of src were taken: the stream
+// was cut short, whatever its zeros then decoded to.
+func (b *bitReader) past() bool {
+	return b.pos-int(b.n>>3) > len(b.src)
 }
 
 // refill loads at least 56 bits. Bits of buf above n may hold the bytes
@@ -251,8 +269,6 @@ func (b *bitReader) refill() {
 	for b.n <= 56 {
 		if b.pos < len(b.src) {
 			b.buf |= uint64(b.src[b.pos]) << b.n
-		} else {
-			b.over++
 		}
 		b.pos++
 		b.n += 8
@@ -305,24 +321,42 @@ func (b *bitReader) decode(t *table) uint32 {
 // or less than len(out), or fails its checksum is an error wrapping
 // ErrCorrupt; out's content is then undefined.
 func (d *Decoder) Zlib(out, src []byte) (int, error) {
+	n, used, err := d.ZlibUpTo(out, src)
+	switch {
+	case errors.Is(err, ErrTooLong):
+		return 0, corrupt("stream holds more than %d bytes", len(out))
+	case err != nil:
+		return 0, err
+	case n != len(out):
+		return 0, corrupt("stream holds %d bytes, want %d", n, len(out))
+	}
+	return used, nil
+}
+
+// ZlibUpTo inflates the zlib stream at the start of src into out, for a
+// stream whose length is not known ahead (a loose object's is inside it),
+// and returns the content's length and how many bytes of src the stream
+// took. A stream that holds more than out is ErrTooLong, and n then how
+// many of its first bytes out holds; one that is corrupt, ends early or
+// fails its checksum is an error wrapping ErrCorrupt.
+func (d *Decoder) ZlibUpTo(out, src []byte) (n, used int, err error) {
 	if len(src) < 2 {
-		return 0, corrupt("no zlib header")
+		return 0, 0, short("before its zlib header")
 	}
 	cmf, flg := src[0], src[1]
 	switch {
 	case cmf&15 != 8 || cmf>>4 > 7:
-		return 0, corrupt("not deflate (zlib header %02x%02x)", cmf, flg)
+		return 0, 0, corrupt("not deflate (zlib header %02x%02x)", cmf, flg)
 	case (uint(cmf)<<8|uint(flg))%31 != 0:
-		return 0, corrupt("zlib header check failed")
+		return 0, 0, corrupt("zlib header check failed")
 	case flg&0x20 != 0:
-		return 0, corrupt("zlib stream needs a preset dictionary")
+		return 0, 0, corrupt("zlib stream needs a preset dictionary")
 	}
 	b := bitReader{src: src, pos: 2}
 	o := 0
 	for {
 		b.need(3)
 		final := b.bits(1)
-		var err error
 		switch b.bits(2) {
 		case 0:
 			o, err = stored(&b, out, o)
@@ -336,34 +370,35 @@ func (d *Decoder) Zlib(out, src []byte) (int, error) {
 		default:
 			err = corrupt("reserved block type")
 		}
-		if err != nil {
-			return 0, err
-		}
-		if b.over > 8 {
-			return 0, corrupt("stream ends early")
+		switch {
+		case b.past() && !errors.Is(err, ErrShort):
+			// Zeros read past the end decode to anything: too long an
+			// output, an invalid code, or nothing wrong yet.
+			return 0, 0, short("early")
+		case errors.Is(err, ErrTooLong):
+			return o, 0, err
+		case err != nil:
+			return 0, 0, err
 		}
 		if final == 1 {
 			break
 		}
 	}
-	if o != len(out) {
-		return 0, corrupt("stream holds %d bytes, want %d", o, len(out))
-	}
 	at := b.align()
 	if at+4 > len(src) {
-		return 0, corrupt("stream ends before its checksum")
+		return 0, 0, short("before its checksum")
 	}
-	if binary.BigEndian.Uint32(src[at:]) != adler32.Checksum(out) {
-		return 0, corrupt("checksum mismatch")
+	if binary.BigEndian.Uint32(src[at:]) != adler32.Checksum(out[:o]) {
+		return 0, 0, corrupt("checksum mismatch")
 	}
-	return at + 4, nil
+	return o, at + 4, nil
 }
 
 // stored copies a stored block.
 func stored(b *bitReader, out []byte, o int) (int, error) {
 	at := b.align()
 	if at+4 > len(b.src) {
-		return 0, corrupt("stream ends early")
+		return 0, short("early")
 	}
 	n := int(binary.LittleEndian.Uint16(b.src[at:]))
 	if uint16(n) != ^binary.LittleEndian.Uint16(b.src[at+2:]) {
@@ -371,10 +406,10 @@ func stored(b *bitReader, out []byte, o int) (int, error) {
 	}
 	at += 4
 	if at+n > len(b.src) {
-		return 0, corrupt("stream ends early")
+		return 0, short("early")
 	}
 	if o+n > len(out) {
-		return 0, corrupt("stream holds more than %d bytes", len(out))
+		return o, ErrTooLong
 	}
 	copy(out[o:], b.src[at:at+n])
 	b.pos = at + n
@@ -472,7 +507,7 @@ func huffman(b *bitReader, out []byte, o int, lit, dist *table) (int, error) {
 		n -= uint(e & 15)
 		if e&fLiteral != 0 {
 			if o >= len(out) {
-				return 0, corrupt("stream holds more than %d bytes", len(out))
+				return o, ErrTooLong
 			}
 			out[o] = byte(e >> 16)
 			o++
@@ -481,9 +516,6 @@ func huffman(b *bitReader, out []byte, o int, lit, dist *table) (int, error) {
 		if e&fLength == 0 {
 			if e&fEnd != 0 {
 				return o, nil
-			}
-			if b.over > 8 || pos > len(src)+8 {
-				return 0, corrupt("stream ends early")
 			}
 			return 0, corrupt("invalid literal/length code")
 		}
@@ -507,9 +539,6 @@ func huffman(b *bitReader, out []byte, o int, lit, dist *table) (int, error) {
 		buf >>= e & 15
 		n -= uint(e & 15)
 		if e&fLength == 0 {
-			if b.over > 8 || pos > len(src)+8 {
-				return 0, corrupt("stream ends early")
-			}
 			return 0, corrupt("invalid distance code")
 		}
 		x = uint(e >> 4 & 15)
@@ -521,7 +550,7 @@ func huffman(b *bitReader, out []byte, o int, lit, dist *table) (int, error) {
 		}
 		end := o + length
 		if end > len(out) {
-			return 0, corrupt("stream holds more than %d bytes", len(out))
+			return o, ErrTooLong
 		}
 		from := o - d
 		if d >= length {
@@ -532,8 +561,8 @@ func huffman(b *bitReader, out []byte, o int, lit, dist *table) (int, error) {
 			}
 		}
 		o = end
-		if pos > len(src)+8 {
-			return 0, corrupt("stream ends early")
+		if pos-int(n>>3) > len(src) {
+			return 0, short("early") // a run of zeros past the end copies on forever
 		}
 	}
 }

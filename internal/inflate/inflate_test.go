@@ -163,7 +163,7 @@ func TestZlibErrors(t *testing.T) {
 		size int
 		want string
 	}{
-		{"no header", nil, 0, "no zlib header"},
+		{"no header", nil, 0, "before its zlib header"},
 		{"not deflate", flip(good, 0, 0x01), len(in), "not deflate"},
 		{"header check", flip(good, 1, 0x01), len(in), "header check"},
 		{"preset dictionary", []byte{0x78, 0xbb, 0, 0, 0, 0}, 0, "preset dictionary"},
@@ -197,18 +197,43 @@ func distanceFirst() []byte {
 	return w.zlib([]byte("aaa"))
 }
 
-// TestZlibTruncated cuts a stream at every length: each is an error.
+// TestZlibTruncated cuts a stream at every length: each is ErrShort,
+// whatever the zeros read past its end decode to, for a reader that read
+// only the start of a file to know to read the rest.
 func TestZlibTruncated(t *testing.T) {
 	var d Decoder
-	for _, name := range []string{"text", "tree", "random 100"} {
-		in := inputs()[name]
-		z := zlibBytes(t, in, flate.DefaultCompression)
-		out := make([]byte, len(in))
-		for n := range len(z) {
-			if _, err := d.Zlib(out, z[:n]); err == nil {
-				t.Errorf("%s cut at %d of %d bytes: no error", name, n, len(z))
+	ins := inputs()
+	ins["zeros"] = make([]byte, 3000)
+	for _, name := range []string{"text", "tree", "random 100", "zeros"} {
+		in := ins[name]
+		for _, level := range []int{flate.DefaultCompression, flate.NoCompression, flate.HuffmanOnly} {
+			z := zlibBytes(t, in, level)
+			out := make([]byte, len(in))
+			for n := range len(z) {
+				if _, err := d.Zlib(out, z[:n]); !errors.Is(err, ErrShort) {
+					t.Fatalf("%s, level %d, cut at %d of %d bytes: %v, want ErrShort", name, level, n, len(z), err)
+				}
+				if _, _, err := d.ZlibUpTo(make([]byte, len(in)+100), z[:n]); !errors.Is(err, ErrShort) {
+					t.Fatalf("ZlibUpTo: %s, level %d, cut at %d of %d bytes: %v, want ErrShort", name, level, n, len(z), err)
+				}
 			}
 		}
+	}
+}
+
+// TestZlibUpTo: a stream shorter than the buffer reads whole; one longer
+// is ErrTooLong with the buffer holding its first bytes.
+func TestZlibUpTo(t *testing.T) {
+	var d Decoder
+	in := inputs()["text"]
+	z := zlibBytes(t, in, flate.DefaultCompression)
+	out := make([]byte, len(in)+10)
+	if n, used, err := d.ZlibUpTo(out, z); err != nil || n != len(in) || used != len(z) || !bytes.Equal(out[:n], in) {
+		t.Errorf("ZlibUpTo(%d-byte buffer) = %d, %d, %v; want %d, %d, nil", len(out), n, used, err, len(in), len(z))
+	}
+	out = make([]byte, 100)
+	if n, _, err := d.ZlibUpTo(out, z); !errors.Is(err, ErrTooLong) || n > len(out) || !bytes.Equal(out[:n], in[:n]) || n < 50 {
+		t.Errorf("ZlibUpTo(100-byte buffer) = %d, %v; want ErrTooLong and the first bytes", n, err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 )
 
 // commitGraph is a repository's commit-graph (objects/info/commit-graph, or
@@ -38,8 +39,8 @@ const (
 // returns nil, and no error, when there is none or git would not use it
 // either (another hash, an unknown version, a broken file): the walk then
 // reads commit by commit.
-func openCommitGraph(objectsDir string) *commitGraph {
-	if l, err := openGraphLayer(filepath.Join(objectsDir, "info", "commit-graph"), 0, 0); err == nil {
+func openCommitGraph(objectsDir string, reads *atomic.Int64) *commitGraph {
+	if l, err := openGraphLayer(filepath.Join(objectsDir, "info", "commit-graph"), 0, 0, reads); err == nil {
 		return &commitGraph{layers: []*graphLayer{l}, total: l.n}
 	}
 	dir := filepath.Join(objectsDir, "info", "commit-graphs")
@@ -56,7 +57,7 @@ func openCommitGraph(objectsDir string) *commitGraph {
 			g.close()
 			return nil
 		}
-		l, err := openGraphLayer(filepath.Join(dir, "graph-"+name+".graph"), g.total, len(g.layers))
+		l, err := openGraphLayer(filepath.Join(dir, "graph-"+name+".graph"), g.total, len(g.layers), reads)
 		if err != nil || uint64(g.total)+uint64(l.n) >= graphParentNone {
 			if l != nil {
 				l.file.close()
@@ -78,8 +79,8 @@ var errBadGraph = errors.New("unusable commit-graph")
 
 // openGraphLayer opens one commit-graph file that should sit on bases
 // layers holding base commits.
-func openGraphLayer(path string, base uint32, bases int) (*graphLayer, error) {
-	f, err := openFileBytes(path)
+func openGraphLayer(path string, base uint32, bases int, reads *atomic.Int64) (*graphLayer, error) {
+	f, err := openFileBytes(path, reads)
 	if err != nil {
 		return nil, err
 	}

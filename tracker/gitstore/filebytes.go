@@ -10,31 +10,36 @@ import (
 	"sync/atomic"
 )
 
-// mapAfter is how many reads a fileBytes serves with pread before it maps
-// its file.
+// mapAfter is how many reads the files of a repository serve with pread,
+// together, before each is mapped.
 var mapAfter int64 = 1 << 14
 
 // fileBytes is a large file read in place: a pack, its index, a
-// commit-graph. It is read with pread until it has served mapAfter reads,
-// and mapped from then on. An audit of a short range reads a few thousand
+// commit-graph. It is read with pread until the files of its repository
+// have served mapAfter reads together, and mapped from then on. An audit of a short range reads a few thousand
 // places, far apart, of files of hundreds of MB: through a mapping each
 // cost a page fault that maps sixteen pages, and the teardown of all of
 // them when the file is unmapped (measured on a 1,000-commit window of a
 // million merges: 44-49 ms mapped against 38 ms read). An audit of the
-// whole history reads most of each file, and is faster mapped. Safe for
+// whole history reads most of each file, and is faster mapped, however
+// many packs it is spread over: hence one count for all. Safe for
 // concurrent use.
 type fileBytes struct {
 	name  string
 	f     *os.File // nil when the bytes were given
 	size  int64
 	m     atomic.Pointer[[]byte] // the mapping, once made, or the bytes given
-	reads atomic.Int64
-	mu    sync.Mutex // making the mapping
+	reads *atomic.Int64 // the reads of all the repository's files
+	mu    sync.Mutex    // making the mapping
 	unmap func() error
 }
 
-// openFileBytes opens the file at path, without mapping it.
-func openFileBytes(path string) (*fileBytes, error) {
+// openFileBytes opens the file at path, without mapping it, its reads
+// counted in reads (nil: its own count).
+func openFileBytes(path string, reads *atomic.Int64) (*fileBytes, error) {
+	if reads == nil {
+		reads = new(atomic.Int64)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -44,12 +49,12 @@ func openFileBytes(path string) (*fileBytes, error) {
 		f.Close()
 		return nil, err
 	}
-	return &fileBytes{name: path, f: f, size: st.Size()}, nil
+	return &fileBytes{name: path, f: f, size: st.Size(), reads: reads}, nil
 }
 
 // bytesFile is a fileBytes over b, already in memory.
 func bytesFile(name string, b []byte) *fileBytes {
-	fb := &fileBytes{name: name, size: int64(len(b))}
+	fb := &fileBytes{name: name, size: int64(len(b)), reads: new(atomic.Int64)}
 	fb.m.Store(&b)
 	return fb
 }

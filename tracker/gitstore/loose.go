@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/twokey/twokey/internal/inflate"
 )
 
 // readLoose reads the loose object h (objects/ab/cdef…), into buf when it
@@ -36,7 +38,7 @@ func (o *objectReader) readLoose(h *[20]byte, buf []byte) (int, []byte, error) {
 		return 0, nil, fmt.Errorf("loose object %x: %w", h[:], err)
 	}
 	typ, data, err := o.inflateLoose(raw, buf)
-	if errors.Is(err, io.ErrUnexpectedEOF) && !complete {
+	if err != nil && !complete {
 		// The one read stopped short of the end of the file: read it all.
 		if raw, err = os.ReadFile(filepath.Join(o.dir, string(name[:]))); err == nil {
 			typ, data, err = o.inflateLoose(raw, buf)
@@ -50,32 +52,84 @@ func (o *objectReader) readLoose(h *[20]byte, buf []byte) (int, []byte, error) {
 }
 
 // inflateLoose decompresses a loose object file: a zlib stream of
-// "<type> <size>\x00" and the content, written into buf when it fits.
+// "<type> <size>\x00" and the content, written into buf when it fits. The
+// stream is inflated into pooled memory of a size most objects fit in
+// (their header tells their size, but only once inflated), and inflated
+// again at its size when it did not fit.
 func (o *objectReader) inflateLoose(raw, buf []byte) (int, []byte, error) {
-	z, err := o.getInflater(raw)
+	d, _ := o.decoders.Get().(*inflate.Decoder)
+	if d == nil {
+		d = new(inflate.Decoder)
+	}
+	defer o.decoders.Put(d)
+	scratch := o.getScratch()
+	defer o.putScratch(scratch)
+	guess := 4*len(raw) + 256
+	if cap(*scratch) < guess {
+		*scratch = make([]byte, guess)
+	}
+	all := (*scratch)[:guess]
+	n, _, err := d.ZlibUpTo(all, raw)
+	tooLong := errors.Is(err, inflate.ErrTooLong)
+	if err != nil && !tooLong {
+		return 0, nil, looseStreamError(err)
+	}
+	typ, size, hdr, err := looseHeader(all[:n], len(raw))
 	if err != nil {
 		return 0, nil, err
 	}
-	defer o.inflaters.Put(z)
-	var hdr [64]byte
-	n, nul := 0, -1
-	for nul < 0 && n < len(hdr) {
-		m, err := z.zr.Read(hdr[n:])
-		n += m
-		nul = bytes.IndexByte(hdr[:n], 0)
-		if err == io.EOF && nul < 0 {
-			return 0, nil, io.ErrUnexpectedEOF
+	if tooLong {
+		if hdr+size <= n {
+			return 0, nil, fmt.Errorf("content longer than the %d bytes of its header", size)
 		}
-		if err != nil && err != io.EOF {
-			return 0, nil, err
+		all = make([]byte, hdr+size)
+		if n, _, err = d.ZlibUpTo(all, raw); errors.Is(err, inflate.ErrTooLong) {
+			return 0, nil, fmt.Errorf("content longer than the %d bytes of its header", size)
+		} else if err != nil {
+			return 0, nil, looseStreamError(err)
 		}
 	}
-	sp := bytes.IndexByte(hdr[:n], ' ')
-	if nul < 0 || sp < 0 || sp > nul {
-		return 0, nil, errors.New("bad header")
+	switch content := n - hdr; {
+	case content > size:
+		return 0, nil, fmt.Errorf("content longer than the %d bytes of its header", size)
+	case content < size:
+		return 0, nil, io.ErrUnexpectedEOF
 	}
-	var typ int
-	switch string(hdr[:sp]) {
+	out := buf
+	if cap(out) < size {
+		out = make([]byte, size)
+	}
+	out = out[:size]
+	copy(out, all[hdr:n])
+	return typ, out, nil
+}
+
+// looseStreamError is err, of a loose object's stream; one that ends
+// early is io.ErrUnexpectedEOF too, for readLoose to read the rest of a
+// file it read only the start of.
+func looseStreamError(err error) error {
+	if errors.Is(err, inflate.ErrShort) {
+		return fmt.Errorf("%w (%w)", io.ErrUnexpectedEOF, err)
+	}
+	return err
+}
+
+// looseHeader reads the "<type> <size>\x00" a loose object's content
+// starts with, of a file of n bytes: the type, the size and where the
+// content starts.
+func looseHeader(b []byte, n int) (typ, size, hdr int, err error) {
+	nul := bytes.IndexByte(b[:min(len(b), 64)], 0)
+	if nul < 0 {
+		if len(b) < 64 {
+			return 0, 0, 0, io.ErrUnexpectedEOF
+		}
+		return 0, 0, 0, errors.New("bad header")
+	}
+	sp := bytes.IndexByte(b[:nul], ' ')
+	if sp < 0 {
+		return 0, 0, 0, errors.New("bad header")
+	}
+	switch string(b[:sp]) {
 	case "commit":
 		typ = objCommit
 	case "tree":
@@ -85,41 +139,16 @@ func (o *objectReader) inflateLoose(raw, buf []byte) (int, []byte, error) {
 	case "tag":
 		typ = objTag
 	default:
-		return 0, nil, fmt.Errorf("bad header: unknown type %q", hdr[:sp])
+		return 0, 0, 0, fmt.Errorf("bad header: unknown type %q", b[:sp])
 	}
-	size := 0
-	for _, c := range hdr[sp+1 : nul] {
-		if c < '0' || c > '9' || size > (len(raw)*1032-int(c-'0'))/10 { // deflate expands at most 1032:1
-			return 0, nil, fmt.Errorf("bad header: size %q", hdr[sp+1:nul])
+	for _, c := range b[sp+1 : nul] {
+		if c < '0' || c > '9' || size > (n*1032-int(c-'0'))/10 { // deflate expands at most 1032:1
+			return 0, 0, 0, fmt.Errorf("bad header: size %q", b[sp+1:nul])
 		}
 		size = size*10 + int(c-'0')
 	}
 	if sp+1 == nul {
-		return 0, nil, errors.New("bad header: no size")
+		return 0, 0, 0, errors.New("bad header: no size")
 	}
-	rest := hdr[nul+1 : n]
-	if len(rest) > size {
-		return 0, nil, fmt.Errorf("content longer than the %d bytes of its header", size)
-	}
-	out := buf
-	if cap(out) < size {
-		out = make([]byte, size)
-	}
-	out = out[:size]
-	copy(out, rest)
-	if _, err := io.ReadFull(z.zr, out[len(rest):]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return 0, nil, err
-	}
-	// The end of the stream, and its checksum, must follow.
-	var one [1]byte
-	if m, err := z.zr.Read(one[:]); m != 0 || err != io.EOF {
-		if err == nil || m != 0 {
-			return 0, nil, fmt.Errorf("content longer than the %d bytes of its header", size)
-		}
-		return 0, nil, err
-	}
-	return typ, out, nil
+	return typ, size, nul + 1, nil
 }

@@ -52,6 +52,7 @@ type objectReader struct {
 
 	filter *packFilter // nil with fewer than two packs on disk
 	cache  baseCache
+	reads  atomic.Int64 // of the packs' files and the commit-graph's (see fileBytes)
 }
 
 // inflater is a zlib reader kept for reuse with its source.
@@ -76,7 +77,7 @@ func newObjectReader(objectsDir string, fallback storer.EncodedObjectStorer) (*o
 		return nil, err
 	}
 	for _, idx := range idxs {
-		p, err := openPack(idx)
+		p, err := openPack(idx, &o.reads)
 		if err != nil {
 			o.close()
 			return nil, err
@@ -109,16 +110,16 @@ func (p *pack) close() error {
 	return errors.Join(p.idx.close(), p.data.close())
 }
 
-func openPack(idxPath string) (*pack, error) {
+func openPack(idxPath string, reads *atomic.Int64) (*pack, error) {
 	packPath := strings.TrimSuffix(idxPath, ".idx") + ".pack"
 	if _, err := os.Stat(packPath); err != nil {
 		return nil, nil // an .idx without its pack (being written or removed): skip it
 	}
-	idx, err := openFileBytes(idxPath)
+	idx, err := openFileBytes(idxPath, reads)
 	if err != nil {
 		return nil, err
 	}
-	data, err := openFileBytes(packPath)
+	data, err := openFileBytes(packPath, reads)
 	if err != nil {
 		idx.close()
 		return nil, err

@@ -49,7 +49,7 @@ func readIndex(t *testing.T, p *pack) *pack {
 	if err := os.WriteFile(path, p.idx.mapped(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := openFileBytes(path)
+	f, err := openFileBytes(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

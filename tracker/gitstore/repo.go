@@ -95,7 +95,7 @@ func Open(dir string) (*Repo, error) {
 		r.shallow[h] = true
 	}
 	if len(sh) == 0 { // git ignores the commit-graph of a shallow clone too
-		r.graph = openCommitGraph(objectsDir)
+		r.graph = openCommitGraph(objectsDir, &objs.reads)
 	}
 	return r, nil
 }
