@@ -29,8 +29,8 @@ type fileBytes struct {
 	f     *os.File // nil when the bytes were given
 	size  int64
 	m     atomic.Pointer[[]byte] // the mapping, once made, or the bytes given
-	reads *atomic.Int64 // the reads of all the repository's files
-	mu    sync.Mutex    // making the mapping
+	reads *atomic.Int64          // the reads of all the repository's files
+	mu    sync.Mutex             // making the mapping
 	unmap func() error
 }
 
