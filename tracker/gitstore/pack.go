@@ -14,7 +14,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/klauspost/compress/zlib"
 
 	"github.com/twokey/twokey/internal/inflate"
 )
@@ -36,15 +35,14 @@ var errObjectNotFound = errors.New("object not found")
 // inflating only the objects asked for. It is the audit's hot path: go-git's
 // object decoding costs several times more per commit. Objects it cannot
 // find (alternates, a repository layout it does not know) come from go-git.
-// Safe for concurrent use: the packs are read-only, decoders and zlib readers
-// come from pools, and the delta-base cache and go-git are behind locks.
+// Safe for concurrent use: the packs are read-only, decoders come from a
+// pool, and the delta-base cache and go-git are behind locks.
 type objectReader struct {
-	dir       string // the objects directory
-	loose     looseDir
-	packs     []*pack
-	decoders  sync.Pool // *inflate.Decoder, for streams of a known size
-	inflaters sync.Pool // *inflater, for loose objects, whose size is inside the stream
-	scratch   sync.Pool // *[]byte, for deltas being applied
+	dir      string // the objects directory
+	loose    looseDir
+	packs    []*pack
+	decoders sync.Pool // *inflate.Decoder
+	scratch  sync.Pool // *[]byte, for deltas being applied
 
 	fallbackMu sync.Mutex
 	fallback   storer.EncodedObjectStorer
@@ -53,12 +51,6 @@ type objectReader struct {
 	filter *packFilter // nil with fewer than two packs on disk
 	cache  baseCache
 	reads  atomic.Int64 // of the packs' files and the commit-graph's (see fileBytes)
-}
-
-// inflater is a zlib reader kept for reuse with its source.
-type inflater struct {
-	br bytes.Reader
-	zr io.ReadCloser
 }
 
 type pack struct {
@@ -462,27 +454,6 @@ func (o *objectReader) inflateUsed(src, out []byte) (int, error) {
 	}
 	defer o.decoders.Put(d)
 	return d.Zlib(out, src)
-}
-
-// getInflater returns a pooled zlib reader reading from the start of src;
-// put it back in o.inflaters when done.
-func (o *objectReader) getInflater(src []byte) (*inflater, error) {
-	z, _ := o.inflaters.Get().(*inflater)
-	if z == nil {
-		z = new(inflater)
-	}
-	z.br.Reset(src)
-	if z.zr == nil {
-		zr, err := zlib.NewReader(&z.br)
-		if err != nil {
-			return nil, err // z is dropped: it has no reader
-		}
-		z.zr = zr
-	} else if err := z.zr.(zlib.Resetter).Reset(&z.br, nil); err != nil {
-		o.inflaters.Put(z)
-		return nil, err
-	}
-	return z, nil
 }
 
 // getScratch returns a pooled buffer (for deltas being applied, loose
