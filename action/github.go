@@ -14,9 +14,6 @@ import (
 	"github.com/google/go-github/v60/github"
 )
 
-// maxFiles is how many changed files GitHub lists for a pull request.
-const maxFiles = 3000
-
 // repoAPI is the go-github adapter for one repository: every call twokey makes,
 // paginated, with errors that name what failed.
 type repoAPI struct {
@@ -71,48 +68,6 @@ func (g *repoAPI) pullAt(ctx context.Context, n int) (*github.PullRequest, time.
 		at, _ = http.ParseTime(resp.Header.Get("Date"))
 	}
 	return pr, at, nil
-}
-
-// files lists a pull request's changed paths, with the previous names of
-// renamed files (a rename out of a guarded path is a change to it). complete
-// is false when GitHub did not list every file of the changedFiles the pull
-// request reports (it lists at most 3,000).
-func (g *repoAPI) files(ctx context.Context, n, changedFiles int) (paths []string, complete bool, err error) {
-	entries := 0
-	opt := &github.ListOptions{PerPage: 100}
-	for {
-		fs, resp, err := g.c.PullRequests.ListFiles(ctx, g.owner, g.name, n, opt)
-		if err != nil {
-			return nil, false, apiError(fmt.Sprintf("list files of pull request #%d of %s", n, g.full()), err)
-		}
-		for _, f := range fs {
-			entries++
-			paths = append(paths, f.GetFilename())
-			if p := f.GetPreviousFilename(); p != "" {
-				paths = append(paths, p)
-			}
-		}
-		if resp.NextPage == 0 || entries >= maxFiles {
-			return paths, entries >= changedFiles, nil
-		}
-		opt.Page = resp.NextPage
-	}
-}
-
-func (g *repoAPI) reviews(ctx context.Context, n int) ([]*github.PullRequestReview, error) {
-	var out []*github.PullRequestReview
-	opt := &github.ListOptions{PerPage: 100}
-	for {
-		rs, resp, err := g.c.PullRequests.ListReviews(ctx, g.owner, g.name, n, opt)
-		if err != nil {
-			return nil, apiError(fmt.Sprintf("list reviews of pull request #%d of %s", n, g.full()), err)
-		}
-		out = append(out, rs...)
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opt.Page = resp.NextPage
-	}
 }
 
 func (g *repoAPI) comments(ctx context.Context, n int) ([]*github.IssueComment, error) {

@@ -1017,10 +1017,6 @@ func hintOf(pr *github.PullRequest) linkHint {
 	return linkHint{title: pr.GetTitle(), body: pr.GetBody(), branch: pr.GetHead().GetRef()}
 }
 
-func actor(u *github.User) tracker.Actor {
-	return tracker.Actor{Login: u.GetLogin(), ID: u.GetID(), Bot: u.GetType() == "Bot"}
-}
-
 func labelNames(ls []*github.Label) []string {
 	out := make([]string, 0, len(ls))
 	for _, l := range ls {

@@ -72,20 +72,6 @@ func (j *AuditJSON) object(v any, prefix string) {
 	j.buf.Write(body)
 }
 
-func (j *AuditJSON) put(prefix string, v any) {
-	if j.err != nil {
-		return
-	}
-	j.buf.WriteString(prefix)
-	if j.err = j.enc.Encode(v); j.err != nil {
-		return
-	}
-	j.buf.Truncate(j.buf.Len() - 1) // Encode's newline
-	if j.buf.Len() >= 32<<10 {
-		_, j.err = j.buf.WriteTo(j.w)
-	}
-}
-
 // Entry writes one entry.
 func (j *AuditJSON) Entry(e *AuditEntry) error {
 	if j.err != nil {

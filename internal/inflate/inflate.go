@@ -300,21 +300,6 @@ func (b *bitReader) align() int {
 	return at
 }
 
-// decode returns the table entry of the next code of t, its bits dropped.
-// At least 15 bits must be loaded.
-func (b *bitReader) decode(t *table) uint32 {
-	e := t.e[b.buf&t.mask]
-	if e&fSub != 0 {
-		b.buf >>= t.bits
-		b.n -= t.bits
-		e = t.e[e>>16+uint32(b.buf&(1<<(e>>4&15)-1))]
-	}
-	n := uint(e & 15)
-	b.buf >>= n
-	b.n -= n
-	return e
-}
-
 // Zlib inflates the zlib stream at the start of src into out, which must
 // be exactly as long as the stream's content, and returns how many bytes
 // of src the stream took. A stream that is corrupt, ends early, holds more

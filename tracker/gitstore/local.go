@@ -31,12 +31,6 @@ type Local struct {
 // OpenLocal returns a Local for the repository at dir.
 func OpenLocal(dir string) *Local { return &Local{Dir: dir} }
 
-// AppendLocal adds rec to the note on commit in the repository at dir; see
-// Local.AppendRecord.
-func AppendLocal(ctx context.Context, dir, commit string, rec tracker.Record) error {
-	return OpenLocal(dir).AppendRecord(ctx, commit, rec)
-}
-
 func openRepo(dir string) (*git.Repository, error) {
 	// dir itself first (a work tree's root or a bare repository), then its
 	// parents: a bare repository inside another's work tree is itself.
