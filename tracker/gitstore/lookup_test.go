@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +208,48 @@ func TestWindowOddNotesTrees(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWindowMissingCommitAfterHold: a commit missing past where the
+// commit-graph's read-ahead stopped (Since) ends the walk there, after
+// the commits before it, with an error that names it and says the history
+// is incomplete.
+func TestWindowMissingCommitAfterHold(t *testing.T) {
+	g := newGitRepo(t, true)
+	var fi strings.Builder
+	fmt.Fprintf(&fi, "commit refs/heads/main\nmark :1\ncommitter A <a@example.com> %d +0000\ndata 4\nroot\n\n", epoch.Unix())
+	for i := 2; i <= 300; i++ {
+		fmt.Fprintf(&fi, "commit refs/heads/main\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata <<EOF\nchange %d\nEOF\nfrom :%d\n\n", i, epoch.Unix()+int64(i), i, i-1)
+	}
+	g.runIn(strings.NewReader(fi.String()), "fast-import", "--quiet")
+	// Every object loose, so that one can go.
+	packs, err := filepath.Glob(filepath.Join(g.dir, "objects", "pack", "*.pack"))
+	if err != nil || len(packs) != 1 {
+		t.Fatalf("packs %v, %v", packs, err)
+	}
+	pack, err := os.ReadFile(packs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{packs[0], strings.TrimSuffix(packs[0], ".pack") + ".idx"} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.runIn(strings.NewReader(string(pack)), "unpack-objects", "-q")
+	g.run("commit-graph", "write", "--reachable")
+	hashes := strings.Fields(g.run("log", "--first-parent", "--format=%H", "main"))
+	gone := hashes[100] // the first commit dated before Since: the walk reads it alone
+	if err := os.Remove(filepath.Join(g.dir, "objects", gone[:2], gone[2:])); err != nil {
+		t.Fatal(err)
+	}
+
+	w := openWorkers(t, g.dir).Window()
+	w.Since = epoch.Add(time.Duration(300-99) * time.Second) // the 100th newest
+	n := 0
+	err = w.FirstParent(context.Background(), "main", func(tracker.Commit) error { n++; return nil })
+	if n != 100 || err == nil || !strings.Contains(err.Error(), gone) || !strings.Contains(err.Error(), "history is incomplete") {
+		t.Errorf("FirstParent = %v after %d commits; want 100 commits, then %s missing from an incomplete history", err, n, gone[:12])
 	}
 }

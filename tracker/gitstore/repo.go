@@ -210,11 +210,12 @@ func (r *Repo) firstParent(ctx context.Context, ref string, hold int64, fn func(
 				useGraph = false // once: a wrong graph is not asked again
 				chain := r.graph.chainFrom(pos)
 				chain.hold = hold
-				next, done, err := r.walkChain(ctx, chain, n, fn)
+				next, walked, done, err := r.walkChain(ctx, chain, n, fn)
 				if err != nil || done {
 					return err
 				}
 				cur = next
+				_ = walked
 				continue
 			}
 		}
@@ -280,9 +281,9 @@ type chainBatch struct {
 // the history ended (or fn or a read failed: err); otherwise the chain and
 // the commits disagree, or the chain was held (see graphChain.hold), and
 // next is the true first parent of the last commit passed to fn, from where
-// the walk goes on. The chain is read from the graph a batch at a time, as
-// the workers need it.
-func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(tracker.Commit) error) (next [20]byte, done bool, err error) {
+// the walk goes on. walked is how many commits it passed to fn. The chain
+// is read from the graph a batch at a time, as the workers need it.
+func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(tracker.Commit) error) (next [20]byte, walked int, done bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -336,40 +337,39 @@ func (r *Repo) walkChain(ctx context.Context, chain *graphChain, n int, fn func(
 			work <- b // the workers drain work until it closes
 		}
 	})
-	walked := 0
 	var last [20]byte // the first parent of the last commit passed to fn
 	for b := range queue {
 		<-b.done
 		for j, c := range b.commits {
 			last = b.firsts[j]
 			if err := fn(c); err != nil {
-				return next, true, err
+				return next, walked, true, err
 			}
 			if walked++; walked%releaseEvery == 0 {
 				r.releaseMapped()
 			}
 			if c.Parents == 0 {
-				return next, true, nil // the root, whatever the graph says
+				return next, walked, true, nil // the root, whatever the graph says
 			}
 			want, ok := b.next, b.hasNext
 			if j+1 < len(b.hashes) {
 				want, ok = b.hashes[j+1], true
 			}
 			if !ok || b.firsts[j] != want {
-				return b.firsts[j], false, nil // the graph is wrong from here
+				return b.firsts[j], walked, false, nil // the graph is wrong from here
 			}
 		}
 		if b.err != nil {
-			return next, true, b.err
+			return next, walked, true, b.err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return next, true, err
+		return next, walked, true, err
 	}
 	if chain.held && walked > 0 { // the producer is done: chain is ours again
-		return last, false, nil
+		return last, walked, false, nil
 	}
-	return next, true, fmt.Errorf("commit-graph walk ended early after %d commits", walked)
+	return next, walked, true, fmt.Errorf("commit-graph walk ended early after %d commits", walked)
 }
 
 // parseCommit reads what the audit needs from a raw commit: the number of
