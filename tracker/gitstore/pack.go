@@ -372,8 +372,12 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 		i += 20
 		if boff, ok := p.find(&bh); ok {
 			baseType, base, err = o.readPacked(pi, boff, depth+1, nil)
+		} else if bpi, boff, ok := o.findPacked(&bh); ok {
+			// In another pack: still a link of the chain, counted (two
+			// packs' ref-deltas can name each other's objects).
+			baseType, base, err = o.readPacked(bpi, boff, depth+1, nil)
 		} else {
-			baseType, base, err = o.read(&bh)
+			baseType, base, err = o.read(&bh) // loose, or through go-git: never a delta here
 		}
 		if err != nil {
 			return 0, nil, err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -188,4 +190,26 @@ func subject(c []byte) []byte {
 	_, msg, _ := bytes.Cut(c, []byte("\n\n"))
 	line, _, _ := bytes.Cut(msg, []byte("\n"))
 	return line
+}
+
+// TestRefDeltaCycle: ref-deltas whose bases lead back to themselves, in
+// one pack or across two (where the base is looked up by name among all
+// the objects), are an error, not an endless recursion.
+func TestRefDeltaCycle(t *testing.T) {
+	// A stack overflow is fatal: keep a regression quick and small.
+	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	a, b := sha1Of("a"), sha1Of("b")
+	d := deltaOf([]byte("x"), []byte("y"))
+	aOnB := handObject{typ: objRefDelta, content: d, name: a, baseRef: b}
+	bOnA := handObject{typ: objRefDelta, content: d, name: b, baseRef: a}
+	for name, packs := range map[string][][]handObject{
+		"one pack":  {{aOnB, bOnA}},
+		"two packs": {{aOnB}, {bOnA}},
+		"itself":    {{{typ: objRefDelta, content: d, name: a, baseRef: a}}},
+	} {
+		o := handRepo(t, packs...)
+		if typ, data, err := o.read(&a); err == nil || !strings.Contains(err.Error(), "delta chain too long") {
+			t.Errorf("%s: read = %d, %q, %v; want an error: delta chain too long", name, typ, data, err)
+		}
+	}
 }
