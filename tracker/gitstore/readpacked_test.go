@@ -2,6 +2,8 @@ package gitstore
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/adler32"
 	"crypto/sha1"
 	"fmt"
 	"os"
@@ -212,4 +214,67 @@ func TestRefDeltaCycle(t *testing.T) {
 			t.Errorf("%s: read = %d, %q, %v; want an error: delta chain too long", name, typ, data, err)
 		}
 	}
+}
+
+// paddedStream is a zlib stream of content, without its checksum, longer
+// than any encoder makes it: empty stored blocks, then content stored.
+func paddedStream(content []byte, empty int) []byte {
+	z := []byte{0x78, 0x01}
+	for range empty {
+		z = append(z, 0x00, 0x00, 0x00, 0xff, 0xff) // not final, stored, 0 bytes
+	}
+	for {
+		n := min(len(content), 0xffff)
+		final := byte(0)
+		if n == len(content) {
+			final = 1
+		}
+		z = append(z, final, byte(n), byte(n>>8), ^byte(n), ^byte(n>>8))
+		z = append(z, content[:n]...)
+		if content = content[n:]; final == 1 {
+			return z
+		}
+	}
+}
+
+// TestReadPackedLongStreams: objects whose zlib stream is longer than the
+// bound readPacked reads at first (zlib accepts them, git reads them) read
+// right, in the middle of a pack and at its end, whole or as a delta, with
+// the pack read or mapped.
+func TestReadPackedLongStreams(t *testing.T) {
+	small := []byte("a note\n")
+	big := bytes.Repeat([]byte("0123456789abcdef"), 700) // past the 4 KB chunk
+	padded := func(typ int, content []byte, empty int) handObject {
+		o := wholeObject(typ, content)
+		o.stream = withAdler(paddedStream(content, empty), content)
+		return o
+	}
+	first := padded(objBlob, small, 1000)
+	bigBlob := padded(objBlob, big, 3)
+	onBig := append(bytes.Clone(big), "and a line more\n"...)
+	d := deltaOf(big, onBig)
+	delta := handObject{typ: objOfsDelta, content: d, base: 1, name: wholeObject(objBlob, onBig).name, stream: withAdler(paddedStream(d, 2000), d)}
+	empty := padded(objBlob, nil, 900)
+	last := padded(objBlob, small[:3], 5000)
+	objs := []handObject{first, bigBlob, delta, empty, last}
+	want := [][]byte{small, big, onBig, {}, small[:3]}
+	old := mapAfter
+	t.Cleanup(func() { mapAfter = old })
+	for _, after := range []int64{1 << 40, 0} {
+		mapAfter = after
+		o := handRepo(t, objs)
+		for i, obj := range objs {
+			for _, buf := range [][]byte{nil, make([]byte, 0, 10)} {
+				typ, data, err := o.readHinted(&obj.name, buf, nil)
+				if err != nil || typ != objBlob || !bytes.Equal(data, want[i]) {
+					t.Errorf("mapAfter %d: object %d: read = %d, %d bytes, %v; want a blob of %d bytes", after, i, typ, len(data), err, len(want[i]))
+				}
+			}
+		}
+	}
+}
+
+// withAdler ends stream with the checksum of content.
+func withAdler(stream, content []byte) []byte {
+	return binary.BigEndian.AppendUint32(stream, adler32.Checksum(content))
 }
