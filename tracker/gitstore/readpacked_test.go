@@ -2,10 +2,10 @@ package gitstore
 
 import (
 	"bytes"
-	"encoding/binary"
-	"hash/adler32"
 	"crypto/sha1"
+	"encoding/binary"
 	"fmt"
+	"hash/adler32"
 	"os"
 	"path/filepath"
 	"runtime/debug"
