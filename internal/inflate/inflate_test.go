@@ -439,3 +439,60 @@ func FuzzZlib(f *testing.F) {
 		}
 	})
 }
+
+// FuzzZlibUpTo checks ZlibUpTo against compress/zlib on any input and any
+// buffer: a stream that fits reads whole, as many bytes of src as
+// compress/zlib takes; one that does not is ErrTooLong with the buffer
+// holding its first bytes; a stream compress/zlib rejects is an error;
+// and a stream compress/zlib reads, cut anywhere, is ErrShort.
+func FuzzZlibUpTo(f *testing.F) {
+	for _, in := range inputs() {
+		if len(in) < 5000 {
+			f.Add(zlibBytes(f, in, flate.DefaultCompression), uint16(len(in)), uint16(len(in)/2))
+			f.Add(zlibBytes(f, in, flate.HuffmanOnly), uint16(len(in)/2), uint16(3))
+			f.Add(zlibBytes(f, in, flate.NoCompression), uint16(len(in)+1), uint16(len(in)))
+		}
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 8 {
+		src, want := craftedStream(rng, 1+rng.IntN(4), 0, &coverage{})
+		f.Add(src, uint16(len(want)), uint16(rng.IntN(len(src))))
+	}
+	var d Decoder
+	f.Fuzz(func(t *testing.T, src []byte, size, cut uint16) {
+		br := bytes.NewReader(src)
+		r, err := zlib.NewReader(br)
+		var want []byte
+		if err == nil {
+			want, err = io.ReadAll(io.LimitReader(r, 1<<20))
+		}
+		if len(want) == 1<<20 {
+			return // not read to its end
+		}
+		stdUsed := len(src) - br.Len()
+		out := make([]byte, size)
+		n, used, got := d.ZlibUpTo(out, src)
+		switch {
+		case err != nil:
+			if got == nil {
+				t.Fatalf("compress/zlib: %v; ZlibUpTo: %d bytes, no error", err, n)
+			}
+		case len(want) <= len(out):
+			if got != nil || n != len(want) || used != stdUsed || !bytes.Equal(out[:n], want) {
+				t.Fatalf("compress/zlib reads %d bytes of %d of src; ZlibUpTo = %d, %d, %v", len(want), stdUsed, n, used, got)
+			}
+		default:
+			if !errors.Is(got, ErrTooLong) || n > len(out) || !bytes.Equal(out[:n], want[:n]) {
+				t.Fatalf("compress/zlib reads %d bytes; ZlibUpTo(%d-byte buffer) = %d, %v; want ErrTooLong and the first bytes", len(want), len(out), n, got)
+			}
+		}
+		if err == nil && int(cut) < stdUsed {
+			if _, _, got := d.ZlibUpTo(make([]byte, len(want)+int(size)), src[:cut]); !errors.Is(got, ErrShort) {
+				t.Fatalf("cut at %d of %d: ZlibUpTo = %v; want ErrShort", cut, stdUsed, got)
+			}
+			if _, got := d.Zlib(make([]byte, len(want)), src[:cut]); !errors.Is(got, ErrShort) {
+				t.Fatalf("cut at %d of %d: Zlib = %v; want ErrShort", cut, stdUsed, got)
+			}
+		}
+	})
+}

@@ -1,11 +1,13 @@
 package gitstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +216,77 @@ func TestFirstParentShallow(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("FirstParent(shallow) diff (-want +got):\n%s", diff)
+	}
+}
+
+// TestFirstParentCorruptGraph: whatever is wrong with a commit-graph (its
+// header, chunk table, fan-out, names or commit data changed at random,
+// or the file cut short), read or mapped, the walk never panics and is
+// exactly git log --first-parent without the graph.
+func TestFirstParentCorruptGraph(t *testing.T) {
+	g := newGitRepo(t, false)
+	root := g.commit("index.html", "home\n", "Initial site")
+	g.buildMerges(300, root)
+	g.run("repack", "-adq")
+	g.run("commit-graph", "write", "--reachable")
+	graphFile := filepath.Join(g.dir, ".git", "objects", "info", "commit-graph")
+	saved, err := os.ReadFile(graphFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := parseGraphLayer(bytesFile(graphFile, saved), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := gitLogLines(g, "-c", "core.commitGraph=false", "main")
+	old := mapAfter
+	t.Cleanup(func() { mapAfter = old })
+	rng := rand.New(rand.NewPCG(11, 12))
+	head := 8 + int(saved[6]+1)*12
+	for i := range 120 {
+		data := bytes.Clone(saved)
+		var what string
+		switch i % 6 {
+		case 0:
+			at := rng.IntN(head)
+			data[at] = byte(rng.UintN(256))
+			what = fmt.Sprintf("header byte %d", at)
+		case 1:
+			e := 8 + rng.IntN(int(saved[6])+1)*12 + 4
+			v := []uint64{0, uint64(len(data)), uint64(len(data)) + 1, 1 << 63, rng.Uint64N(uint64(len(data)))}[rng.IntN(5)]
+			binary.BigEndian.PutUint64(data[e:], v)
+			what = fmt.Sprintf("chunk offset at %d: %d", e, v)
+		case 2:
+			b := rng.IntN(256)
+			v := []uint32{0, l.n + 1, l.n - 1, 1 << 31, rng.Uint32N(l.n)}[rng.IntN(5)]
+			binary.BigEndian.PutUint32(data[head+4*b:], v) // the OIDF chunk comes first
+			what = fmt.Sprintf("fan-out %d: %d", b, v)
+		case 3:
+			at := int(l.oids) + rng.IntN(int(l.n)*20)
+			data[at] ^= byte(1 + rng.UintN(255))
+			what = fmt.Sprintf("name byte %d", at)
+		case 4:
+			at := int(l.cdat) + rng.IntN(int(l.n)*graphDataWidth)
+			data[at] = byte(rng.UintN(256))
+			what = fmt.Sprintf("commit data byte %d", at)
+		case 5:
+			n := rng.IntN(len(data))
+			data = data[:n]
+			what = fmt.Sprintf("cut to %d bytes", n)
+		}
+		os.Chmod(graphFile, 0o644)
+		if err := os.WriteFile(graphFile, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, after := range []int64{1 << 40, 0} {
+			mapAfter = after
+			got, err := walkLines(t, openWorkers(t, g.dir), "main")
+			if err != nil {
+				t.Fatalf("%s, mapAfter %d: %v", what, after, err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("%s, mapAfter %d: FirstParent diff (-want +got):\n%s", what, after, diff)
+			}
+		}
 	}
 }

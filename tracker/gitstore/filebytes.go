@@ -77,13 +77,14 @@ func (fb *fileBytes) all() ([]byte, error) {
 	if m := fb.m.Load(); m != nil {
 		return *m, nil
 	}
-	b, unmap, err := mapFile(fb.name)
+	if fb.f == nil {
+		return nil, fmt.Errorf("%s: %w", fb.name, os.ErrClosed)
+	}
+	// The file opened, not the one at its path now: git replaces a
+	// commit-graph by renaming a new one over it.
+	b, unmap, err := mapFile(fb.f, fb.size)
 	if err != nil {
 		return nil, err
-	}
-	if int64(len(b)) != fb.size {
-		unmap()
-		return nil, fmt.Errorf("%s changed size while open", fb.name)
 	}
 	fb.unmap = unmap
 	fb.m.Store(&b)
@@ -103,7 +104,10 @@ func (fb *fileBytes) at(off int64, n int, buf []byte) ([]byte, error) {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
-	if _, err := fb.f.ReadAt(buf, off); err != nil && !(err == io.EOF && off+int64(n) == fb.size) {
+	if _, err := fb.f.ReadAt(buf, off); err == io.EOF {
+		// A short read: never half a buffer of what it held before.
+		return nil, fmt.Errorf("%s: %d bytes at %d: the file is shorter than when it was opened (%d bytes): %w", fb.name, n, off, fb.size, io.ErrUnexpectedEOF)
+	} else if err != nil {
 		return nil, fmt.Errorf("read %s: %w", fb.name, err)
 	}
 	return buf, nil
@@ -145,11 +149,11 @@ func (fb *fileBytes) source() []byte {
 func (fb *fileBytes) close() error {
 	var err error
 	fb.mu.Lock()
+	defer fb.mu.Unlock()
 	if fb.unmap != nil {
 		err = fb.unmap()
 		fb.unmap = nil
 	}
-	fb.mu.Unlock()
 	fb.m.Store(nil)
 	if fb.f != nil {
 		if cerr := fb.f.Close(); err == nil {

@@ -1,7 +1,10 @@
 package gitstore
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,5 +73,76 @@ func TestFileBytesModes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFileBytesReadsTheFileOpened: a file replaced on disk (git replaces
+// a commit-graph by renaming a new one over it) is still read as the file
+// opened, whether read or mapped: its header, read when opened, and its
+// mapping must be one file.
+func TestFileBytesReadsTheFileOpened(t *testing.T) {
+	old := mapAfter
+	mapAfter = 1 << 40
+	t.Cleanup(func() { mapAfter = old })
+	dir := t.TempDir()
+	path := filepath.Join(dir, "commit-graph")
+	opened := bytes.Repeat([]byte("the file opened "), 1000)
+	if err := os.WriteFile(path, opened, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fb, err := openFileBytes(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.close()
+	if b, err := fb.at(0, 16, nil); err != nil || string(b) != "the file opened " {
+		t.Fatalf("at(0, 16) = %q, %v; want the file opened", b, err)
+	}
+	// Replaced by one of the same size, as git does: a new file renamed.
+	tmp := filepath.Join(dir, "commit-graph.lock")
+	if err := os.WriteFile(tmp, bytes.Repeat([]byte("another file... "), 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	all, err := fb.all()
+	if err != nil {
+		t.Fatalf("all: %v", err)
+	}
+	if !bytes.Equal(all, opened) {
+		t.Errorf("all() = %q…, want the file opened, %q…", all[:16], opened[:16])
+	}
+	if b, err := fb.at(16, 16, nil); err != nil || string(b) != "the file opened " {
+		t.Errorf("at(16, 16), mapped = %q, %v; want the file opened", b, err)
+	}
+}
+
+// TestFileBytesShrunk: a file cut shorter after it was opened is an error
+// where a read reaches past its new end, never a buffer half filled with
+// what it held before.
+func TestFileBytesShrunk(t *testing.T) {
+	old := mapAfter
+	mapAfter = 1 << 40
+	t.Cleanup(func() { mapAfter = old })
+	path := filepath.Join(t.TempDir(), "pack")
+	if err := os.WriteFile(path, bytes.Repeat([]byte{'p'}, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fb, err := openFileBytes(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.close()
+	if err := os.Truncate(path, 90); err != nil {
+		t.Fatal(err)
+	}
+	buf := bytes.Repeat([]byte{'!'}, 20) // what a pooled buffer held before
+	if b, err := fb.at(80, 20, buf); err == nil {
+		t.Errorf("at(80, 20) of a file cut to 90 bytes = %q, nil; want an error", b)
+	}
+	var p []byte
+	if b, err := fb.from(80, 20, &p); err == nil {
+		t.Errorf("from(80, 20) of a file cut to 90 bytes = %q, nil; want an error", b)
 	}
 }

@@ -263,7 +263,8 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 	if w.root == nil {
 		return nil, nil
 	}
-	h, ok, err := w.find(w.root, strings.ToLower(commit))
+	var seen []dirKey
+	h, ok, err := w.find(w.root, strings.ToLower(commit), &seen)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -278,8 +279,12 @@ func (w *Window) Note(ctx context.Context, commit string) ([]byte, error) {
 }
 
 // find returns the note blob on the object named name in d and its
-// subtrees: of d's entries that hold it, the last in tree order.
-func (w *Window) find(d *notesDir, name string) (blob [20]byte, ok bool, err error) {
+// subtrees: of d's entries that hold it, the last in tree order. seen
+// holds the subtrees searched in vain since the search first had two
+// ways to go (before that, each was on the one path there is): a tree
+// that names one subtree twice ("ab" and "AB") at every level would
+// otherwise cost 2^levels searches.
+func (w *Window) find(d *notesDir, name string, seen *[]dirKey) (blob [20]byte, ok bool, err error) {
 	var buf [2]uint32
 	c := d.candidates(name, buf[:0])
 	for i := len(c) - 1; i >= 0; i-- {
@@ -289,11 +294,18 @@ func (w *Window) find(d *notesDir, name string) (blob [20]byte, ok bool, err err
 		if !bytes.HasPrefix(e, []byte("40000 ")) {
 			return h, true, nil
 		}
+		if len(c) > 1 || *seen != nil {
+			key := dirKey{h, d.depth + 2}
+			if slices.Contains(*seen, key) {
+				continue // the same subtree at the same depth holds no note on name
+			}
+			*seen = append(*seen, key)
+		}
 		sub, release, err := w.dir(&h, d.depth+2)
 		if err != nil {
 			return blob, false, err
 		}
-		blob, ok, err = w.find(sub, name)
+		blob, ok, err = w.find(sub, name, seen)
 		release()
 		if ok || err != nil {
 			return blob, ok, err

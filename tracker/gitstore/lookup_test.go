@@ -253,3 +253,36 @@ func TestWindowMissingCommitAfterHold(t *testing.T) {
 		t.Errorf("FirstParent = %v after %d commits; want 100 commits, then %s missing from an incomplete history", err, n, gone[:12])
 	}
 }
+
+// TestWindowNotesTreeRepeats: a notes tree whose every level names one
+// subtree twice ("ab" and "AB", as git reads but never writes), 19 levels
+// deep, is searched in time that grows with its depth, not with 2^19
+// paths, for an object it holds no note on.
+func TestWindowNotesTreeRepeats(t *testing.T) {
+	g := newGitRepo(t, true)
+	obj := strings.Repeat("ab", 20)
+	sub := g.runIn(strings.NewReader(""), "hash-object", "-t", "tree", "-w", "--stdin")
+	for range 19 {
+		h, err := hex.DecodeString(sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := "40000 AB\x00" + string(h) + "40000 ab\x00" + string(h)
+		sub = g.runIn(strings.NewReader(entries), "hash-object", "-t", "tree", "--literally", "-w", "--stdin")
+	}
+	g.run("update-ref", tracker.NotesRef, g.run("commit-tree", sub, "-m", "repeats"))
+	g.run("repack", "-adq") // packed, and read, not mapped: the reads are counted
+	old := mapAfter
+	mapAfter = 1 << 40
+	t.Cleanup(func() { mapAfter = old })
+	r := openWorkers(t, g.dir)
+	w := r.Window()
+	before := r.objects.reads.Load()
+	got, err := w.Note(context.Background(), obj)
+	if err != nil || got != nil {
+		t.Fatalf("Window.Note = %q, %v; want no note", got, err)
+	}
+	if n := r.objects.reads.Load() - before; n > 1000 {
+		t.Errorf("Window.Note read the pack files %d times for a tree of 19 levels", n)
+	}
+}

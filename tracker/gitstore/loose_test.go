@@ -57,6 +57,7 @@ func TestReadLoose(t *testing.T) {
 		{"blob", "blob", []byte("a note\n"), objBlob},
 		{"empty blob", "blob", nil, objBlob},
 		{"big blob", "blob", big, objBlob},
+		{"zeros", "blob", make([]byte, 1<<20), objBlob}, // 1,000:1, past the first buffer (4:1)
 		{"tree", "tree", []byte("100644 f\x00" + strings.Repeat("\x01", 20)), objTree},
 		{"commit", "commit", []byte("tree " + strings.Repeat("0", 40) + "\n\nmsg\n"), objCommit},
 		{"tag", "tag", []byte("object x\n"), objTag},
@@ -88,6 +89,9 @@ func TestReadLoose(t *testing.T) {
 		{"content longer than its size", "blob 2\x00abc", 0, "longer than the 2 bytes"},
 		{"content much longer than its size", "blob 2\x00" + strings.Repeat("abc", 100), 0, "longer than the 2 bytes"},
 		{"size beyond what the file can hold", "blob 99999999999\x00abc", 0, `size "99999999999"`},
+		{"zeros longer than their size", "blob 1048575\x00" + strings.Repeat("\x00", 1<<20), 0, "longer than the 1048575 bytes"},
+		{"zeros shorter than their size", "blob 1048577\x00" + strings.Repeat("\x00", 1<<20), 0, "unexpected EOF"},
+		{"zeros cut short", "blob 1048576\x00" + strings.Repeat("\x00", 1<<20), 10, "unexpected EOF"},
 		{"truncated file", "blob 3\x00abc", 6, "unexpected EOF"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

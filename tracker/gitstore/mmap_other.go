@@ -2,13 +2,20 @@
 
 package gitstore
 
-import "os"
+import (
+	"fmt"
+	"os"
+)
 
-// mapFile reads a file into memory (no mmap on this platform).
-func mapFile(path string) ([]byte, func() error, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
+// mapFile reads f, open and of size bytes, into memory (no mmap on this
+// platform).
+func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
+	if int64(int(size)) != size {
+		return nil, nil, fmt.Errorf("%s: too large to read", f.Name())
+	}
+	b := make([]byte, size)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", f.Name(), err)
 	}
 	return b, func() error { return nil }, nil
 }

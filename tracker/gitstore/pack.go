@@ -224,7 +224,8 @@ func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
 
 // readHinted is read with a buffer and a hint. The content is written to
 // buf's memory when it fits, so the caller must be done with the content
-// before reusing buf. It looks first where hint (nil: none) says the last
+// before reusing buf; with a nil buf it may be the delta-base cache's, so
+// it must never become a buffer to read into. It looks first where hint (nil: none) says the last
 // object was found, and remembers in hint where h was. An object both
 // loose and packed reads the same from either; of a loose copy that does
 // not read (a broken file) the packed one is read, as git reads packs
@@ -371,8 +372,12 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 		i += 20
 		if boff, ok := p.find(&bh); ok {
 			baseType, base, err = o.readPacked(pi, boff, depth+1, nil)
+		} else if bpi, boff, ok := o.findPacked(&bh); ok {
+			// In another pack: still a link of the chain, counted (two
+			// packs' ref-deltas can name each other's objects).
+			baseType, base, err = o.readPacked(bpi, boff, depth+1, nil)
 		} else {
-			baseType, base, err = o.read(&bh)
+			baseType, base, err = o.read(&bh) // loose, or through go-git: never a delta here
 		}
 		if err != nil {
 			return 0, nil, err

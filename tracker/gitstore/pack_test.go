@@ -124,3 +124,63 @@ func findAll(t *testing.T, p *pack, names [][20]byte) {
 		}
 	}
 }
+
+// TestPackFindSkewed: the windowed look-up of a read index finds every
+// name, and none that is not there, where interpolation guesses badly:
+// one bucket holding the whole table, names packed at one end of it,
+// keys growing exponentially, buckets of sizes around the window, and
+// names at the very edges of their buckets.
+func TestPackFindSkewed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	name := func(first byte, key uint64) [20]byte {
+		h := [20]byte{first}
+		binary.BigEndian.PutUint64(h[1:], key)
+		for i := 9; i < 20; i++ {
+			h[i] = byte(rng.UintN(256))
+		}
+		return h
+	}
+	tables := map[string][][20]byte{}
+	var one, exp, sizes [][20]byte
+	for i := range 3000 {
+		// One bucket: most names crowded at its low end, a few spread.
+		if i%10 == 0 {
+			one = append(one, name(0x42, rng.Uint64()))
+		} else {
+			one = append(one, name(0x42, uint64(i)))
+		}
+	}
+	tables["one crowded bucket"] = one
+	for i := range 60 {
+		exp = append(exp, name(0x42, 1<<i), name(0x42, 1<<i+1), name(0x42, 1<<i-1))
+	}
+	tables["exponential keys"] = exp
+	for b := range 256 {
+		n := []int{0, 1, 2, nameWindow - 1, nameWindow, nameWindow + 1, 2*nameWindow + 3, 500}[b%8]
+		for j := range n {
+			switch j {
+			case 0:
+				h := [20]byte{byte(b)} // the lowest name of the bucket
+				sizes = append(sizes, h)
+			case 1:
+				h := [20]byte{byte(b)}
+				for k := 1; k < 20; k++ {
+					h[k] = 0xff // the highest
+				}
+				sizes = append(sizes, h)
+			default:
+				sizes = append(sizes, name(byte(b), rng.Uint64()))
+			}
+		}
+	}
+	tables["buckets around the window"] = sizes
+	for tname, names := range tables {
+		slices.SortFunc(names, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+		names = slices.Compact(names)
+		p := fakeIndex(names)
+		t.Run(tname, func(t *testing.T) {
+			findAll(t, p, names)
+			findAll(t, readIndex(t, p), names)
+		})
+	}
+}

@@ -118,9 +118,13 @@ func TestReadHint(t *testing.T) {
 
 // TestReadHintConcurrent: goroutines sharing one hint, each reading every
 // object in its own order (so the hint keeps changing under them), read
-// each as git wrote it.
+// each as git wrote it, while the packs turn from read to mapped under
+// them.
 func TestReadHintConcurrent(t *testing.T) {
 	h := newHintedRepo(t)
+	old := mapAfter
+	mapAfter = 2000
+	t.Cleanup(func() { mapAfter = old })
 	o, err := newObjectReader(h.dir, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +151,11 @@ func TestReadHintConcurrent(t *testing.T) {
 	for _, err := range errs {
 		if err != nil {
 			t.Error(err)
+		}
+	}
+	for _, p := range o.packs {
+		if p.data.mapped() == nil || p.idx.mapped() == nil {
+			t.Errorf("%s: not mapped after %d reads", p.name, o.reads.Load())
 		}
 	}
 }

@@ -242,6 +242,12 @@ func (r *Repo) firstParent(ctx context.Context, ref string, hold int64, fn func(
 // the result points into it.
 func (r *Repo) readCommit(h *[20]byte, n int, buf *[]byte, at *readHint) (tracker.Commit, [20]byte, error) {
 	r.commitsRead.Add(1)
+	if *buf == nil {
+		// Own memory: read with a nil buffer, a delta base is handed
+		// back from the cache, shared, and the next commit would be
+		// read into it.
+		*buf = make([]byte, 0, 1024)
+	}
 	typ, data, err := r.objects.readHinted(h, *buf, at)
 	if cap(data) > cap(*buf) {
 		*buf = data[:0]
