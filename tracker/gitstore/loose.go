@@ -51,6 +51,11 @@ func (o *objectReader) readLoose(h *[20]byte, buf []byte) (int, []byte, error) {
 	return typ, data, nil
 }
 
+// looseFirstInflate bounds the memory a loose object is first inflated
+// into: most notes, trees and commits fit four times their file, and a
+// large object is inflated a second time, at the size its header gives.
+const looseFirstInflate = 1 << 20
+
 // inflateLoose decompresses a loose object file: a zlib stream of
 // "<type> <size>\x00" and the content, written into buf when it fits. The
 // stream is inflated into pooled memory of a size most objects fit in
@@ -64,7 +69,7 @@ func (o *objectReader) inflateLoose(raw, buf []byte) (int, []byte, error) {
 	defer o.decoders.Put(d)
 	scratch := o.getScratch()
 	defer o.putScratch(scratch)
-	guess := 4*len(raw) + 256
+	guess := min(4*len(raw)+256, looseFirstInflate)
 	if cap(*scratch) < guess {
 		*scratch = make([]byte, guess)
 	}
@@ -79,15 +84,26 @@ func (o *objectReader) inflateLoose(raw, buf []byte) (int, []byte, error) {
 		return 0, nil, err
 	}
 	if tooLong {
+		// Again, whole, into the memory returned: the content is then
+		// moved over its header.
 		if hdr+size <= n {
 			return 0, nil, fmt.Errorf("content longer than the %d bytes of its header", size)
 		}
-		all = make([]byte, hdr+size)
+		if cap(buf) >= hdr+size {
+			all = buf[:hdr+size]
+		} else {
+			all = make([]byte, hdr+size)
+		}
 		if n, _, err = d.ZlibUpTo(all, raw); errors.Is(err, inflate.ErrTooLong) {
 			return 0, nil, fmt.Errorf("content longer than the %d bytes of its header", size)
 		} else if err != nil {
 			return 0, nil, looseStreamError(err)
 		}
+		if n-hdr < size {
+			return 0, nil, io.ErrUnexpectedEOF
+		}
+		copy(all, all[hdr:n])
+		return typ, all[:size], nil
 	}
 	switch content := n - hdr; {
 	case content > size:

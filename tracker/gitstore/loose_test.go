@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -118,4 +119,35 @@ func TestReadLoose(t *testing.T) {
 			t.Fatalf("read(%x) = %v; want %v", h, err, errObjectNotFound)
 		}
 	})
+}
+
+// TestReadLooseLargeMemory: a large loose object is inflated into the
+// memory it is returned in, once more after the first, bounded, attempt:
+// not into a first buffer four times its file.
+func TestReadLooseLargeMemory(t *testing.T) {
+	dir := t.TempDir()
+	o, err := newObjectReader(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	rng := rand.New(rand.NewPCG(7, 8))
+	content := make([]byte, 3<<20) // incompressible: a 3 MB file
+	for i := range content {
+		content[i] = byte(rng.UintN(256))
+	}
+	h := writeLoose(t, dir, fmt.Appendf(nil, "blob %d\x00%s", len(content), content), 0)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	typ, data, err := o.read(&h)
+	runtime.ReadMemStats(&after)
+	if err != nil || typ != objBlob || !bytes.Equal(data, content) {
+		t.Fatalf("read(%x) = %d, %d bytes, %v; want the 3 MB blob", h, typ, len(data), err)
+	}
+	// The file read (the buffer doubling to 4 MB: 8 MB in all), the first
+	// attempt (1 MB), the content (3 MB); with a first buffer of four
+	// times the file, 24 MB.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 15<<20 {
+		t.Errorf("reading a 3 MB loose object allocated %d MB, want at most 15", got>>20)
+	}
 }
