@@ -64,15 +64,8 @@ func craftedStream(rng *rand.Rand, blocks, prefix int, cov *coverage) (stream, c
 	var out []byte
 	for prefix > 0 {
 		n := min(prefix, 0xffff)
-		w.bits(0, 3)
-		w.bits(0, (8-w.nacc)&7)
-		w.bits(uint64(n), 16)
-		w.bits(uint64(^uint16(n)), 16)
-		for range n {
-			c := byte(rng.Uint32())
-			w.bits(uint64(c), 8)
-			out = append(out, c)
-		}
+		w.bits(0, 1)
+		out = storedBlock(w, rng, n, out)
 		prefix -= n
 	}
 	for b := range blocks {
@@ -83,19 +76,11 @@ func craftedStream(rng *rand.Rand, blocks, prefix int, cov *coverage) (stream, c
 		w.bits(final, 1)
 		switch kind := rng.IntN(6); {
 		case kind == 0: // stored, often empty
-			w.bits(0, 2)
-			w.bits(0, (8-w.nacc)&7)
 			n := 0
 			if rng.IntN(2) == 0 {
 				n = rng.IntN(300)
 			}
-			w.bits(uint64(n), 16)
-			w.bits(uint64(^uint16(n)), 16)
-			for range n {
-				c := byte(rng.Uint32())
-				w.bits(uint64(c), 8)
-				out = append(out, c)
-			}
+			out = storedBlock(w, rng, n, out)
 			if n == 0 {
 				cov.emptyStored++
 			}
@@ -288,4 +273,19 @@ func TestZlibCrafted(t *testing.T) {
 			t.Errorf("%d streams with %s, want at least 5", n, name)
 		}
 	}
+}
+
+// storedBlock writes the type and the rest of a stored block of n random
+// bytes (its final bit written before), and returns out with them.
+func storedBlock(w *bitWriter, rng *rand.Rand, n int, out []byte) []byte {
+	w.bits(0, 2)
+	w.bits(0, (8-w.nacc)&7)
+	w.bits(uint64(n), 16)
+	w.bits(uint64(^uint16(n)), 16)
+	for range n {
+		c := byte(rng.Uint32())
+		w.bits(uint64(c), 8)
+		out = append(out, c)
+	}
+	return out
 }

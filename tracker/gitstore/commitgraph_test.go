@@ -74,16 +74,22 @@ func openWorkers(t *testing.T, dir string) *Repo {
 	return r
 }
 
+// graphRepo is a repository of a root commit and n pull requests merged
+// into main, packed, with a commit-graph; and the commit-graph's file.
+func graphRepo(t *testing.T, n int) (*gitRepo, string) {
+	g := newGitRepo(t, false)
+	root := g.commit("index.html", "home\n", "Initial site")
+	g.buildMerges(n, root)
+	g.run("repack", "-adq")
+	g.run("commit-graph", "write", "--reachable")
+	return g, filepath.Join(g.dir, ".git", "objects", "info", "commit-graph")
+}
+
 // TestFirstParentCommitGraph: with a commit-graph, whole, stale, split in
 // layers, or wrong, the walk is exactly git log --first-parent, over
 // several batches of the parallel reader.
 func TestFirstParentCommitGraph(t *testing.T) {
-	g := newGitRepo(t, false)
-	root := g.commit("index.html", "home\n", "Initial site")
-	g.buildMerges(700, root)
-	g.run("repack", "-adq")
-	g.run("commit-graph", "write", "--reachable")
-	graphFile := filepath.Join(g.dir, ".git", "objects", "info", "commit-graph")
+	g, graphFile := graphRepo(t, 700)
 
 	t.Run("whole", func(t *testing.T) {
 		r := openWorkers(t, g.dir)
@@ -224,12 +230,7 @@ func TestFirstParentShallow(t *testing.T) {
 // or the file cut short), read or mapped, the walk never panics and is
 // exactly git log --first-parent without the graph.
 func TestFirstParentCorruptGraph(t *testing.T) {
-	g := newGitRepo(t, false)
-	root := g.commit("index.html", "home\n", "Initial site")
-	g.buildMerges(300, root)
-	g.run("repack", "-adq")
-	g.run("commit-graph", "write", "--reachable")
-	graphFile := filepath.Join(g.dir, ".git", "objects", "info", "commit-graph")
+	g, graphFile := graphRepo(t, 300)
 	saved, err := os.ReadFile(graphFile)
 	if err != nil {
 		t.Fatal(err)

@@ -204,15 +204,7 @@ func findName(fb *fileBytes, base int64, lo, hi int, h *[20]byte) (int, bool) {
 		case bytes.Compare(h[:], b[len(b)-20:]) > 0:
 			lo, klo = start+n, binary.BigEndian.Uint64(b[len(b)-20:])
 		default:
-			i, j := 0, n
-			for i < j {
-				mid := int(uint(i+j) >> 1)
-				if bytes.Compare(b[mid*20:mid*20+20], h[:]) < 0 {
-					i = mid + 1
-				} else {
-					j = mid
-				}
-			}
+			i := searchNames(b, 0, n, h)
 			return start + i, i < n && bytes.Equal(b[i*20:i*20+20], h[:])
 		}
 	}
@@ -246,6 +238,13 @@ func findNameMapped(names []byte, lo, hi int, h *[20]byte, key uint64) (int, boo
 		}
 	}
 	end := hi
+	lo = searchNames(names, lo, hi, h)
+	return lo, lo < end && bytes.Equal(names[lo*20:lo*20+20], h[:])
+}
+
+// searchNames returns the position among names[lo:hi] (20 bytes each,
+// sorted) of the first name not below h.
+func searchNames(names []byte, lo, hi int, h *[20]byte) int {
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
 		if bytes.Compare(names[mid*20:mid*20+20], h[:]) < 0 {
@@ -254,5 +253,5 @@ func findNameMapped(names []byte, lo, hi int, h *[20]byte, key uint64) (int, boo
 			hi = mid
 		}
 	}
-	return lo, lo < end && bytes.Equal(names[lo*20:lo*20+20], h[:])
+	return lo
 }
