@@ -1,6 +1,7 @@
 // Package inflate decompresses a zlib stream (RFC 1950, 1951) held whole in
-// memory into a buffer of the size its reader already knows, as git's pack
-// and loose objects are: each declares its size ahead of its stream.
+// memory into a buffer: of the size its reader already knows (Zlib), as a
+// git pack object declares its size ahead of its stream, or of a bound
+// (ZlibUpTo), as for a loose object, whose size is inside its stream.
 //
 // It exists for the audit's hot path. A --since window of a thousand merges
 // inflates about 3,000 small streams (commits, notes trees, notes), and

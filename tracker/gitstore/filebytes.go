@@ -16,14 +16,14 @@ var mapAfter int64 = 1 << 14
 
 // fileBytes is a large file read in place: a pack, its index, a
 // commit-graph. It is read with pread until the files of its repository
-// have served mapAfter reads together, and mapped from then on. An audit of a short range reads a few thousand
-// places, far apart, of files of hundreds of MB: through a mapping each
-// cost a page fault that maps sixteen pages, and the teardown of all of
-// them when the file is unmapped (measured on a 1,000-commit window of a
-// million merges: 44-49 ms mapped against 38 ms read). An audit of the
-// whole history reads most of each file, and is faster mapped, however
-// many packs it is spread over: hence one count for all. Safe for
-// concurrent use.
+// have served mapAfter reads together, and mapped from then on. An audit
+// of a short range reads a few thousand places, far apart, of files of
+// hundreds of MB: through a mapping each cost a page fault that maps
+// sixteen pages, and the teardown of all of them when the file is
+// unmapped (measured on a 1,000-commit window of a million merges: 44-49
+// ms mapped against 38 ms read). An audit of the whole history reads most
+// of each file, and is faster mapped, however many packs it is spread
+// over: hence one count for all. Safe for concurrent use.
 type fileBytes struct {
 	name  string
 	f     *os.File // nil when the bytes were given

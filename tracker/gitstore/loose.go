@@ -15,8 +15,8 @@ import (
 // readLoose reads the loose object h (objects/ab/cdef…), into buf when it
 // fits. It is the look-up of every note when a repository keeps its notes
 // loose (git writes each note so until gc packs it), so it costs one open,
-// one read and one close, and inflates with a pooled zlib reader straight
-// into the result.
+// one read and one close, and inflates with a pooled inflate.Decoder (see
+// inflateLoose).
 func (o *objectReader) readLoose(h *[20]byte, buf []byte) (int, []byte, error) {
 	if o.dir == "" { // packs received over the network only
 		return 0, nil, errObjectNotFound
@@ -52,15 +52,17 @@ func (o *objectReader) readLoose(h *[20]byte, buf []byte) (int, []byte, error) {
 }
 
 // looseFirstInflate bounds the memory a loose object is first inflated
-// into: most notes, trees and commits fit four times their file, and a
-// large object is inflated a second time, at the size its header gives.
+// into: most notes, trees and commits fit four times their file, and an
+// object that does not is inflated a second time, at the size its header
+// gives, into the memory it is returned in.
 const looseFirstInflate = 1 << 20
 
 // inflateLoose decompresses a loose object file: a zlib stream of
 // "<type> <size>\x00" and the content, written into buf when it fits. The
 // stream is inflated into pooled memory of a size most objects fit in
-// (their header tells their size, but only once inflated), and inflated
-// again at its size when it did not fit.
+// (four times the file, at most looseFirstInflate: their header tells their
+// size, but only once inflated), and inflated again at its size when it
+// did not fit.
 func (o *objectReader) inflateLoose(raw, buf []byte) (int, []byte, error) {
 	d, _ := o.decoders.Get().(*inflate.Decoder)
 	if d == nil {

@@ -31,9 +31,10 @@ const (
 var errObjectNotFound = errors.New("object not found")
 
 // objectReader reads raw objects straight from a repository's pack files
-// (mapped into memory, looked up through their .idx) and loose objects,
-// inflating only the objects asked for. It is the audit's hot path: go-git's
-// object decoding costs several times more per commit. Objects it cannot
+// (read with pread, then mapped: see fileBytes; looked up through their
+// .idx) and loose objects, inflating only the objects asked for. It is the
+// audit's hot path: go-git's object decoding costs several times more per
+// commit. Objects it cannot
 // find (alternates, a repository layout it does not know) come from go-git.
 // Safe for concurrent use: the packs are read-only, decoders come from a
 // pool, and the delta-base cache and go-git are behind locks.
@@ -225,11 +226,11 @@ func (o *objectReader) read(h *[20]byte) (int, []byte, error) {
 // readHinted is read with a buffer and a hint. The content is written to
 // buf's memory when it fits, so the caller must be done with the content
 // before reusing buf; with a nil buf it may be the delta-base cache's, so
-// it must never become a buffer to read into. It looks first where hint (nil: none) says the last
-// object was found, and remembers in hint where h was. An object both
-// loose and packed reads the same from either; of a loose copy that does
-// not read (a broken file) the packed one is read, as git reads packs
-// first.
+// it must never become a buffer to read into. It looks first where hint
+// (nil: none) says the last object was found, and remembers in hint where
+// h was. An object both loose and packed reads the same from either; of a
+// loose copy that does not read (a broken file) the packed one is read, as
+// git reads packs first.
 func (o *objectReader) readHinted(h *[20]byte, buf []byte, hint *readHint) (int, []byte, error) {
 	at := hint.load()
 	var looseErr error

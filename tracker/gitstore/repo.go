@@ -124,7 +124,8 @@ func objectsDir(repo *git.Repository) (string, error) {
 	return filepath.Join(root, "objects"), nil
 }
 
-// Close releases the mapped pack files.
+// Close closes the repository's packs, their indexes and its commit-graph,
+// unmapping those that were mapped.
 func (r *Repo) Close() error {
 	r.graph.close()
 	return r.objects.close()
