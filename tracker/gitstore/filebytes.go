@@ -100,6 +100,12 @@ func (fb *fileBytes) at(off int64, n int, buf []byte) ([]byte, error) {
 	if m := fb.source(); m != nil {
 		return m[off : off+int64(n)], nil
 	}
+	return fb.pread(off, n, buf)
+}
+
+// pread reads the n bytes at off, within the file, into buf (grown when
+// short), without counting the read: at and from count it.
+func (fb *fileBytes) pread(off int64, n int, buf []byte) ([]byte, error) {
 	if cap(buf) < n {
 		buf = make([]byte, n)
 	}
@@ -126,7 +132,7 @@ func (fb *fileBytes) from(off int64, n int, buf *[]byte) ([]byte, error) {
 	if cap(*buf) < n {
 		*buf = make([]byte, n)
 	}
-	return fb.at(off, n, *buf)
+	return fb.pread(off, n, *buf)
 }
 
 // source returns the mapping to read from, making it when the file has

@@ -146,3 +146,43 @@ func TestFileBytesShrunk(t *testing.T) {
 		t.Errorf("from(80, 20) of a file cut to 90 bytes = %q, nil; want an error", b)
 	}
 }
+
+// TestFileBytesCountsEachRead: at and from each count one read toward
+// mapAfter, so that a file is mapped after exactly mapAfter reads of
+// either kind.
+func TestFileBytesCountsEachRead(t *testing.T) {
+	old := mapAfter
+	mapAfter = 4
+	t.Cleanup(func() { mapAfter = old })
+	path := filepath.Join(t.TempDir(), "pack")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("0123456789"), 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, read := range []struct {
+		name string
+		fn   func(fb *fileBytes, off int64) ([]byte, error)
+	}{
+		{"at", func(fb *fileBytes, off int64) ([]byte, error) { return fb.at(off, 10, nil) }},
+		{"from", func(fb *fileBytes, off int64) ([]byte, error) {
+			var buf []byte
+			return fb.from(off, 10, &buf)
+		}},
+	} {
+		t.Run(read.name, func(t *testing.T) {
+			fb, err := openFileBytes(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fb.close()
+			for i := range mapAfter + 1 {
+				b, err := read.fn(fb, i*10)
+				if err != nil || string(b[:10]) != "0123456789" {
+					t.Fatalf("%s(%d, 10) = %q, %v; want 0123456789", read.name, i*10, b, err)
+				}
+				if got, want := fb.mapped() != nil, i == mapAfter; got != want || fb.reads.Load() != i+1 {
+					t.Fatalf("after %d reads: mapped %v, %d counted; want mapped %v, %d counted", i+1, got, fb.reads.Load(), want, i+1)
+				}
+			}
+		})
+	}
+}
