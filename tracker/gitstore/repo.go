@@ -216,7 +216,7 @@ func (r *Repo) firstParent(ctx context.Context, ref string, hold int64, fn func(
 					return err
 				}
 				cur = next
-				_ = walked
+				n += walked - 1 // the loop counts the last
 				continue
 			}
 		}
