@@ -323,20 +323,9 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 	if err != nil {
 		return 0, nil, fmt.Errorf("pack %s: %w", p.name, err)
 	}
-	i := 0
-	c := d[i]
-	i++
-	typ := int(c>>4) & 7
-	size := uint64(c & 15)
-	shift := uint(4)
-	for c&0x80 != 0 {
-		if i >= len(d) || shift > 57 {
-			return 0, nil, fmt.Errorf("pack %s: truncated object at %d", p.name, off)
-		}
-		c = d[i]
-		i++
-		size |= uint64(c&0x7f) << shift
-		shift += 7
+	typ, size, i, ok := entryHeader(d)
+	if !ok {
+		return 0, nil, fmt.Errorf("pack %s: truncated object at %d", p.name, off)
 	}
 	if size > uint64(p.data.size)*1032 { // deflate expands at most 1032:1
 		return 0, nil, fmt.Errorf("pack %s: object at %d: size %d beyond what the pack can hold", p.name, off, size)
@@ -345,44 +334,12 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 	var base []byte
 	switch typ {
 	case objCommit, objTree, objBlob, objTag:
-	case objOfsDelta:
-		rel := int64(-1)
-		for {
-			if i >= len(d) || rel > 1<<55 {
-				return 0, nil, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
-			}
-			c = d[i]
-			i++
-			rel = (rel+1)<<7 | int64(c&0x7f)
-			if c&0x80 == 0 {
-				break
-			}
-		}
-		if rel <= 0 || rel > off {
-			return 0, nil, fmt.Errorf("pack %s: delta at %d: base offset out of range", p.name, off)
-		}
-		baseType, base, err = o.readPacked(pi, off-rel, depth+1, nil)
-		if err != nil {
+	case objOfsDelta, objRefDelta:
+		var n int
+		if baseType, base, n, err = o.deltaBase(pi, off, typ, d[i:], depth); err != nil {
 			return 0, nil, err
 		}
-	case objRefDelta:
-		if i+20 > len(d) {
-			return 0, nil, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
-		}
-		bh := [20]byte(d[i : i+20])
-		i += 20
-		if boff, ok := p.find(&bh); ok {
-			baseType, base, err = o.readPacked(pi, boff, depth+1, nil)
-		} else if bpi, boff, ok := o.findPacked(&bh); ok {
-			// In another pack: still a link of the chain, counted (two
-			// packs' ref-deltas can name each other's objects).
-			baseType, base, err = o.readPacked(bpi, boff, depth+1, nil)
-		} else {
-			baseType, base, err = o.read(&bh) // loose, or through go-git: never a delta here
-		}
-		if err != nil {
-			return 0, nil, err
-		}
+		i += n
 	default:
 		return 0, nil, fmt.Errorf("pack %s: unknown object type %d at %d", p.name, typ, off)
 	}
@@ -413,6 +370,83 @@ func (o *objectReader) readPacked(pi int, off int64, depth int, buf []byte) (int
 		o.cache.put(pi, off, typ, data)
 	}
 	return typ, data, nil
+}
+
+// entryHeader reads the type and size a pack entry d starts with, and
+// how many bytes they took; false when d ends first.
+func entryHeader(d []byte) (typ int, size uint64, n int, ok bool) {
+	c := d[0]
+	n = 1
+	typ = int(c>>4) & 7
+	size = uint64(c & 15)
+	for shift := uint(4); c&0x80 != 0; shift += 7 {
+		if n >= len(d) || shift > 57 {
+			return 0, 0, 0, false
+		}
+		c = d[n]
+		n++
+		size |= uint64(c&0x7f) << shift
+	}
+	return typ, size, n, true
+}
+
+// ofsDistance reads the distance back to its base that an ofs-delta's
+// entry d goes on with (past its type and size), and how many bytes it
+// took; false when d ends first.
+func ofsDistance(d []byte) (rel int64, n int, ok bool) {
+	rel = -1
+	for {
+		if n >= len(d) || rel > 1<<55 {
+			return 0, 0, false
+		}
+		c := d[n]
+		n++
+		rel = (rel+1)<<7 | int64(c&0x7f)
+		if c&0x80 == 0 {
+			return rel, n, true
+		}
+	}
+}
+
+// deltaBase reads the base of the delta of type typ at off in pack pi,
+// whose entry goes on with d (past its type and size): its type, its
+// content, and how many bytes of d named it.
+func (o *objectReader) deltaBase(pi int, off int64, typ int, d []byte, depth int) (int, []byte, int, error) {
+	p := o.packs[pi]
+	var baseType int
+	var base []byte
+	var err error
+	i := 0
+	if typ == objOfsDelta {
+		rel, n, ok := ofsDistance(d)
+		if !ok {
+			return 0, nil, 0, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
+		}
+		i = n
+		if rel <= 0 || rel > off {
+			return 0, nil, 0, fmt.Errorf("pack %s: delta at %d: base offset out of range", p.name, off)
+		}
+		baseType, base, err = o.readPacked(pi, off-rel, depth+1, nil)
+	} else {
+		if len(d) < 20 {
+			return 0, nil, 0, fmt.Errorf("pack %s: truncated delta at %d", p.name, off)
+		}
+		bh := [20]byte(d[:20])
+		i = 20
+		if boff, ok := p.find(&bh); ok {
+			baseType, base, err = o.readPacked(pi, boff, depth+1, nil)
+		} else if bpi, boff, ok := o.findPacked(&bh); ok {
+			// In another pack: still a link of the chain, counted (two
+			// packs' ref-deltas can name each other's objects).
+			baseType, base, err = o.readPacked(bpi, boff, depth+1, nil)
+		} else {
+			baseType, base, err = o.read(&bh) // loose, or through go-git: never a delta here
+		}
+	}
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	return baseType, base, i, nil
 }
 
 // inflateObject inflates an object of type typ from stream: a delta, of

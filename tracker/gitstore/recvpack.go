@@ -217,19 +217,11 @@ func scanPack(o *objectReader, data []byte, n int, laterBlobs bool) ([]entry, *p
 			return nil, nil, fmt.Errorf("truncated at object %d", len(ps.objs))
 		}
 		ob := packObject{off: off, base: -1}
-		i := off
-		c := data[i]
-		i++
-		typ := int(c>>4) & 7
-		size := uint64(c & 15)
-		for shift := uint(4); c&0x80 != 0; shift += 7 {
-			if i >= end || shift > 57 {
-				return nil, nil, fmt.Errorf("truncated object at %d", off)
-			}
-			c = data[i]
-			i++
-			size |= uint64(c&0x7f) << shift
+		typ, size, n, ok := entryHeader(data[off:end])
+		if !ok {
+			return nil, nil, fmt.Errorf("truncated object at %d", off)
 		}
+		i := off + int64(n)
 		if size > uint64(len(data))*1032 || size > math.MaxUint32 {
 			return nil, nil, fmt.Errorf("object at %d: size %d beyond what the pack can hold", off, size)
 		}
@@ -237,18 +229,11 @@ func scanPack(o *objectReader, data []byte, n int, laterBlobs bool) ([]entry, *p
 		case objCommit, objTree, objBlob, objTag:
 			ob.kind = uint8(typ)
 		case objOfsDelta:
-			rel := int64(-1)
-			for {
-				if i >= end || rel > 1<<55 {
-					return nil, nil, fmt.Errorf("truncated delta at %d", off)
-				}
-				c = data[i]
-				i++
-				rel = (rel+1)<<7 | int64(c&0x7f)
-				if c&0x80 == 0 {
-					break
-				}
+			rel, n, ok := ofsDistance(data[i:end])
+			if !ok {
+				return nil, nil, fmt.Errorf("truncated delta at %d", off)
 			}
+			i += int64(n)
 			base, found := slices.BinarySearchFunc(ps.objs, off-rel, func(ob packObject, off int64) int { return cmp.Compare(ob.off, off) })
 			if rel <= 0 || rel > off || !found {
 				return nil, nil, fmt.Errorf("delta at %d: base offset out of range", off)
