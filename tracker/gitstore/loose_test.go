@@ -145,9 +145,9 @@ func TestReadLooseLargeMemory(t *testing.T) {
 		t.Fatalf("read(%x) = %d, %d bytes, %v; want the 3 MB blob", h, typ, len(data), err)
 	}
 	// The file read (the buffer doubling to 4 MB: 8 MB in all), the first
-	// attempt (1 MB), the content (3 MB); with a first buffer of four
-	// times the file, 24 MB.
-	if got := after.TotalAlloc - before.TotalAlloc; got > 15<<20 {
-		t.Errorf("reading a 3 MB loose object allocated %d MB, want at most 15", got>>20)
+	// attempt (1 MB), the content (3 MB): 13 MB (17 under -race); with a
+	// first buffer of four times the file, 24 MB.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 20<<20 {
+		t.Errorf("reading a 3 MB loose object allocated %d MB, want at most 20", got>>20)
 	}
 }
