@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // commitGraph is a repository's commit-graph (objects/info/commit-graph, or
@@ -186,6 +188,17 @@ func (l *graphLayer) oid(i uint32) ([20]byte, bool) {
 func (l *graphLayer) data(i uint32, buf *[graphDataWidth]byte) ([]byte, bool) {
 	b, err := l.file.at(l.cdat+int64(i)*graphDataWidth, graphDataWidth, buf[:])
 	return b, err == nil
+}
+
+// holdsAny reports whether the graph holds one of commits.
+func (g *commitGraph) holdsAny(commits []plumbing.Hash) bool {
+	for _, c := range commits {
+		h := [20]byte(c)
+		if _, ok := g.lookup(&h); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // layer returns the layer holding position pos and its index there.

@@ -225,6 +225,63 @@ func TestFirstParentShallow(t *testing.T) {
 	}
 }
 
+// TestFirstParentShallowNotes: a clone that fetched its notes alone at
+// depth 1 (shallow: the notes commit) still walks its branch with the
+// commit-graph, which does not hold that commit, and reads the notes; a
+// graph that holds a shallow commit is left unused, as git leaves it.
+func TestFirstParentShallowNotes(t *testing.T) {
+	up := newGitRepo(t, false)
+	root := up.commit("index.html", "home\n", "Initial site")
+	up.buildMerges(300, root)
+	tip := up.run("rev-parse", "main")
+	for i := range 3 {
+		up.run("notes", "--ref", "twokey", "add", "-f", "-m", fmt.Sprintf("record %d", i), tip)
+	}
+	down := newGitRepo(t, true)
+	down.run("fetch", "-q", "file://"+up.dir, "main:main")
+	down.run("commit-graph", "write", "--reachable")
+	down.run("fetch", "-q", "--depth=1", "file://"+up.dir, "refs/notes/twokey:refs/notes/twokey")
+	if sh := down.run("rev-parse", "--is-shallow-repository"); sh != "true" {
+		t.Fatalf("the notes fetched at depth 1 left the clone shallow %q, want true", sh)
+	}
+	want := gitLogLines(up, "main")
+	r := openWorkers(t, down.dir)
+	if r.graph == nil {
+		t.Fatal("the commit-graph is not used: it holds no shallow commit")
+	}
+	got, err := walkLines(t, r, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FirstParent diff (-want +got):\n%s", diff)
+	}
+	if note, err := r.Window().Note(context.Background(), tip); err != nil || string(note) != "record 2\n" {
+		t.Errorf("Window.Note(tip) = %q, %v; want the last record", note, err)
+	}
+
+	// A branch commit made shallow (as a shallow fetch of the branch
+	// would): the graph holds it, so the walk goes without the graph and
+	// ends there, as git log does.
+	cut := down.run("rev-parse", "main~5")
+	shallow := filepath.Join(down.dir, "shallow")
+	old, err := os.ReadFile(shallow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shallow, append(old, cut+"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = openWorkers(t, down.dir)
+	if r.graph != nil {
+		t.Error("a commit-graph that holds a shallow commit is used")
+	}
+	got, err = walkLines(t, r, "main")
+	if !errors.Is(err, ErrShallow) || len(got) != 6 {
+		t.Errorf("FirstParent with main~5 shallow = %d commits, %v; want 6, ErrShallow", len(got), err)
+	}
+}
+
 // TestFirstParentCorruptGraph: whatever is wrong with a commit-graph (its
 // header, chunk table, fan-out, names or commit data changed at random,
 // or the file cut short), read or mapped, the walk never panics and is

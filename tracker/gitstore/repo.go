@@ -94,8 +94,15 @@ func Open(dir string) (*Repo, error) {
 	for _, h := range sh {
 		r.shallow[h] = true
 	}
-	if len(sh) == 0 { // git ignores the commit-graph of a shallow clone too
-		r.graph = openCommitGraph(objectsDir, &objs.reads)
+	// git ignores the commit-graph of any shallow clone; twokey only of one
+	// whose graph holds a shallow commit, whose chain would lead on to
+	// parents the clone does not have. The notes alone fetched shallow
+	// (git fetch --depth 1 origin refs/notes/twokey) leave the branch's
+	// graph in use.
+	if g := openCommitGraph(objectsDir, &objs.reads); g != nil && g.holdsAny(sh) {
+		g.close()
+	} else {
+		r.graph = g
 	}
 	return r, nil
 }
