@@ -31,6 +31,12 @@ type Local struct {
 // OpenLocal returns a Local for the repository at dir.
 func OpenLocal(dir string) *Local { return &Local{Dir: dir} }
 
+// hasRef reports whether repo has the ref name.
+func hasRef(repo *git.Repository, name plumbing.ReferenceName) bool {
+	_, err := repo.Storer.Reference(name)
+	return err == nil
+}
+
 func openRepo(dir string) (*git.Repository, error) {
 	// dir itself first (a work tree's root or a bare repository), then its
 	// parents: a bare repository inside another's work tree is itself.
@@ -116,11 +122,17 @@ func (l *Local) FetchNotes(ctx context.Context, remote string) (bool, error) {
 		return false, fmt.Errorf("remote %q: %w", remote, err)
 	}
 	tracking := plumbing.ReferenceName("refs/notes/remotes/" + name + "/twokey")
-	err = rem.FetchContext(ctx, &git.FetchOptions{
+	opts := &git.FetchOptions{
 		RemoteName: name,
 		RefSpecs:   []config.RefSpec{config.RefSpec("+" + tracker.NotesRef + ":" + string(tracking))},
 		Tags:       git.NoTags,
-	})
+	}
+	if !hasRef(repo, tracker.NotesRef) && !hasRef(repo, tracking) {
+		// No notes here to merge with (a fresh clone): the remote's tip
+		// holds every record, and its history is not read.
+		opts.Depth = 1
+	}
+	err = rem.FetchContext(ctx, opts)
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
 	case errors.Is(err, git.NoMatchingRefSpecError{}):

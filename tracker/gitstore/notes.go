@@ -306,6 +306,53 @@ func mergeBase(s storer.EncodedObjectStorer, a, b plumbing.Hash) (plumbing.Hash,
 	return bases[0].Hash, nil
 }
 
+// mergeBaseHere is a merge base of notes commits a and b from the commits
+// this repository holds: of b's history, the first commit, breadth first,
+// that is in a's; zero when they share none. Where a history is whole it
+// is mergeBase's answer; where it was fetched shallow, mergeBase fails at
+// the boundary.
+func mergeBaseHere(s storer.EncodedObjectStorer, a, b plumbing.Hash) (plumbing.Hash, error) {
+	inA := map[plumbing.Hash]bool{}
+	if err := walkHere(s, a, func(h plumbing.Hash) bool { inA[h] = true; return true }); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	var base plumbing.Hash
+	err := walkHere(s, b, func(h plumbing.Hash) bool {
+		if inA[h] {
+			base = h
+			return false
+		}
+		return true
+	})
+	return base, err
+}
+
+// walkHere calls fn for from and each commit of its history that this
+// repository holds, breadth first, until fn returns false.
+func walkHere(s storer.EncodedObjectStorer, from plumbing.Hash, fn func(plumbing.Hash) bool) error {
+	seen := map[plumbing.Hash]bool{from: true}
+	for queue := []plumbing.Hash{from}; len(queue) > 0; queue = queue[1:] {
+		h := queue[0]
+		c, err := object.GetCommit(s, h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			continue // past a shallow boundary
+		}
+		if err != nil {
+			return fmt.Errorf("notes commit %s: %w", h, err)
+		}
+		if !fn(h) {
+			return nil
+		}
+		for _, p := range c.ParentHashes {
+			if !seen[p] {
+				seen[p] = true
+				queue = append(queue, p)
+			}
+		}
+	}
+	return nil
+}
+
 // mergeCommits writes the merge of two notes commits: a commit whose parents
 // are ours then theirs (as `git notes merge` does) and whose tree is
 // mergeNotes of the three trees. When one contains the other it returns the
@@ -317,7 +364,17 @@ func mergeCommits(s storer.EncodedObjectStorer, ours, theirs plumbing.Hash, sig 
 	case theirs.IsZero():
 		return ours, nil
 	}
+	// theirs written on top of ours: known without ours' history, which a
+	// clone that fetched the notes at depth 1 does not have.
+	if ff, err := descends(s, theirs, ours); err != nil || ff {
+		return theirs, err
+	}
 	base, err := mergeBase(s, ours, theirs)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		// A history cut short (notes fetched at depth 1): the newest
+		// commit of theirs that ours has, of the commits here.
+		base, err = mergeBaseHere(s, ours, theirs)
+	}
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

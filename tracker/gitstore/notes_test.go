@@ -280,6 +280,75 @@ func TestFetchNotesMerges(t *testing.T) {
 	}
 }
 
+// TestFetchNotesFirstAtDepthOne: a clone without notes fetches the
+// remote's notes tip alone (shallow, as git fetch --depth 1 leaves it): it
+// holds every record. The next fetch brings what was written since, on top
+// of it, and git reads the notes throughout.
+func TestFetchNotesFirstAtDepthOne(t *testing.T) {
+	ctx := context.Background()
+	up := newGitRepo(t, false)
+	l := up.buildLandings()
+	for i, c := range []string{l.merge, l.squash} {
+		if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+1, "merge")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	down := newGitRepo(t, false)
+	down.run("fetch", "-q", up.dir, "main:refs/heads/up")
+
+	if moved, err := fixedLocal(down.dir).FetchNotes(ctx, up.dir); err != nil || !moved {
+		t.Fatalf("FetchNotes = %v, %v; want moved", moved, err)
+	}
+	if got, want := down.run("rev-parse", tracker.NotesRef), up.run("rev-parse", tracker.NotesRef); got != want {
+		t.Errorf("notes = %s, want the remote's %s", got, want)
+	}
+	if n := down.run("rev-list", "--count", tracker.NotesRef); n != "1" {
+		t.Errorf("the first fetch brought %s notes commits, want 1 (the tip)", n)
+	}
+	if sh := down.run("rev-parse", "--is-shallow-repository"); sh != "true" {
+		t.Errorf("after the first fetch the clone is shallow %q, want true", sh)
+	}
+	for _, c := range []string{l.merge, l.squash} {
+		if !strings.Contains(down.run("notes", "--ref=twokey", "show", c), c) {
+			t.Errorf("git notes show %s lacks its record", c)
+		}
+	}
+
+	if err := fixedLocal(up.dir).AppendRecord(ctx, l.rebase, mergeRecord(l.rebase, l.rebase, 3, "rebase")); err != nil {
+		t.Fatal(err)
+	}
+	if moved, err := fixedLocal(down.dir).FetchNotes(ctx, up.dir); err != nil || !moved {
+		t.Fatalf("second FetchNotes = %v, %v; want moved", moved, err)
+	}
+	if got, want := down.run("rev-parse", tracker.NotesRef), up.run("rev-parse", tracker.NotesRef); got != want {
+		t.Errorf("notes after the second fetch = %s, want the remote's %s (a fast-forward)", got, want)
+	}
+	for _, c := range []string{l.merge, l.squash, l.rebase} {
+		if !strings.Contains(down.run("notes", "--ref=twokey", "show", c), c) {
+			t.Errorf("after the second fetch, git notes show %s lacks its record", c)
+		}
+	}
+	// Both sides write: they merge at the commit both have, above the
+	// shallow boundary, line by line, and git reads the merge.
+	if err := fixedLocal(down.dir).AppendRecord(ctx, l.merge, mergeRecord(l.merge, l.merge, 4, "merge")); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixedLocal(up.dir).AppendRecord(ctx, l.squash, mergeRecord(l.squash, l.squash, 5, "squash")); err != nil {
+		t.Fatal(err)
+	}
+	if moved, err := fixedLocal(down.dir).FetchNotes(ctx, up.dir); err != nil || !moved {
+		t.Fatalf("FetchNotes after both wrote = %v, %v; want moved", moved, err)
+	}
+	if p := down.run("log", "-1", "--format=%p", tracker.NotesRef); len(strings.Fields(p)) != 2 {
+		t.Errorf("merged notes commit parents = %q, want two", p)
+	}
+	for c, pr := range map[string]string{l.merge: `"pr":4`, l.squash: `"pr":5`} {
+		if !strings.Contains(down.run("notes", "--ref=twokey", "show", c), pr) {
+			t.Errorf("after the merge, git notes show %s lacks the record with %s", c, pr)
+		}
+	}
+}
+
 func sortedUniq(lines []string) []string {
 	b := catSortUniq([]byte(strings.Join(lines, "\n")), nil)
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
