@@ -58,6 +58,8 @@ Flags:
   --json            shorthand for --format json
   --fetch REMOTE    first fetch refs/notes/twokey from REMOTE (a remote's name
                     or a URL) and merge it into the local notes line by line
+                    (into a clone without notes, the tip alone: it holds
+                    every record)
   --verify          check every merge record against GitHub (GraphQL, 50 pull
                     requests a request): the pull request exists, was merged
                     by that account into that commit from that head, and each
