@@ -168,5 +168,8 @@ func looseHeader(b []byte, n int) (typ, size, hdr int, err error) {
 	if sp+1 == nul {
 		return 0, 0, 0, errors.New("bad header: no size")
 	}
+	if b[sp+1] == '0' && nul > sp+2 {
+		return 0, 0, 0, fmt.Errorf("bad header: size %q is not in canonical decimal, as git requires", b[sp+1:nul])
+	}
 	return typ, size, nul + 1, nil
 }

@@ -85,6 +85,7 @@ func TestReadLoose(t *testing.T) {
 		{"unknown type", "blub 3\x00abc", 0, `unknown type "blub"`},
 		{"no size", "blob \x00abc", 0, "no size"},
 		{"bad size", "blob 3x\x00abc", 0, `size "3x"`},
+		{"size with a leading zero", "blob 03\x00abc", 0, `size "03"`},
 		{"no header end", "blob 3 abc", 0, "unexpected EOF"},
 		{"content shorter than its size", "blob 5\x00abc", 0, "unexpected EOF"},
 		{"content longer than its size", "blob 2\x00abc", 0, "longer than the 2 bytes"},
