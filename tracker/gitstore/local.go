@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage"
 
 	"github.com/twokey/twokey/tracker"
@@ -122,27 +125,9 @@ func (l *Local) FetchNotes(ctx context.Context, remote string) (bool, error) {
 		return false, fmt.Errorf("remote %q: %w", remote, err)
 	}
 	tracking := plumbing.ReferenceName("refs/notes/remotes/" + name + "/twokey")
-	opts := &git.FetchOptions{
-		RemoteName: name,
-		RefSpecs:   []config.RefSpec{config.RefSpec("+" + tracker.NotesRef + ":" + string(tracking))},
-		Tags:       git.NoTags,
-	}
-	if !hasRef(repo, tracker.NotesRef) && !hasRef(repo, tracking) {
-		// No notes here to merge with (a fresh clone): the remote's tip
-		// holds every record, and its history is not read.
-		opts.Depth = 1
-	}
-	err = rem.FetchContext(ctx, opts)
-	switch {
-	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
-	case errors.Is(err, git.NoMatchingRefSpecError{}):
-		return false, fmt.Errorf("remote %q has no %s yet: nothing recorded there", remote, tracker.NotesRef)
-	default:
-		return false, fmt.Errorf("fetch %s from %q: %w", tracker.NotesRef, remote, err)
-	}
-	theirsRef, err := repo.Storer.Reference(tracking)
+	theirsRef, err := fetchNotesRef(ctx, repo, rem, name, tracking, remote)
 	if err != nil {
-		return false, fmt.Errorf("read %s: %w", tracking, err)
+		return false, err
 	}
 	for range 20 {
 		old, err := repo.Storer.Reference(tracker.NotesRef)
@@ -170,6 +155,160 @@ func (l *Local) FetchNotes(ctx context.Context, remote string) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("update %s: %w", tracker.NotesRef, storage.ErrReferenceHasChanged)
+}
+
+// unshallowDepth is the depth git fetch --unshallow asks for.
+const unshallowDepth = 0x7fffffff
+
+// fetchNotesRef fetches the remote's notes into tracking and returns it.
+//
+// A clone with no notes here (a fresh clone) fetches the remote's tip
+// alone, at depth 1: the tip holds every record. A shallow clone fetches at
+// a depth as well, from 1 up, each time deeper, until the remote's notes
+// history here meets the local notes or is whole: go-git sends the shallow
+// list only with a depth, and without it the remote takes the clone to hold
+// every parent of a shallow notes tip and sends commits that lean on
+// parents the clone lacks (git log, fsck and gc then fail). The notes
+// commits whose parents a deeper fetch brought leave the shallow list, as
+// git's unshallow does (go-git keeps them).
+func fetchNotesRef(ctx context.Context, repo *git.Repository, rem *git.Remote, name string, tracking plumbing.ReferenceName, remote string) (*plumbing.Reference, error) {
+	shallow, err := repo.Storer.Shallow()
+	if err != nil {
+		return nil, fmt.Errorf("read shallow list: %w", err)
+	}
+	var ours plumbing.Hash
+	if r, err := repo.Storer.Reference(tracker.NotesRef); err == nil {
+		ours = r.Hash()
+	}
+	depth := 0
+	if len(shallow) > 0 || ours.IsZero() && !hasRef(repo, tracking) {
+		depth = 1
+	}
+	for {
+		err := rem.FetchContext(ctx, &git.FetchOptions{
+			RemoteName: name,
+			RefSpecs:   []config.RefSpec{config.RefSpec("+" + tracker.NotesRef + ":" + string(tracking))},
+			Tags:       git.NoTags,
+			Depth:      depth,
+		})
+		switch {
+		case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+		case errors.Is(err, git.NoMatchingRefSpecError{}):
+			return nil, fmt.Errorf("remote %q has no %s yet: nothing recorded there", remote, tracker.NotesRef)
+		default:
+			return nil, fmt.Errorf("fetch %s from %q: %w", tracker.NotesRef, remote, err)
+		}
+		theirs, err := repo.Storer.Reference(tracking)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", tracking, err)
+		}
+		if depth == 0 {
+			return theirs, nil
+		}
+		enough := ours.IsZero() || depth >= unshallowDepth
+		if !enough {
+			if enough, err = notesMeet(repo.Storer, ours, theirs.Hash()); err != nil {
+				return nil, err
+			}
+		}
+		if enough {
+			if depth > 1 {
+				err = unshallowHeld(repo, theirs.Hash(), ours)
+			}
+			return theirs, err
+		}
+		if depth *= 16; depth > 1<<16 {
+			depth = unshallowDepth
+		}
+	}
+}
+
+// notesMeet reports whether the history here of notes commit theirs meets
+// ours' (they have a commit in common, so they merge as they are) or is
+// whole (they share none, and a deeper fetch would not change it).
+func notesMeet(s storer.EncodedObjectStorer, ours, theirs plumbing.Hash) (bool, error) {
+	base, err := mergeBaseHere(s, ours, theirs)
+	if err != nil || !base.IsZero() {
+		return err == nil, err
+	}
+	whole := true
+	err = walkHere(s, theirs, func(h plumbing.Hash) bool {
+		c, err := object.GetCommit(s, h)
+		if err != nil {
+			whole = false
+			return false
+		}
+		for _, p := range c.ParentHashes {
+			if _, err := s.EncodedObject(plumbing.CommitObject, p); err != nil {
+				whole = false
+				return false
+			}
+		}
+		return true
+	})
+	return whole, err
+}
+
+// unshallowHeld drops from the shallow list the commits of the notes
+// histories of from that now have every parent here.
+func unshallowHeld(repo *git.Repository, from ...plumbing.Hash) error {
+	shallow, err := repo.Storer.Shallow()
+	if err != nil || len(shallow) == 0 {
+		return err
+	}
+	isShallow := map[plumbing.Hash]bool{}
+	for _, h := range shallow {
+		isShallow[h] = true
+	}
+	held := map[plumbing.Hash]bool{}
+	for _, f := range from {
+		if f.IsZero() {
+			continue
+		}
+		err := walkHere(repo.Storer, f, func(h plumbing.Hash) bool {
+			if !isShallow[h] {
+				return true
+			}
+			c, err := object.GetCommit(repo.Storer, h)
+			if err != nil {
+				return true
+			}
+			for _, p := range c.ParentHashes {
+				if _, err := repo.Storer.EncodedObject(plumbing.CommitObject, p); err != nil {
+					return true
+				}
+			}
+			held[h] = true
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	var keep []plumbing.Hash
+	for _, h := range shallow {
+		if !held[h] {
+			keep = append(keep, h)
+		}
+	}
+	if len(keep) == 0 {
+		// git takes an empty shallow list for a shallow clone.
+		dir, err := objectsDir(repo)
+		if err != nil {
+			return err
+		}
+		if err := os.Remove(filepath.Join(filepath.Dir(dir), "shallow")); err != nil {
+			return fmt.Errorf("remove the shallow list: %w", err)
+		}
+		return nil
+	}
+	if err := repo.Storer.SetShallow(keep); err != nil {
+		return fmt.Errorf("write the shallow list: %w", err)
+	}
+	return nil
 }
 
 // recordLine checks commit (a full SHA) and encodes rec as the note line for
