@@ -1,7 +1,10 @@
 package gitstore
 
 import (
+	"errors"
+
 	"context"
+	"github.com/google/go-cmp/cmp"
 	"os/exec"
 	"strings"
 	"testing"
@@ -31,7 +34,6 @@ func TestFetchNotesAfterDepthOneBelowTheTip(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		rewrite func(up *gitRepo, first, tip string, l landings)
-		want    []string // the commits whose notes the clone must read
 	}{
 		{
 			name: "merged below the tip",
@@ -48,6 +50,13 @@ func TestFetchNotesAfterDepthOneBelowTheTip(t *testing.T) {
 			rewrite: func(up *gitRepo, first, tip string, l landings) {
 				up.run("update-ref", tracker.NotesRef, first)
 				up.run("notes", "--ref=twokey", "add", "-m", "rewritten record", l.rebase)
+			},
+		},
+		{
+			name: "force-pushed to unrelated history",
+			rewrite: func(up *gitRepo, first, tip string, l landings) {
+				up.run("update-ref", "-d", tracker.NotesRef)
+				up.run("notes", "--ref=twokey", "add", "-m", "unrelated record", l.rebase)
 			},
 		},
 	} {
@@ -121,6 +130,83 @@ func TestFetchNotesShallowFastForwardsOverSeveral(t *testing.T) {
 	for _, args := range [][]string{{"log", "--format=%H", tracker.NotesRef}, {"fsck", "--no-dangling"}, {"gc", "-q"}} {
 		if out, ok := down.gitOK(args...); !ok {
 			t.Errorf("git %s: %s", strings.Join(args, " "), out)
+		}
+	}
+}
+
+// TestFetchNotesShallowBranch: a clone whose branch was fetched shallow
+// fetches the notes at depth 1; the walk of the branch still ends with
+// ErrShallow at the branch's boundary, after the boundary commit, with a
+// commit-graph written before the branch was cut short, after the notes
+// came, or none; and the notes are read.
+func TestFetchNotesShallowBranch(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(down, up *gitRepo)
+	}{
+		{"no graph", func(down, up *gitRepo) {
+			down.run("fetch", "-q", "--depth=5", "file://"+up.dir, "main:main")
+		}},
+		{"graph holding the boundary, then cut short", func(down, up *gitRepo) {
+			down.run("fetch", "-q", "file://"+up.dir, "refs/tags/old10:refs/heads/main")
+			down.run("commit-graph", "write", "--reachable")
+			down.run("fetch", "-q", "-f", "--depth=5", "file://"+up.dir, "main:main")
+		}},
+		{"graph of the older branch, cut short above it", func(down, up *gitRepo) {
+			down.run("fetch", "-q", "file://"+up.dir, "refs/tags/old30:refs/heads/main")
+			down.run("commit-graph", "write", "--reachable")
+			down.run("fetch", "-q", "-f", "--depth=5", "file://"+up.dir, "main:main")
+		}},
+	} {
+		for _, after := range []bool{false, true} {
+			name := tc.name
+			if after {
+				name += ", graph written after"
+			}
+			t.Run(name, func(t *testing.T) {
+				ctx := context.Background()
+				up := newGitRepo(t, false)
+				root := up.commit("index.html", "home\n", "Initial site")
+				up.buildMerges(40, root)
+				up.run("tag", "old10", "main~3")
+				up.run("tag", "old30", "main~30")
+				tip := up.run("rev-parse", "main")
+				if err := fixedLocal(up.dir).AppendRecord(ctx, tip, mergeRecord(tip, tip, 1, "merge")); err != nil {
+					t.Fatal(err)
+				}
+				down := newGitRepo(t, true)
+				tc.setup(down, up)
+				// git's own shallow fetch over a commit-graph can leave
+				// fsck unhappy (the graph's parents of the boundary); only
+				// what twokey changes is checked.
+				_, fsckOK := down.gitOK("fsck", "--no-dangling")
+				if _, err := fixedLocal(down.dir).FetchNotes(ctx, "file://"+up.dir); err != nil {
+					t.Fatalf("FetchNotes: %v", err)
+				}
+				if after {
+					down.run("commit-graph", "write", "--reachable")
+				}
+				want := gitLogLines(up, "main")[:5]
+				r := openWorkers(t, down.dir)
+				got, err := walkLines(t, r, "main")
+				if !errors.Is(err, ErrShallow) {
+					t.Errorf("FirstParent = %v, want ErrShallow", err)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("FirstParent diff (-want +got):\n%s", diff)
+				}
+				if note, err := r.Window().Note(ctx, tip); err != nil || !strings.Contains(string(note), tip) {
+					t.Errorf("Window.Note(tip) = %q, %v; want its record", note, err)
+				}
+				for _, args := range [][]string{{"fsck", "--no-dangling"}, {"log", "--oneline", "main"}, {"gc", "-q"}, {"fsck", "--no-dangling"}} {
+					if args[0] == "fsck" && !fsckOK {
+						continue
+					}
+					if out, ok := down.gitOK(args...); !ok {
+						t.Errorf("git %s: %s", strings.Join(args, " "), out)
+					}
+				}
+			})
 		}
 	}
 }
