@@ -210,3 +210,71 @@ func TestFetchNotesShallowBranch(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchNotesRemoteKinds: from a configured remote and from a URL, the
+// first fetch at depth 1 and a second after refs/notes/twokey was deleted
+// here (the tracking ref left) end at the remote's notes, git reads and
+// keeps them (log, fsck, gc), and git fetch --unshallow of the notes works
+// afterwards.
+func TestFetchNotesRemoteKinds(t *testing.T) {
+	for _, configured := range []bool{true, false} {
+		name := "url"
+		if configured {
+			name = "configured remote"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			up := newGitRepo(t, false)
+			l := up.buildLandings()
+			for i, c := range []string{l.merge, l.squash} {
+				if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+1, "merge")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			down := newGitRepo(t, false)
+			remote := "file://" + up.dir
+			if configured {
+				down.run("remote", "add", "origin", remote)
+				down.run("fetch", "-q", "origin")
+				remote = "origin"
+			} else {
+				down.run("fetch", "-q", remote, "main:refs/heads/up")
+			}
+			if moved, err := fixedLocal(down.dir).FetchNotes(ctx, remote); err != nil || !moved {
+				t.Fatalf("FetchNotes(%q) = %v, %v; want moved", remote, moved, err)
+			}
+			down.run("update-ref", "-d", tracker.NotesRef)
+			for i, c := range []string{l.rebase, l.push} {
+				if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+3, "rebase")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if moved, err := fixedLocal(down.dir).FetchNotes(ctx, remote); err != nil || !moved {
+				t.Fatalf("FetchNotes(%q) after the notes were deleted here = %v, %v; want moved", remote, moved, err)
+			}
+			if got, want := down.run("rev-parse", tracker.NotesRef), up.run("rev-parse", tracker.NotesRef); got != want {
+				t.Errorf("notes = %s, want the remote's %s", got, want)
+			}
+			for _, c := range []string{l.merge, l.squash, l.rebase, l.push} {
+				if out, ok := down.gitOK("notes", "--ref=twokey", "show", c); !ok {
+					t.Errorf("git notes show %s: %s", c, out)
+				}
+			}
+			for _, args := range [][]string{
+				{"log", "--format=%H", tracker.NotesRef},
+				{"fsck", "--no-dangling"},
+				{"gc", "-q"},
+				{"fsck", "--no-dangling"},
+				{"fetch", "-q", "--unshallow", "file://" + up.dir, "+refs/notes/twokey:refs/notes/twokey"},
+				{"fsck", "--no-dangling"},
+			} {
+				if out, ok := down.gitOK(args...); !ok {
+					t.Errorf("git %s: %s", strings.Join(args, " "), out)
+				}
+			}
+			if got, want := down.run("rev-list", "--count", tracker.NotesRef), up.run("rev-list", "--count", tracker.NotesRef); got != want {
+				t.Errorf("after git fetch --unshallow, %s notes commits, want the remote's %s", got, want)
+			}
+		})
+	}
+}
