@@ -108,8 +108,10 @@ func TestFetchNotesShallowFastForwardsOverSeveral(t *testing.T) {
 	ctx := context.Background()
 	up := newGitRepo(t, false)
 	l := up.buildLandings()
-	if err := fixedLocal(up.dir).AppendRecord(ctx, l.merge, mergeRecord(l.merge, l.merge, 1, "merge")); err != nil {
-		t.Fatal(err)
+	for i, c := range []string{l.merge, l.rebaseFirst} {
+		if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+10, "merge")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	down := newGitRepo(t, false)
 	down.run("fetch", "-q", up.dir, "main:refs/heads/up")
@@ -126,6 +128,15 @@ func TestFetchNotesShallowFastForwardsOverSeveral(t *testing.T) {
 	}
 	if got, want := down.run("rev-parse", tracker.NotesRef), up.run("rev-parse", tracker.NotesRef); got != want {
 		t.Errorf("notes after the second fetch = %s, want the remote's %s (a fast-forward)", got, want)
+	}
+	// The deeper fetch (depth 16) brought the whole notes history, the
+	// first fetch's tip's parent included: git's unshallow, which go-git
+	// does not apply, leaves the clone whole, and git log reads it all.
+	if got, want := down.run("rev-list", "--count", tracker.NotesRef), up.run("rev-list", "--count", tracker.NotesRef); got != want {
+		t.Errorf("git rev-list --count %s = %s, want the remote's %s", tracker.NotesRef, got, want)
+	}
+	if sh := down.run("rev-parse", "--is-shallow-repository"); sh != "false" {
+		t.Errorf("shallow %q after the notes history came whole, want false", sh)
 	}
 	for _, args := range [][]string{{"log", "--format=%H", tracker.NotesRef}, {"fsck", "--no-dangling"}, {"gc", "-q"}} {
 		if out, ok := down.gitOK(args...); !ok {
