@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"errors"
+	"fmt"
 
 	"context"
 	"github.com/google/go-cmp/cmp"
@@ -169,10 +170,14 @@ func TestFetchNotesShallowBranch(t *testing.T) {
 			down.run("fetch", "-q", "-f", "--depth=5", "file://"+up.dir, "main:main")
 		}},
 	} {
-		for _, after := range []bool{false, true} {
+		for _, v := range []struct{ after, gitNotes bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			after := v.after
 			name := tc.name
 			if after {
 				name += ", graph written after"
+			}
+			if v.gitNotes {
+				name += ", notes whole from git fetch"
 			}
 			t.Run(name, func(t *testing.T) {
 				ctx := context.Background()
@@ -191,8 +196,35 @@ func TestFetchNotesShallowBranch(t *testing.T) {
 				// fsck unhappy (the graph's parents of the boundary); only
 				// what twokey changes is checked.
 				_, fsckOK := down.gitOK("fsck", "--no-dangling")
-				if _, err := fixedLocal(down.dir).FetchNotes(ctx, "file://"+up.dir); err != nil {
+				if v.gitNotes {
+					down.run("fetch", "-q", "file://"+up.dir, "refs/notes/twokey:refs/notes/twokey")
+				} else if _, err := fixedLocal(down.dir).FetchNotes(ctx, "file://"+up.dir); err != nil {
 					t.Fatalf("FetchNotes: %v", err)
+				}
+				// The remote writes more (on whole notes, one commit: it
+				// comes at depth 1 with its parent here, and leaves the
+				// shallow list); the next fetch is a shallow clone's,
+				// deepened as need be.
+				n := 3
+				if v.gitNotes {
+					n = 1
+				}
+				var more []string
+				for i := 1; i <= n; i++ {
+					c := up.run("rev-parse", fmt.Sprintf("main~%d", i))
+					more = append(more, c)
+					if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+1, "merge")); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if moved, err := fixedLocal(down.dir).FetchNotes(ctx, "file://"+up.dir); err != nil || !moved {
+					t.Fatalf("second FetchNotes = %v, %v; want moved", moved, err)
+				}
+				if got, want := down.run("rev-list", "--count", tracker.NotesRef), up.run("rev-list", "--count", tracker.NotesRef); got != want {
+					t.Errorf("git rev-list --count %s = %s, want the remote's %s", tracker.NotesRef, got, want)
+				}
+				if sh := down.run("rev-parse", "--is-shallow-repository"); sh != "true" {
+					t.Errorf("shallow %q, want true: the branch's boundary stays", sh)
 				}
 				if after {
 					down.run("commit-graph", "write", "--reachable")
@@ -206,8 +238,10 @@ func TestFetchNotesShallowBranch(t *testing.T) {
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("FirstParent diff (-want +got):\n%s", diff)
 				}
-				if note, err := r.Window().Note(ctx, tip); err != nil || !strings.Contains(string(note), tip) {
-					t.Errorf("Window.Note(tip) = %q, %v; want its record", note, err)
+				for _, c := range append(more, tip) {
+					if note, err := r.Window().Note(ctx, c); err != nil || !strings.Contains(string(note), c) {
+						t.Errorf("Window.Note(%s) = %q, %v; want its record", c, note, err)
+					}
 				}
 				for _, args := range [][]string{{"fsck", "--no-dangling"}, {"log", "--oneline", "main"}, {"gc", "-q"}, {"fsck", "--no-dangling"}} {
 					if args[0] == "fsck" && !fsckOK {

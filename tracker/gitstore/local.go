@@ -212,10 +212,7 @@ func fetchNotesRef(ctx context.Context, repo *git.Repository, rem *git.Remote, n
 			}
 		}
 		if enough {
-			if depth > 1 {
-				err = unshallowHeld(repo, theirs.Hash(), ours)
-			}
-			return theirs, err
+			return theirs, unshallowHeld(repo, theirs.Hash(), ours)
 		}
 		if depth *= 16; depth > 1<<16 {
 			depth = unshallowDepth
@@ -233,53 +230,52 @@ func notesMeet(s storer.EncodedObjectStorer, ours, theirs plumbing.Hash) (bool, 
 	}
 	whole := true
 	err = walkHere(s, theirs, func(h plumbing.Hash) bool {
-		c, err := object.GetCommit(s, h)
-		if err != nil {
-			whole = false
-			return false
-		}
-		for _, p := range c.ParentHashes {
-			if _, err := s.EncodedObject(plumbing.CommitObject, p); err != nil {
-				whole = false
-				return false
-			}
-		}
-		return true
+		whole = allParentsHere(s, h)
+		return whole
 	})
 	return whole, err
 }
 
+// allParentsHere reports whether commit h and every parent of it are here.
+func allParentsHere(s storer.EncodedObjectStorer, h plumbing.Hash) bool {
+	c, err := object.GetCommit(s, h)
+	if err != nil {
+		return false
+	}
+	for _, p := range c.ParentHashes {
+		if _, err := s.EncodedObject(plumbing.CommitObject, p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // unshallowHeld drops from the shallow list the commits of the notes
-// histories of from that now have every parent here.
+// histories of from that now have every parent here. Only a shallow
+// commit with every parent here is looked for in the histories, so the
+// walk is skipped when there is none (the usual depth-1 fetch), and a
+// branch's boundary is never dropped.
 func unshallowHeld(repo *git.Repository, from ...plumbing.Hash) error {
 	shallow, err := repo.Storer.Shallow()
 	if err != nil || len(shallow) == 0 {
 		return err
 	}
-	isShallow := map[plumbing.Hash]bool{}
+	candidates := map[plumbing.Hash]bool{}
 	for _, h := range shallow {
-		isShallow[h] = true
+		if allParentsHere(repo.Storer, h) {
+			candidates[h] = true
+		}
 	}
 	held := map[plumbing.Hash]bool{}
 	for _, f := range from {
-		if f.IsZero() {
+		if f.IsZero() || len(held) == len(candidates) {
 			continue
 		}
 		err := walkHere(repo.Storer, f, func(h plumbing.Hash) bool {
-			if !isShallow[h] {
-				return true
+			if candidates[h] {
+				held[h] = true
 			}
-			c, err := object.GetCommit(repo.Storer, h)
-			if err != nil {
-				return true
-			}
-			for _, p := range c.ParentHashes {
-				if _, err := repo.Storer.EncodedObject(plumbing.CommitObject, p); err != nil {
-					return true
-				}
-			}
-			held[h] = true
-			return true
+			return len(held) < len(candidates)
 		})
 		if err != nil {
 			return err
