@@ -224,6 +224,11 @@ func fetchNotesRef(ctx context.Context, repo *git.Repository, rem *git.Remote, n
 // ours' (they have a commit in common, so they merge as they are) or is
 // whole (they share none, and a deeper fetch would not change it).
 func notesMeet(s storer.EncodedObjectStorer, ours, theirs plumbing.Hash) (bool, error) {
+	// theirs on top of ours, the usual case, is known from the few
+	// commits fetched, without walking ours' history.
+	if ff, err := descends(s, theirs, ours); err != nil || ff {
+		return ff, err
+	}
 	base, err := mergeBaseHere(s, ours, theirs)
 	if err != nil || !base.IsZero() {
 		return err == nil, err
