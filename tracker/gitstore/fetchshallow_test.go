@@ -83,21 +83,13 @@ func TestFetchNotesAfterDepthOneBelowTheTip(t *testing.T) {
 			if _, err := fixedLocal(down.dir).FetchNotes(ctx, up.dir); err != nil {
 				t.Fatalf("second FetchNotes: %v", err)
 			}
-			for _, c := range []string{l.merge, l.squash, l.rebase} {
-				if out, ok := down.gitOK("notes", "--ref=twokey", "show", c); !ok {
-					t.Errorf("git notes show %s: %s", c, out)
-				}
-			}
-			for _, args := range [][]string{
+			down.notesShown(t, []string{l.merge, l.squash, l.rebase}...)
+			down.gitAccepts(t, [][]string{
 				{"log", "--format=%H", tracker.NotesRef},
 				{"fsck", "--no-dangling"},
 				{"gc", "-q"},
 				{"fsck", "--no-dangling"},
-			} {
-				if out, ok := down.gitOK(args...); !ok {
-					t.Errorf("git %s after the second fetch: %s", strings.Join(args, " "), out)
-				}
-			}
+			}...)
 		})
 	}
 }
@@ -109,21 +101,13 @@ func TestFetchNotesShallowFastForwardsOverSeveral(t *testing.T) {
 	ctx := context.Background()
 	up := newGitRepo(t, false)
 	l := up.buildLandings()
-	for i, c := range []string{l.merge, l.rebaseFirst} {
-		if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+10, "merge")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	up.record(ctx, 10, "merge", l.merge, l.rebaseFirst)
 	down := newGitRepo(t, false)
 	down.run("fetch", "-q", up.dir, "main:refs/heads/up")
 	if _, err := fixedLocal(down.dir).FetchNotes(ctx, up.dir); err != nil {
 		t.Fatalf("first FetchNotes: %v", err)
 	}
-	for i, c := range []string{l.squash, l.rebase, l.push} {
-		if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+2, "squash")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	up.record(ctx, 2, "squash", l.squash, l.rebase, l.push)
 	if moved, err := fixedLocal(down.dir).FetchNotes(ctx, up.dir); err != nil || !moved {
 		t.Fatalf("second FetchNotes = %v, %v; want moved", moved, err)
 	}
@@ -139,11 +123,7 @@ func TestFetchNotesShallowFastForwardsOverSeveral(t *testing.T) {
 	if sh := down.run("rev-parse", "--is-shallow-repository"); sh != "false" {
 		t.Errorf("shallow %q after the notes history came whole, want false", sh)
 	}
-	for _, args := range [][]string{{"log", "--format=%H", tracker.NotesRef}, {"fsck", "--no-dangling"}, {"gc", "-q"}} {
-		if out, ok := down.gitOK(args...); !ok {
-			t.Errorf("git %s: %s", strings.Join(args, " "), out)
-		}
-	}
+	down.gitAccepts(t, [][]string{{"log", "--format=%H", tracker.NotesRef}, {"fsck", "--no-dangling"}, {"gc", "-q"}}...)
 }
 
 // TestFetchNotesShallowBranch: a clone whose branch was fetched shallow
@@ -271,11 +251,7 @@ func TestFetchNotesRemoteKinds(t *testing.T) {
 			ctx := context.Background()
 			up := newGitRepo(t, false)
 			l := up.buildLandings()
-			for i, c := range []string{l.merge, l.squash} {
-				if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+1, "merge")); err != nil {
-					t.Fatal(err)
-				}
-			}
+			up.record(ctx, 1, "merge", l.merge, l.squash)
 			down := newGitRepo(t, false)
 			remote := "file://" + up.dir
 			if configured {
@@ -289,37 +265,57 @@ func TestFetchNotesRemoteKinds(t *testing.T) {
 				t.Fatalf("FetchNotes(%q) = %v, %v; want moved", remote, moved, err)
 			}
 			down.run("update-ref", "-d", tracker.NotesRef)
-			for i, c := range []string{l.rebase, l.push} {
-				if err := fixedLocal(up.dir).AppendRecord(ctx, c, mergeRecord(c, c, i+3, "rebase")); err != nil {
-					t.Fatal(err)
-				}
-			}
+			up.record(ctx, 3, "rebase", l.rebase, l.push)
 			if moved, err := fixedLocal(down.dir).FetchNotes(ctx, remote); err != nil || !moved {
 				t.Fatalf("FetchNotes(%q) after the notes were deleted here = %v, %v; want moved", remote, moved, err)
 			}
 			if got, want := down.run("rev-parse", tracker.NotesRef), up.run("rev-parse", tracker.NotesRef); got != want {
 				t.Errorf("notes = %s, want the remote's %s", got, want)
 			}
-			for _, c := range []string{l.merge, l.squash, l.rebase, l.push} {
-				if out, ok := down.gitOK("notes", "--ref=twokey", "show", c); !ok {
-					t.Errorf("git notes show %s: %s", c, out)
-				}
-			}
-			for _, args := range [][]string{
+			down.notesShown(t, []string{l.merge, l.squash, l.rebase, l.push}...)
+			down.gitAccepts(t, [][]string{
 				{"log", "--format=%H", tracker.NotesRef},
 				{"fsck", "--no-dangling"},
 				{"gc", "-q"},
 				{"fsck", "--no-dangling"},
 				{"fetch", "-q", "--unshallow", "file://" + up.dir, "+refs/notes/twokey:refs/notes/twokey"},
 				{"fsck", "--no-dangling"},
-			} {
-				if out, ok := down.gitOK(args...); !ok {
-					t.Errorf("git %s: %s", strings.Join(args, " "), out)
-				}
-			}
+			}...)
 			if got, want := down.run("rev-list", "--count", tracker.NotesRef), up.run("rev-list", "--count", tracker.NotesRef); got != want {
 				t.Errorf("after git fetch --unshallow, %s notes commits, want the remote's %s", got, want)
 			}
 		})
+	}
+}
+
+// record writes a record on each of commits in g, of pull requests pr,
+// pr+1, and so on.
+func (g *gitRepo) record(ctx context.Context, pr int, method string, commits ...string) {
+	g.t.Helper()
+	for i, c := range commits {
+		if err := fixedLocal(g.dir).AppendRecord(ctx, c, mergeRecord(c, c, pr+i, method)); err != nil {
+			g.t.Fatal(err)
+		}
+	}
+}
+
+// gitAccepts fails t for each git command that does not run cleanly in g.
+func (g *gitRepo) gitAccepts(t *testing.T, cmds ...[]string) {
+	t.Helper()
+	for _, args := range cmds {
+		if out, ok := g.gitOK(args...); !ok {
+			t.Errorf("git %s: %s", strings.Join(args, " "), out)
+		}
+	}
+}
+
+// notesShown fails t for each commit whose note git notes show cannot
+// show in g.
+func (g *gitRepo) notesShown(t *testing.T, commits ...string) {
+	t.Helper()
+	for _, c := range commits {
+		if out, ok := g.gitOK("notes", "--ref=twokey", "show", c); !ok {
+			t.Errorf("git notes show %s: %s", c, out)
+		}
 	}
 }
