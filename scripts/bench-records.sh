@@ -153,12 +153,18 @@ if [ -n "$RECORD_SIZES" ]; then
 		c=$(git -C "$SRV/r$n" rev-parse "main~$((10 * $1))")
 		measure "$DATA/benchrecords" append -url "${BASE[$as]}/r$n" -commit "$c" -pr $(($1 + 1000000))
 	}
-	git_append() {
-		local c line tmp
+	# git_setup K sets, for the K-th call, the commit it records (c), the
+	# note line it appends (line), and an empty bare repository for C git
+	# to append in (tmp), in the caller's locals.
+	git_setup() {
 		c=$(git -C "$SRV/r$n" rev-parse "main~$((10 * $1))")
 		line=$(BENCH_PRINT_LINE=1 "$DATA/benchrecords" append -url x -commit "$c" -pr $(($1 + 1000000)))
 		tmp=$(mktemp -d)
 		git init -q --bare "$tmp"
+	}
+	git_append() {
+		local c line tmp
+		git_setup "$1"
 		# shellcheck disable=SC2016 # the inner script expands its own arguments
 		measure bash -c 'git -C "$1" fetch -q --depth 1 "$2" refs/notes/twokey:refs/notes/twokey &&
 			git -C "$1" -c user.name=git -c user.email=git@example.com notes --ref=twokey append -m "$3" "$4" &&
@@ -167,10 +173,7 @@ if [ -n "$RECORD_SIZES" ]; then
 	}
 	git_filter_append() {
 		local c line tmp
-		c=$(git -C "$SRV/r$n" rev-parse "main~$((10 * $1))")
-		line=$(BENCH_PRINT_LINE=1 "$DATA/benchrecords" append -url x -commit "$c" -pr $(($1 + 1000000)))
-		tmp=$(mktemp -d)
-		git init -q --bare "$tmp"
+		git_setup "$1"
 		git -C "$tmp" remote add origin "${BASE[github]}/r$n"
 		# shellcheck disable=SC2016 # the inner script expands its own arguments
 		measure bash -c 'git -C "$1" fetch -q --depth 1 --filter=blob:none origin refs/notes/twokey:refs/notes/twokey &&

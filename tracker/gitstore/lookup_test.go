@@ -96,16 +96,22 @@ func TestWindowStops(t *testing.T) {
 	r := openWorkers(t, g.dir)
 	w := r.Window()
 	stop := errors.New("stop")
-	n := 0
-	err := w.FirstParent(context.Background(), "main", func(c tracker.Commit) error {
-		if c.Hash != hashes[n] {
-			t.Fatalf("commit %d = %s, want %s", n, c.Hash, hashes[n])
-		}
-		if n++; n == 100 {
-			return stop
-		}
-		return nil
-	})
+	// walk walks w, checking each commit against git's, and stops after
+	// the at-th: how many it was given, and its error.
+	walk := func(w *Window, at int) (int, error) {
+		n := 0
+		err := w.FirstParent(context.Background(), "main", func(c tracker.Commit) error {
+			if c.Hash != hashes[n] {
+				t.Fatalf("commit %d = %s, want %s", n, c.Hash, hashes[n])
+			}
+			if n++; n == at {
+				return stop
+			}
+			return nil
+		})
+		return n, err
+	}
+	n, err := walk(w, 100)
 	if !errors.Is(err, stop) || n != 100 {
 		t.Errorf("FirstParent = %v after %d commits, want stop after 100", err, n)
 	}
@@ -115,16 +121,7 @@ func TestWindowStops(t *testing.T) {
 	r2 := openWorkers(t, g.dir)
 	w2 := r2.Window()
 	w2.Since = epoch.Add(time.Duration(3000-99) * time.Second) // the 100th newest
-	n = 0
-	err = w2.FirstParent(context.Background(), "main", func(c tracker.Commit) error {
-		if c.Hash != hashes[n] {
-			t.Fatalf("commit %d = %s, want %s", n, c.Hash, hashes[n])
-		}
-		if n++; n == 105 {
-			return stop
-		}
-		return nil
-	})
+	n, err = walk(w2, 105)
 	if !errors.Is(err, stop) || n != 105 {
 		t.Errorf("FirstParent with Since = %v after %d commits, want stop after 105", err, n)
 	}
