@@ -231,7 +231,7 @@ if [ -n "$RECORD_SIZES" ]; then
 	if [ -n "$(git -C "$SRV/r$n" fsck --no-progress 2>&1)" ]; then echo "warning: git fsck complains about the served repository" >&2; fi
 fi
 
-if [ "$AUDIT_N" -gt 0 ]; then
+if [ "${AUDIT_N:-0}" -gt 0 ]; then
 	repo=$DATA/history-$AUDIT_N # shared with bench-audit.sh
 	[ -d "$repo" ] || "$DATA/genhistory" -dir "$repo" -n "$AUDIT_N" >/dev/null 2>&1
 	# The same history with the notes objects loose, then in 50 packs.
